@@ -1,0 +1,42 @@
+namespace PodShell;
+
+/// <summary>A container as PowerShell sees it. Raw values: bytes as long, times as DateTime;
+/// "no limit" is long.MaxValue (or +Infinity for Cpus), never null, so Where-Object comparisons hold.</summary>
+public sealed class Container
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Image { get; set; } = "";
+    public string ImageId { get; set; } = "";
+    public ContainerState State { get; set; }
+    /// <summary>Host pid of the container's init process while it runs, else 0.</summary>
+    public int Pid { get; set; }
+    /// <summary>Exit code (128+signal for a signal), null until the container has exited.</summary>
+    public int? ExitCode { get; set; }
+    public bool OomKilled { get; set; }
+    public DateTime Created { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public string[] Command { get; set; } = Array.Empty<string>();
+    public string[] Entrypoint { get; set; } = Array.Empty<string>();
+    public string Hostname { get; set; } = "";
+    public string WorkingDirectory { get; set; } = "/";
+    public string[] Environment { get; set; } = Array.Empty<string>();
+    /// <summary>Memory limit in bytes as configured; long.MaxValue when unlimited.</summary>
+    public long MemoryMax { get; set; } = long.MaxValue;
+    /// <summary>CPU limit in CPUs as configured; +Infinity when unlimited.</summary>
+    public double Cpus { get; set; } = double.PositiveInfinity;
+    /// <summary>Pids limit as configured; long.MaxValue when unlimited.</summary>
+    public long PidsMax { get; set; } = long.MaxValue;
+    public string Network { get; set; } = "none";
+    public string[] Ports { get; set; } = Array.Empty<string>();
+    public string[] Mounts { get; set; } = Array.Empty<string>();
+    public Dictionary<string, string> Labels { get; set; } = new();
+    /// <summary>The OCI runtime that runs it (runc or crun).</summary>
+    public string Runtime { get; set; } = "";
+    /// <summary>Directory holding config.json, ctr.log and the container's own files.</summary>
+    public string BundlePath { get; set; } = "";
+    public string LayerId { get; set; } = "";
+
+    public override string ToString() => Name;
+}

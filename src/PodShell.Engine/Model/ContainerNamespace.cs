@@ -1,0 +1,18 @@
+namespace PodShell;
+
+/// <summary>One namespace of a container's init process, read from /proc/&lt;pid&gt;/ns.</summary>
+public sealed class ContainerNamespace
+{
+    public string ContainerId { get; set; } = "";
+    public string ContainerName { get; set; } = "";
+    /// <summary>The kernel's name: mnt, uts, ipc, pid, net, cgroup, user, time.</summary>
+    public string Type { get; set; } = "";
+    public ulong Inode { get; set; }
+    /// <summary>/proc/&lt;pid&gt;/ns/&lt;type&gt;.</summary>
+    public string Path { get; set; } = "";
+    /// <summary>True when the calling process is in the same namespace.</summary>
+    public bool SharedWithHost { get; set; }
+    /// <summary>The inode of the calling process's namespace of this type.</summary>
+    public ulong HostInode { get; set; }
+    public int Pid { get; set; }
+}
