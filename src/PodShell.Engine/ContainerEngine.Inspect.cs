@@ -1,0 +1,114 @@
+using PodShell.Engine.Containers;
+using PodShell.Engine.Namespaces;
+using PodShell.Engine.Overlay;
+
+namespace PodShell.Engine;
+
+public sealed partial class ContainerEngine
+{
+    private Container RequireRunning(string nameOrId, string what)
+    {
+        var c = GetContainer(nameOrId);
+        if (c.State != ContainerState.Running || c.Pid <= 0)
+            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+                $"Container '{c.Name}' is {c.State}: {what} exist only while it runs. Start it with Start-Container.", c);
+        return c;
+    }
+
+    /// <summary>The namespaces of the container's init process, read from /proc/&lt;pid&gt;/ns.</summary>
+    public IReadOnlyList<ContainerNamespace> GetNamespaces(string nameOrId)
+    {
+        var c = RequireRunning(nameOrId, "its namespaces");
+        var list = NamespaceInspector.Inspect(c.Pid);
+        foreach (var ns in list)
+        {
+            ns.ContainerId = c.Id;
+            ns.ContainerName = c.Name;
+        }
+        return list;
+    }
+
+    /// <summary>The container's cgroup, every figure read from cgroupfs.</summary>
+    public ContainerCgroup GetCgroup(string nameOrId)
+    {
+        var c = RequireRunning(nameOrId, "its cgroup and limits");
+        var cg = Cgroups.Read(c.Pid);
+        cg.ContainerId = c.Id;
+        cg.ContainerName = c.Name;
+        return cg;
+    }
+
+    /// <summary>The container's writable layer (dirs from the live overlay mount when mounted) and
+    /// the image layers below it, top first.</summary>
+    public IReadOnlyList<OverlayLayer> GetContainerLayers(string nameOrId)
+    {
+        var c = GetContainer(nameOrId);
+        var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
+        var merged = MergedDir(c.Id);
+        var mount = OverlayMount.Find(merged);
+        var root = Path.Combine(Layers.Root, c.Id);
+        var top = new OverlayLayer
+        {
+            Id = c.Id,
+            Kind = LayerKind.Container,
+            ContainerId = c.Id,
+            ImageId = c.ImageId,
+            Parent = image?.Layers.LastOrDefault() ?? "",
+            DiffDir = Path.Combine(root, "diff"),
+            UpperDir = mount?.UpperDir ?? Path.Combine(root, "diff"),
+            WorkDir = mount?.WorkDir ?? Path.Combine(root, "work"),
+            MergedDir = merged,
+            LowerDirs = mount?.LowerDirs ?? (image?.Layers.Reverse().Select(l => Layers.Get(l).DiffDir).ToArray() ?? Array.Empty<string>()),
+            Mounted = mount != null,
+            Size = DirectorySize(Path.Combine(root, "diff")),
+        };
+        var list = new List<OverlayLayer> { top };
+        if (image != null) list.AddRange(ImageLayers(image).Reverse());
+        return list;
+    }
+
+    /// <summary>An image's layers, base first.</summary>
+    public IReadOnlyList<OverlayLayer> GetImageLayers(ContainerImage image) => ImageLayers(image).ToList();
+
+    private IEnumerable<OverlayLayer> ImageLayers(ContainerImage image)
+    {
+        string parent = "";
+        foreach (var id in image.Layers)
+        {
+            var rec = Store.GetLayer(id);
+            var info = Layers.Exists(id) ? Layers.Get(id) : null;
+            yield return new OverlayLayer
+            {
+                Id = id,
+                Kind = LayerKind.Image,
+                ImageId = image.Id,
+                DiffId = rec?.DiffId ?? info?.DiffId ?? "",
+                Size = rec?.Size ?? info?.Size ?? 0,
+                Parent = parent,
+                DiffDir = info?.DiffDir ?? "",
+            };
+            parent = id;
+        }
+    }
+
+    private static long DirectorySize(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        long total = 0;
+        foreach (var f in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+            if (f is FileInfo fi && !fi.Attributes.HasFlag(FileAttributes.ReparsePoint)) total += fi.Length;
+        return total;
+    }
+
+    /// <summary>The container's output from conmon's k8s-file log.</summary>
+    public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId)
+    {
+        var c = GetContainer(nameOrId);
+        foreach (var e in K8sFileLog.Read(PathsFor(c.Id).LogFile))
+        {
+            e.ContainerId = c.Id;
+            e.ContainerName = c.Name;
+            yield return e;
+        }
+    }
+}

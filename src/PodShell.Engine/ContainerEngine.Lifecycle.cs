@@ -1,0 +1,361 @@
+using System.Security.Cryptography;
+using PodShell.Engine.Containers;
+using PodShell.Engine.Layers;
+using PodShell.Engine.Linux;
+using PodShell.Engine.Overlay;
+using PodShell.Engine.Runtime;
+using PodShell.Engine.Runtime.Spec;
+
+namespace PodShell.Engine;
+
+public sealed partial class ContainerEngine
+{
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
+
+    private FileLock LockContainer(string id, CancellationToken ct = default) =>
+        FileLock.Acquire(Path.Combine(Options.RunRoot, "locks", id + ".lock"), LockTimeout, ct);
+
+    /// <summary>Create a container: record, writable layer, overlay mount, /etc files and config.json.
+    /// Any failure undoes every step, so a bad request leaves nothing behind.</summary>
+    public Container CreateContainer(CreateOptions o, CancellationToken ct = default)
+    {
+        if (o.Cpus is { } cpus && (cpus <= 0 || double.IsNaN(cpus) || double.IsInfinity(cpus)))
+            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus must be a positive number of CPUs such as 0.5 or 2 (got {cpus}).", cpus);
+        if (o.Cpus is { } c2 && c2 > Environment.ProcessorCount)
+            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus {c2} is more than the {Environment.ProcessorCount} CPUs this host has.", c2);
+        // runc cannot start a container below about 6 MiB; Podman refuses the same way.
+        if (o.Memory is { } mem && mem < 6 * 1024 * 1024)
+            throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument, $"-Memory must be at least 6MB (got {mem} bytes).", mem);
+        if (o.Name != null && !NameGenerator.IsValid(o.Name))
+            throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{o.Name}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", o.Name);
+
+        var image = ResolveImage(o.Image);
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        var paths = PathsFor(id);
+
+        var args = (o.Entrypoint ?? image.Config.Entrypoint).Concat(
+            o.Command is { Length: > 0 } ? o.Command : (o.Entrypoint != null ? Array.Empty<string>() : image.Config.Cmd)).ToArray();
+        if (o.Command is { Length: > 0 } && o.Entrypoint == null)
+            args = image.Config.Entrypoint.Concat(o.Command).ToArray();
+        if (args.Length == 0)
+            throw new PodShellException("NoCommand", FailureKind.InvalidArgument,
+                $"Image '{image.Name}' has no default command: give one, e.g. New-Container {image.Name} -Command sleep,infinity.", image.Name);
+
+        var env = MergeEnvironment(image.Config.Env, o.Environment);
+        var self = ProcStat.Self();
+        var container = new Container
+        {
+            Id = id,
+            Name = o.Name ?? NameGenerator.Next(),
+            Image = image.Name,
+            ImageId = image.Id,
+            State = ContainerState.Creating,
+            Created = DateTime.UtcNow,
+            Command = args,
+            Entrypoint = o.Entrypoint ?? image.Config.Entrypoint,
+            Hostname = o.Hostname ?? id[..12],
+            WorkingDirectory = o.WorkingDirectory ?? (string.IsNullOrEmpty(image.Config.WorkingDir) ? "/" : image.Config.WorkingDir),
+            Environment = env,
+            MemoryMax = o.Memory ?? long.MaxValue,
+            Cpus = o.Cpus ?? double.PositiveInfinity,
+            PidsMax = o.PidsLimit is > 0 ? o.PidsLimit.Value : (o.PidsLimit is null ? DefaultPidsLimit : long.MaxValue),
+            Network = "none",
+            Labels = o.Labels != null ? new Dictionary<string, string>(o.Labels) : new(),
+            Runtime = Runtime.Name,
+            BundlePath = paths.BundleDir,
+            LayerId = id,
+        };
+        var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
+
+        // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.
+        for (int attempt = 0; ; attempt++)
+        {
+            try { Store.InsertContainer(record); break; }
+            catch (PodShellException e) when (e.ErrorId == "ContainerNameInUse" && o.Name == null && attempt < 20)
+            {
+                container.Name = NameGenerator.Next() + (attempt > 5 ? "_" + id[..4] : "");
+            }
+        }
+
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            PrepareFilesystem(container, image, paths);
+            CheckCommandExists(container, paths);
+            WriteBundle(container, paths);
+            container.State = ContainerState.Created;
+            record.OwnerPid = 0;
+            record.OwnerStart = 0;
+            Store.UpdateContainer(record);
+            return container;
+        }
+        catch
+        {
+            DestroyArtifacts(container.Id);
+            Store.DeleteContainer(container.Id);
+            throw;
+        }
+    }
+
+    /// <summary>Podman's default pids limit (containers.conf pids_limit).</summary>
+    public const long DefaultPidsLimit = 2048;
+
+    private static string[] MergeEnvironment(string[] imageEnv, IDictionary<string, string>? user)
+    {
+        var env = new List<KeyValuePair<string, string>>();
+        void Set(string k, string v)
+        {
+            int i = env.FindIndex(p => p.Key == k);
+            if (i >= 0) env[i] = new(k, v); else env.Add(new(k, v));
+        }
+        Set("PATH", DefaultPath);
+        Set("container", "podshell");
+        foreach (var e in imageEnv)
+        {
+            int eq = e.IndexOf('=');
+            if (eq > 0) Set(e[..eq], e[(eq + 1)..]);
+        }
+        if (user != null) foreach (var kv in user) Set(kv.Key, kv.Value);
+        return env.Select(p => $"{p.Key}={p.Value}").ToArray();
+    }
+
+    private void PrepareFilesystem(Container c, ContainerImage image, ContainerPaths paths)
+    {
+        var lowerTopFirst = image.Layers.Reverse().ToList();
+        var layer = Layers.CreateContainerLayer(c.Id, lowerTopFirst);
+        Directory.CreateDirectory(paths.BundleDir);
+        Directory.CreateDirectory(paths.RunDir);
+        MountRootfs(c.Id, lowerTopFirst, layer);
+    }
+
+    private string MergedDir(string id) => Path.Combine(Layers.Root, id, "merged");
+
+    private void MountRootfs(string id, IReadOnlyList<string> lowerTopFirst, LayerInfo? layer = null)
+    {
+        var merged = MergedDir(id);
+        if (OverlayMount.IsMounted(merged)) return;
+        var root = Path.Combine(Layers.Root, id);
+        OverlayMount.Mount(lowerTopFirst.Select(Layers.LinkPath).ToList(), Path.Combine(root, "diff"), Path.Combine(root, "work"), merged);
+    }
+
+    /// <summary>A command that does not exist in the image is reported at create time, with its name,
+    /// rather than as a runtime failure at start.</summary>
+    private void CheckCommandExists(Container c, ContainerPaths paths)
+    {
+        var cmd = c.Command[0];
+        var rootfs = MergedDir(c.Id);
+        IEnumerable<string> candidates;
+        if (cmd.Contains('/'))
+        {
+            candidates = new[] { cmd.StartsWith('/') ? cmd : Path.Combine(c.WorkingDirectory, cmd) };
+        }
+        else
+        {
+            var pathVar = c.Environment.FirstOrDefault(e => e.StartsWith("PATH="))?[5..] ?? DefaultPath;
+            candidates = pathVar.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + cmd);
+        }
+        foreach (var cand in candidates)
+        {
+            var host = RootPath.Resolve(rootfs, cand);
+            if (File.Exists(host)) return;
+        }
+        throw new PodShellException("CommandNotFound", FailureKind.NotFound,
+            $"The command '{cmd}' does not exist in image '{c.Image}'.", cmd);
+    }
+
+    private void WriteBundle(Container c, ContainerPaths paths)
+    {
+        AtomicWrite(paths.HostnameFile, c.Hostname + "\n");
+        AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
+        AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());
+        AtomicWrite(paths.ContainerEnvFile, $"engine=\"podshell\"\nname=\"{c.Name}\"\nid=\"{c.Id}\"\nimage=\"{c.Image}\"\nimageid=\"{c.ImageId}\"\n");
+        var spec = new ContainerSpec
+        {
+            Id = c.Id,
+            Name = c.Name,
+            Hostname = c.Hostname,
+            Args = c.Command,
+            Env = c.Environment.Append("HOSTNAME=" + c.Hostname).ToArray(),
+            Cwd = c.WorkingDirectory,
+            MemoryMax = c.MemoryMax == long.MaxValue ? null : c.MemoryMax,
+            Cpus = double.IsPositiveInfinity(c.Cpus) ? null : c.Cpus,
+            PidsLimit = c.PidsMax == long.MaxValue ? 0 : c.PidsMax,
+            RootfsPath = MergedDir(c.Id),
+            CgroupsPath = CgroupsPathFor(c.Id),
+            HostnameFile = paths.HostnameFile,
+            HostsFile = paths.HostsFile,
+            ResolvConfFile = paths.ResolvConfFile,
+            ContainerEnvFile = paths.ContainerEnvFile,
+            NetworkMode = "none",
+            Annotations = new Dictionary<string, string>
+            {
+                ["io.container.manager"] = "podshell",
+                ["org.opencontainers.image.stopSignal"] = "15",
+            },
+        };
+        AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
+    }
+
+    /// <summary>Start a Created (or Exited) container under conmon. Only one process can start a given
+    /// container: the transition to Starting is a compare-and-set in the store.</summary>
+    public Container StartContainer(string id, CancellationToken ct = default)
+    {
+        using var _ = LockContainer(id, ct);
+        var current = Reconcile(Store.GetContainer(id) ?? throw NotFound(id));
+        if (current is null) throw NotFound(id);
+        if (current.Container.State == ContainerState.Running) return current.Container;
+        var self = ProcStat.Self();
+        var r = Store.TryTransition(id, new[] { ContainerState.Created, ContainerState.Exited }, ContainerState.Starting, self.Pid, self.Start)
+            ?? throw new PodShellException("InvalidContainerState", FailureKind.InvalidState,
+                $"Container '{current.Container.Name}' is {current.Container.State} and cannot be started now.", current.Container);
+        var c = r.Container;
+        var paths = PathsFor(id);
+        try
+        {
+            var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
+            MountRootfs(id, image?.Layers.Reverse().ToList() ?? ReadLowerLayers(id));
+            Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
+            var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
+            Runtime.Start(id);
+            c.State = ContainerState.Running;
+            c.Pid = launch.ContainerPid;
+            c.StartedAt = DateTime.UtcNow;
+            c.FinishedAt = null;
+            c.ExitCode = null;
+            c.OomKilled = false;
+            r.PidStart = ProcStat.StartTime(launch.ContainerPid);
+            r.ConmonPid = launch.ConmonPid;
+            r.OwnerPid = 0;
+            r.OwnerStart = 0;
+            Store.UpdateContainer(r);
+            return c;
+        }
+        catch
+        {
+            try { Runtime.Delete(id); } catch (PodShellException) { }
+            c.State = ContainerState.Created;
+            c.Pid = 0;
+            r.OwnerPid = 0;
+            r.OwnerStart = 0;
+            Store.UpdateContainer(r);
+            throw;
+        }
+    }
+
+    private List<string> ReadLowerLayers(string id) =>
+        Store.GetContainer(id) is { } r && GetImages().FirstOrDefault(i => i.Id == r.Container.ImageId) is { } img
+            ? img.Layers.Reverse().ToList() : new List<string>();
+
+    /// <summary>Send the stop signal, wait up to <paramref name="timeoutSeconds"/>, then SIGKILL,
+    /// as podman stop does. Stopping a container that is not running does nothing.</summary>
+    public Container StopContainer(string id, int timeoutSeconds = 10, int signal = 15, CancellationToken ct = default)
+    {
+        using var _ = LockContainer(id, ct);
+        var r = Reconcile(Store.GetContainer(id) ?? throw NotFound(id)) ?? throw NotFound(id);
+        if (r.Container.State != ContainerState.Running) return r.Container;
+        Runtime.Kill(id, signal);
+        if (!WaitForExitFile(id, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), ct))
+        {
+            Runtime.Kill(id, 9, all: true);
+            WaitForExitFile(id, TimeSpan.FromSeconds(10), ct);
+        }
+        return (Reconcile(Store.GetContainer(id)!) ?? r).Container;
+    }
+
+    private bool WaitForExitFile(string id, TimeSpan timeout, CancellationToken ct)
+    {
+        var exit = PathsFor(id).ExitFile;
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (File.Exists(exit)) return true;
+            var r = Store.GetContainer(id);
+            // Without an exit file, a dead init and a dead monitor also mean "exited".
+            if (r != null && !ProcStat.IsAlive(r.Container.Pid, r.PidStart) && !ProcStat.IsAlive(r.ConmonPid, 0)) return true;
+            if (DateTime.UtcNow >= deadline) return false;
+            ct.ThrowIfCancellationRequested();
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>Remove a container and everything it owns: runtime state, cgroup, mount, layer, files,
+    /// record. A running container needs force (then it is killed first). Every step is idempotent, so a
+    /// removal interrupted half-way is finished by the next call.</summary>
+    public void RemoveContainer(string id, bool force, CancellationToken ct = default)
+    {
+        using var _ = LockContainer(id, ct);
+        var r = Reconcile(Store.GetContainer(id) ?? throw NotFound(id)) ?? throw NotFound(id);
+        if (r.Container.State is ContainerState.Running or ContainerState.Stopping)
+        {
+            if (!force)
+                throw new PodShellException("ContainerRunning", FailureKind.InvalidState,
+                    $"Container '{r.Container.Name}' is running. Stop it first, or use -Force.", r.Container);
+            Runtime.Kill(id, 9, all: true);
+            WaitForExitFile(id, TimeSpan.FromSeconds(10), ct);
+        }
+        r.Container.State = ContainerState.Removing;
+        var self = ProcStat.Self();
+        r.OwnerPid = self.Pid;
+        r.OwnerStart = self.Start;
+        Store.UpdateContainer(r);
+        DestroyArtifacts(id);
+        Store.DeleteContainer(id);
+    }
+
+    /// <summary>Undo everything a container may have on the host. Idempotent; order matters: the
+    /// runtime goes first (it removes the cgroup), the mount before the layer directory.</summary>
+    private void DestroyArtifacts(string id)
+    {
+        var paths = PathsFor(id);
+        var errors = new List<string>();
+        void Try(Action a) { try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }
+        Try(() => { if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id); });
+        Try(() => Cgroups.Remove(CgroupsPathFor(id)));
+        Try(() => OverlayMount.Unmount(MergedDir(id)));
+        Try(() => Layers.Delete(id));
+        Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
+        Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
+        Try(() => File.Delete(paths.ExitFile));
+        Try(() => File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".lock")));
+        if (errors.Count > 0)
+            throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
+                $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);
+    }
+
+    /// <summary>Block until the container has exited and return its exit code (podman wait).</summary>
+    public int WaitContainer(string id, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        var deadline = timeout is { } t ? DateTime.UtcNow + t : DateTime.MaxValue;
+        while (true)
+        {
+            var r = Store.GetContainer(id) ?? throw NotFound(id);
+            r = Reconcile(r) ?? throw NotFound(id);
+            var c = r.Container;
+            if (c.State == ContainerState.Exited) return c.ExitCode ?? -1;
+            if (c.State == ContainerState.Created)
+                throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+                    $"Container '{c.Name}' has not been started, so there is nothing to wait for.", c);
+            if (DateTime.UtcNow >= deadline)
+                throw new PodShellException("WaitTimeout", FailureKind.ResourceBusy, $"Container '{c.Name}' did not exit within {timeout!.Value.TotalSeconds:0.#} s.", c);
+            ct.ThrowIfCancellationRequested();
+            ct.WaitHandle.WaitOne(50);
+        }
+    }
+
+    /// <summary>Run a process in a running container (podman exec).</summary>
+    public ExecSession Exec(string id, IReadOnlyList<string> command, IDictionary<string, string>? env = null,
+        string? workingDirectory = null, string? user = null, IEnumerable<string>? stdin = null)
+    {
+        var c = GetContainer(id);
+        if (c.State != ContainerState.Running)
+            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+                $"Container '{c.Name}' is {c.State}; start it before running commands in it.", c);
+        if (command.Count == 0)
+            throw new PodShellException("NoCommand", FailureKind.InvalidArgument, "No command given.", c);
+        var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
+        return new ExecSession(Runtime, id, command, envList, workingDirectory, user, stdin);
+    }
+
+    private static PodShellException NotFound(string idOrName) =>
+        new("ContainerNotFound", FailureKind.NotFound, $"No container with the name or id '{idOrName}' exists.", idOrName);
+}

@@ -1,0 +1,91 @@
+using PodShell.Engine.Containers;
+using PodShell.Engine.Linux;
+using PodShell.Engine.Overlay;
+
+namespace PodShell.Engine;
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>Fold what the kernel and conmon know into the record (engine-reference §1.3): an exit
+    /// file means the container exited; a dead owner of a Creating/Starting/Removing record means a
+    /// pwsh was killed half-way, and that step is undone or finished here. Returns null when the record
+    /// no longer exists.</summary>
+    internal ContainerRecord? Reconcile(ContainerRecord r)
+    {
+        var c = r.Container;
+        switch (c.State)
+        {
+            case ContainerState.Creating or ContainerState.Removing when !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
+                try { DestroyArtifacts(c.Id); } catch (PodShellException) { return r; }
+                Store.DeleteContainer(c.Id);
+                return null;
+
+            case ContainerState.Starting when !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
+                try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+                c.State = ContainerState.Created;
+                c.Pid = 0;
+                r.OwnerPid = 0;
+                r.OwnerStart = 0;
+                Store.UpdateContainerIf(r, ContainerState.Starting);
+                return r;
+
+            case ContainerState.Running or ContainerState.Stopping:
+                var paths = PathsFor(c.Id);
+                var exitFile = paths.ExitFile;
+                bool exited = File.Exists(exitFile)
+                    || (!ProcStat.IsAlive(c.Pid, r.PidStart) && !ProcStat.IsAlive(r.ConmonPid, 0));
+                if (!exited) return r;
+                int? code = null;
+                DateTime finished = DateTime.UtcNow;
+                if (File.Exists(exitFile))
+                {
+                    // conmon writes the status atomically, ASCII digits without a newline.
+                    if (int.TryParse(File.ReadAllText(exitFile).Trim(), out var parsed)) code = parsed;
+                    finished = File.GetLastWriteTimeUtc(exitFile);
+                }
+                c.State = ContainerState.Exited;
+                c.ExitCode = code ?? -1;
+                c.FinishedAt = finished;
+                c.OomKilled = File.Exists(paths.OomFile);
+                c.Pid = 0;
+                if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping))
+                {
+                    // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
+                    // and the rootfs is unmounted until the next start.
+                    try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+                    try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
+                    return r;
+                }
+                return Store.GetContainer(c.Id);
+
+            default:
+                return r;
+        }
+    }
+
+    public IReadOnlyList<Container> GetContainers()
+    {
+        var list = new List<Container>();
+        foreach (var r in Store.ListContainers())
+            if (Reconcile(r) is { } ok) list.Add(ok.Container);
+        return list;
+    }
+
+    /// <summary>By exact name, full id, or unique id prefix, as podman resolves them.</summary>
+    public Container GetContainer(string nameOrId)
+    {
+        var all = Store.ListContainers();
+        var hit = all.FirstOrDefault(r => r.Container.Name == nameOrId)
+            ?? all.FirstOrDefault(r => r.Container.Id == nameOrId);
+        if (hit is null && nameOrId.Length > 0 && nameOrId.All(Uri.IsHexDigit))
+        {
+            var prefix = all.Where(r => r.Container.Id.StartsWith(nameOrId, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (prefix.Count > 1)
+                throw new PodShellException("AmbiguousContainerId", FailureKind.InvalidArgument,
+                    $"'{nameOrId}' matches {prefix.Count} containers; give more of the id.", nameOrId);
+            hit = prefix.FirstOrDefault();
+        }
+        if (hit is null) throw NotFound(nameOrId);
+        return (Reconcile(hit) ?? throw NotFound(nameOrId)).Container;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PodShell.Engine.Cgroups;
+using PodShell.Engine.Containers;
+using PodShell.Engine.Images;
+using PodShell.Engine.Layers;
+using PodShell.Engine.Linux;
+using PodShell.Engine.Runtime;
+
+namespace PodShell.Engine;
+
+/// <summary>The one facade the cmdlets hold. Daemonless: every instance works straight on the shared
+/// SQLite store, the layer store, cgroupfs and the OCI runtime, so any number of pwsh processes can
+/// use the same roots at once.</summary>
+public sealed partial class ContainerEngine
+{
+    private static readonly ConcurrentDictionary<EngineOptions, ContainerEngine> Engines = new();
+    private OciRuntime? _runtime;
+    private ConmonMonitor? _conmon;
+
+    public EngineOptions Options { get; }
+    public StateStore Store { get; }
+    public LayerStore Layers { get; }
+    public CgroupMode CgroupMode { get; }
+    public ICgroupDriver Cgroups { get; }
+
+    /// <summary>The engine for these roots, created once per process.</summary>
+    public static ContainerEngine Get(EngineOptions options) => Engines.GetOrAdd(options, o => new ContainerEngine(o));
+
+    /// <summary>The engine for the roots named by the environment (PODSHELL_GRAPHROOT, PODSHELL_RUNROOT).</summary>
+    public static ContainerEngine FromEnvironment() => Get(EngineOptions.FromEnvironment());
+
+    /// <summary>Fail early and clearly where the engine cannot work: rootless comes in a later release.</summary>
+    public static void RequireRoot()
+    {
+        if (ProcStat.EffectiveUid != 0)
+            throw new PodShellException("RootRequired", FailureKind.PermissionDenied,
+                "PodShell currently needs root (run pwsh with sudo). Rootless containers are planned for a later release.", ProcStat.EffectiveUid);
+    }
+
+    public ContainerEngine(EngineOptions options)
+    {
+        Options = options;
+        Directory.CreateDirectory(options.GraphRoot);
+        Directory.CreateDirectory(options.RunRoot);
+        Store = new StateStore(Path.Combine(options.GraphRoot, "podshell.db"));
+        Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"));
+        CgroupMode = CgroupHost.Detect();
+        Cgroups = CgroupHost.CreateDriver(CgroupMode);
+    }
+
+    public OciRuntime Runtime => _runtime ??= OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime"));
+    public ConmonMonitor Conmon => _conmon ??= ConmonMonitor.Find();
+
+    public ContainerPaths PathsFor(string id) => new(Options.GraphRoot, Options.RunRoot, id);
+    private string BlobPath(string digestHex) => Path.Combine(Options.GraphRoot, "blobs", "sha256", digestHex);
+    private string CgroupsPathFor(string id) => $"/{Options.CgroupParent}/{id}";
+
+    // ---- images -----------------------------------------------------------------------------
+
+    /// <summary>Import a root filesystem (tar, tar.gz or directory) as a one-layer image, like podman import.</summary>
+    public ContainerImage ImportImage(string path, string name, ImageConfig? config = null, Action<long, long>? progress = null, CancellationToken ct = default)
+    {
+        name = ImageReference.Normalize(name);
+        if (!ImageReference.IsValid(name))
+            throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
+                $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
+        LayerInfo layer;
+        if (Directory.Exists(path))
+        {
+            layer = Layers.ApplyDirectory(path, null, ct);
+        }
+        else if (File.Exists(path))
+        {
+            long total = new FileInfo(path).Length;
+            using var fs = new ProgressStream(File.OpenRead(path), read => progress?.Invoke(read, total));
+            layer = Layers.ApplyTar(fs, null, ct);
+        }
+        else
+        {
+            throw new PodShellException("ImportSourceNotFound", FailureKind.NotFound, $"No file or directory at '{path}'.", path);
+        }
+        Store.PutLayer(layer.Id, layer.DiffId, null, layer.Size);
+
+        config ??= new ImageConfig();
+        if (config.Env.Length == 0) config.Env = new[] { "PATH=" + DefaultPath };
+        var created = DateTime.UtcNow;
+        var configJson = BuildImageConfig(config, new[] { layer.DiffId }, created);
+        var hex = Convert.ToHexString(SHA256.HashData(configJson)).ToLowerInvariant();
+        Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(hex))!);
+        AtomicWrite(BlobPath(hex), configJson);
+
+        var image = new ContainerImage
+        {
+            Id = hex,
+            Names = new[] { name },
+            Digest = "sha256:" + hex,
+            Created = created,
+            Size = layer.Size,
+            Layers = new[] { layer.Id },
+            Config = config,
+        };
+        Store.PutImage(image);
+        return GetImages().First(i => i.Id == hex);
+    }
+
+    internal const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private static byte[] BuildImageConfig(ImageConfig c, string[] diffIds, DateTime created)
+    {
+        var cfg = new JsonObject();
+        if (c.Env.Length > 0) cfg["Env"] = new JsonArray(c.Env.Select(e => (JsonNode)e!).ToArray());
+        if (c.Entrypoint.Length > 0) cfg["Entrypoint"] = new JsonArray(c.Entrypoint.Select(e => (JsonNode)e!).ToArray());
+        if (c.Cmd.Length > 0) cfg["Cmd"] = new JsonArray(c.Cmd.Select(e => (JsonNode)e!).ToArray());
+        if (!string.IsNullOrEmpty(c.WorkingDir)) cfg["WorkingDir"] = c.WorkingDir;
+        if (!string.IsNullOrEmpty(c.User)) cfg["User"] = c.User;
+        if (!string.IsNullOrEmpty(c.StopSignal)) cfg["StopSignal"] = c.StopSignal;
+        if (c.Labels.Count > 0) cfg["Labels"] = new JsonObject(c.Labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        var root = new JsonObject
+        {
+            ["created"] = created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ"),
+            ["architecture"] = "amd64",
+            ["os"] = "linux",
+            ["config"] = cfg,
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(diffIds.Select(d => (JsonNode)d!).ToArray()) },
+            ["history"] = new JsonArray(new JsonObject { ["created"] = created.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ"), ["created_by"] = "PodShell Import-ContainerImage" }),
+        };
+        return Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+
+    public IReadOnlyList<ContainerImage> GetImages() => Store.ListImages();
+
+    /// <summary>By name (with the :latest and localhost/ spellings), full id, or unique id prefix.</summary>
+    public ContainerImage ResolveImage(string nameOrId)
+    {
+        var images = GetImages();
+        foreach (var cand in ImageReference.Candidates(nameOrId))
+        {
+            var hit = images.FirstOrDefault(i => i.Names.Contains(cand, StringComparer.Ordinal));
+            if (hit != null) return hit;
+        }
+        var id = nameOrId.StartsWith("sha256:") ? nameOrId[7..] : nameOrId;
+        if (id.Length >= 3 && id.All(Uri.IsHexDigit))
+        {
+            var hits = images.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (hits.Count == 1) return hits[0];
+        }
+        throw new PodShellException("ImageNotFound", FailureKind.NotFound,
+            $"No image named '{nameOrId}' in the local store. Import one with Import-ContainerImage, or list them with Get-ContainerImage.", nameOrId);
+    }
+
+    public void RemoveImage(ContainerImage image, bool force)
+    {
+        int users = Store.CountContainersUsingImage(image.Id);
+        if (users > 0 && !force)
+            throw new PodShellException("ImageInUse", FailureKind.InvalidState,
+                $"Image '{image.Name}' is used by {users} container(s). Remove them first, or use -Force to remove them too.", image);
+        if (users > 0)
+            foreach (var r in Store.ListContainers().Where(r => r.Container.ImageId == image.Id))
+                RemoveContainer(r.Container.Id, force: true);
+        Store.DeleteImage(image.Id);
+        foreach (var layer in Store.UnreferencedLayers())
+        {
+            Layers.Delete(layer);
+            Store.DeleteLayer(layer);
+        }
+        try { File.Delete(BlobPath(image.Id)); } catch (IOException) { }
+    }
+
+    internal static void AtomicWrite(string path, byte[] bytes)
+    {
+        var tmp = path + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    internal static void AtomicWrite(string path, string text) => AtomicWrite(path, Encoding.UTF8.GetBytes(text));
+}

@@ -1,0 +1,345 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace PodShell.Engine.Containers;
+
+/// <summary>Bookkeeping the engine keeps beside a container but does not show: who is creating or
+/// starting it (so a killed pwsh can be detected), and the monitor's pid.</summary>
+public sealed class ContainerRecord
+{
+    public Container Container { get; set; } = new();
+    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing.</summary>
+    public int OwnerPid { get; set; }
+    public ulong OwnerStart { get; set; }
+    public int ConmonPid { get; set; }
+    public ulong PidStart { get; set; }
+}
+
+/// <summary>All engine state in one SQLite file (WAL). Every write runs in a BEGIN IMMEDIATE
+/// transaction, so several pwsh processes can share one store (Podman 5 moved to SQLite for the
+/// same reason); nothing here relies on in-process locks.</summary>
+public sealed class StateStore
+{
+    private readonly string _connectionString;
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public string Path { get; }
+
+    public StateStore(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            DefaultTimeout = 30, // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds pass.
+            Pooling = true,
+        }.ToString();
+        Migrate();
+    }
+
+    internal SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    private void Migrate()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        // journal_mode is persistent in the file; setting it once per open is cheap and idempotent.
+        cmd.CommandText = """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=NORMAL;
+            CREATE TABLE IF NOT EXISTS images (
+                id TEXT PRIMARY KEY,
+                data TEXT NOT NULL,
+                created TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS image_names (
+                name TEXT PRIMARY KEY,
+                image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+            CREATE TABLE IF NOT EXISTS layers (
+                id TEXT PRIMARY KEY,
+                diff_id TEXT NOT NULL,
+                parent TEXT,
+                size INTEGER NOT NULL,
+                created TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS containers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                state TEXT NOT NULL,
+                image_id TEXT NOT NULL,
+                owner_pid INTEGER NOT NULL DEFAULT 0,
+                owner_start INTEGER NOT NULL DEFAULT 0,
+                conmon_pid INTEGER NOT NULL DEFAULT 0,
+                pid_start INTEGER NOT NULL DEFAULT 0,
+                data TEXT NOT NULL);
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    // ---- containers ---------------------------------------------------------------------
+
+    /// <summary>Insert a new container; the UNIQUE name constraint makes two pwsh processes racing for
+    /// one name end with exactly one winner.</summary>
+    public void InsertContainer(ContainerRecord r)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO containers(id,name,state,image_id,owner_pid,owner_start,conmon_pid,pid_start,data) VALUES($id,$name,$state,$img,$op,$os,$cp,$ps,$data)";
+        Bind(cmd, r);
+        try
+        {
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
+        {
+            throw new PodShellException("ContainerNameInUse", FailureKind.AlreadyExists,
+                $"The container name '{r.Container.Name}' is already in use. Choose another name, or remove the existing container.", r.Container.Name, e);
+        }
+        tx.Commit();
+    }
+
+    public void UpdateContainer(ContainerRecord r)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE containers SET name=$name,state=$state,image_id=$img,owner_pid=$op,owner_start=$os,conmon_pid=$cp,pid_start=$ps,data=$data WHERE id=$id";
+        Bind(cmd, r);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Atomically move a container from one of the expected states to a new one, claiming it
+    /// for this process. Returns the fresh record, or null when another process got there first.</summary>
+    public ContainerRecord? TryTransition(string id, ContainerState[] from, ContainerState to, int ownerPid, ulong ownerStart)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        var r = GetContainer(c, tx, id);
+        if (r is null || !from.Contains(r.Container.State)) return null;
+        r.Container.State = to;
+        r.OwnerPid = ownerPid;
+        r.OwnerStart = ownerStart;
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "UPDATE containers SET state=$state,owner_pid=$op,owner_start=$os,data=$data WHERE id=$id";
+        Bind(cmd, r);
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return r;
+    }
+
+    /// <summary>Write the record only if the stored state is still one of <paramref name="expected"/>;
+    /// two processes folding the same exit file cannot overwrite each other's result.</summary>
+    public bool UpdateContainerIf(ContainerRecord r, params ContainerState[] expected)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        var cur = GetContainer(c, tx, r.Container.Id);
+        if (cur is null || !expected.Contains(cur.Container.State)) return false;
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "UPDATE containers SET name=$name,state=$state,image_id=$img,owner_pid=$op,owner_start=$os,conmon_pid=$cp,pid_start=$ps,data=$data WHERE id=$id";
+        Bind(cmd, r);
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return true;
+    }
+
+    public void DeleteContainer(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM containers WHERE id=$id";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public ContainerRecord? GetContainer(string id)
+    {
+        using var c = Open();
+        return GetContainer(c, null, id);
+    }
+
+    public List<ContainerRecord> ListContainers()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT owner_pid,owner_start,conmon_pid,pid_start,data FROM containers ORDER BY rowid";
+        return ReadRecords(cmd);
+    }
+
+    public int CountContainersUsingImage(string imageId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM containers WHERE image_id=$i";
+        cmd.Parameters.AddWithValue("$i", imageId);
+        return Convert.ToInt32(cmd.ExecuteScalar());
+    }
+
+    private static ContainerRecord? GetContainer(SqliteConnection c, SqliteTransaction? tx, string id)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT owner_pid,owner_start,conmon_pid,pid_start,data FROM containers WHERE id=$id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return ReadRecords(cmd).FirstOrDefault();
+    }
+
+    private static List<ContainerRecord> ReadRecords(SqliteCommand cmd)
+    {
+        var list = new List<ContainerRecord>();
+        using var rd = cmd.ExecuteReader();
+        while (rd.Read())
+        {
+            list.Add(new ContainerRecord
+            {
+                OwnerPid = rd.GetInt32(0),
+                OwnerStart = (ulong)rd.GetInt64(1),
+                ConmonPid = rd.GetInt32(2),
+                PidStart = (ulong)rd.GetInt64(3),
+                Container = JsonSerializer.Deserialize<Container>(rd.GetString(4), Json)!,
+            });
+        }
+        return list;
+    }
+
+    private static void Bind(SqliteCommand cmd, ContainerRecord r)
+    {
+        cmd.Parameters.AddWithValue("$id", r.Container.Id);
+        cmd.Parameters.AddWithValue("$name", r.Container.Name);
+        cmd.Parameters.AddWithValue("$state", r.Container.State.ToString());
+        cmd.Parameters.AddWithValue("$img", r.Container.ImageId);
+        cmd.Parameters.AddWithValue("$op", r.OwnerPid);
+        cmd.Parameters.AddWithValue("$os", (long)r.OwnerStart);
+        cmd.Parameters.AddWithValue("$cp", r.ConmonPid);
+        cmd.Parameters.AddWithValue("$ps", (long)r.PidStart);
+        cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(r.Container, Json));
+    }
+
+    // ---- images and layers ---------------------------------------------------------------
+
+    /// <summary>Record an image and give it its names; a name held by another image moves to this one
+    /// (as `podman tag` does), all in one transaction.</summary>
+    public void PutImage(ContainerImage image)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO images(id,data,created) VALUES($id,$data,$created) ON CONFLICT(id) DO NOTHING";
+            cmd.Parameters.AddWithValue("$id", image.Id);
+            cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(image, Json));
+            cmd.Parameters.AddWithValue("$created", image.Created.ToString("O"));
+            cmd.ExecuteNonQuery();
+        }
+        foreach (var name in image.Names)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO image_names(name,image_id) VALUES($n,$i) ON CONFLICT(name) DO UPDATE SET image_id=$i";
+            cmd.Parameters.AddWithValue("$n", name);
+            cmd.Parameters.AddWithValue("$i", image.Id);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    public List<ContainerImage> ListImages()
+    {
+        using var c = Open();
+        var names = new Dictionary<string, List<string>>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name,image_id FROM image_names ORDER BY rowid";
+            using var rd = cmd.ExecuteReader();
+            while (rd.Read())
+            {
+                var id = rd.GetString(1);
+                if (!names.TryGetValue(id, out var l)) names[id] = l = new List<string>();
+                l.Add(rd.GetString(0));
+            }
+        }
+        var list = new List<ContainerImage>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT data FROM images ORDER BY rowid";
+            using var rd = cmd.ExecuteReader();
+            while (rd.Read())
+            {
+                var img = JsonSerializer.Deserialize<ContainerImage>(rd.GetString(0), Json)!;
+                // image_names is the truth for names: a tag may have moved to a newer image.
+                img.Names = names.TryGetValue(img.Id, out var n) ? n.ToArray() : Array.Empty<string>();
+                list.Add(img);
+            }
+        }
+        return list;
+    }
+
+    public void DeleteImage(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM image_names WHERE image_id=$id; DELETE FROM images WHERE id=$id;";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void PutLayer(string id, string diffId, string? parent, long size)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO layers(id,diff_id,parent,size,created) VALUES($id,$d,$p,$s,$c) ON CONFLICT(id) DO NOTHING";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$d", diffId);
+        cmd.Parameters.AddWithValue("$p", (object?)parent ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$s", size);
+        cmd.Parameters.AddWithValue("$c", DateTime.UtcNow.ToString("O"));
+        cmd.ExecuteNonQuery();
+    }
+
+    public (string DiffId, string? Parent, long Size)? GetLayer(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT diff_id,parent,size FROM layers WHERE id=$id";
+        cmd.Parameters.AddWithValue("$id", id);
+        using var rd = cmd.ExecuteReader();
+        if (!rd.Read()) return null;
+        return (rd.GetString(0), rd.IsDBNull(1) ? null : rd.GetString(1), rd.GetInt64(2));
+    }
+
+    /// <summary>Layers no image refers to any more (so removing an image can drop them).</summary>
+    public List<string> UnreferencedLayers()
+    {
+        var used = new HashSet<string>();
+        foreach (var img in ListImages()) used.UnionWith(img.Layers);
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id FROM layers";
+        var all = new List<string>();
+        using var rd = cmd.ExecuteReader();
+        while (rd.Read()) all.Add(rd.GetString(0));
+        return all.Where(l => !used.Contains(l)).ToList();
+    }
+
+    public void DeleteLayer(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM layers WHERE id=$id";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.ExecuteNonQuery();
+    }
+}

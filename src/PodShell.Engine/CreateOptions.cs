@@ -1,0 +1,17 @@
+namespace PodShell.Engine;
+
+/// <summary>What New-Container asked for. Null means "take it from the image" (or the engine default).</summary>
+public sealed class CreateOptions
+{
+    public string Image { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Hostname { get; set; }
+    public string[]? Command { get; set; }
+    public string[]? Entrypoint { get; set; }
+    public long? Memory { get; set; }
+    public double? Cpus { get; set; }
+    public long? PidsLimit { get; set; }
+    public IDictionary<string, string>? Environment { get; set; }
+    public string? WorkingDirectory { get; set; }
+    public IDictionary<string, string>? Labels { get; set; }
+}

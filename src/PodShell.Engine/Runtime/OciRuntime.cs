@@ -1,0 +1,109 @@
+using System.Text.Json;
+using PodShell.Engine.Cgroups;
+
+namespace PodShell.Engine.Runtime;
+
+/// <summary>The OCI runtime (runc or crun) driven through its CLI, as Podman does. Each engine keeps
+/// the runtime's state under its own run root (--root), so test runs never see each other.</summary>
+public sealed class OciRuntime
+{
+    public string Name { get; }
+    public string Path { get; }
+    public string StateRoot { get; }
+
+    public OciRuntime(string name, string path, string stateRoot)
+    {
+        Name = name;
+        Path = path;
+        StateRoot = stateRoot;
+    }
+
+    /// <summary>crun where the host allows it (a pure v2 host: crun 1.8 refuses hybrid hierarchies
+    /// whose unified mount has controllers), runc otherwise. PODSHELL_RUNTIME forces one.</summary>
+    public static OciRuntime Select(CgroupMode mode, string stateRoot, string? preferred = null)
+    {
+        preferred ??= Environment.GetEnvironmentVariable("PODSHELL_RUNTIME");
+        var candidates = !string.IsNullOrEmpty(preferred) ? new[] { preferred }
+            : mode == CgroupMode.V2 ? new[] { "crun", "runc" } : new[] { "runc" };
+        foreach (var c in candidates)
+        {
+            var path = FindExecutable(c);
+            if (path != null) return new OciRuntime(System.IO.Path.GetFileName(c), path, stateRoot);
+        }
+        throw new PodShellException("RuntimeNotFound", FailureKind.NotSupported,
+            $"No OCI runtime found (looked for {string.Join(", ", candidates)}). Install runc (apt-get install runc) or run build.ps1 Bootstrap.", string.Join(",", candidates));
+    }
+
+    public static string? FindExecutable(string name)
+    {
+        if (name.Contains('/')) return File.Exists(name) ? name : null;
+        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(new[] { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/podman" });
+        foreach (var d in dirs)
+        {
+            var p = System.IO.Path.Combine(d, name);
+            if (File.Exists(p)) return p;
+        }
+        return null;
+    }
+
+    /// <summary>Arguments that go before the subcommand; conmon passes them through --runtime-arg.</summary>
+    public string[] GlobalArgs => new[] { "--root", StateRoot };
+
+    private ProcessRunner.Result Run(params string[] args) =>
+        ProcessRunner.Run(Path, GlobalArgs.Concat(args), TimeSpan.FromSeconds(60));
+
+    public void Start(string id)
+    {
+        var r = Run("start", id);
+        if (r.ExitCode != 0)
+            throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: {Clean(r.Stderr)}", id);
+    }
+
+    /// <summary>Send a signal to the container's init (or every process with all). False when the
+    /// container is not running any more, which is not an error for a stop.</summary>
+    public bool Kill(string id, int signal, bool all = false)
+    {
+        var args = new List<string> { "kill" };
+        if (all) args.Add("--all");
+        args.Add(id);
+        args.Add(signal.ToString());
+        return Run(args.ToArray()).ExitCode == 0;
+    }
+
+    /// <summary>Idempotent delete: a container the runtime does not know is already deleted.</summary>
+    public void Delete(string id, bool force = true)
+    {
+        var r = force ? Run("delete", "--force", id) : Run("delete", id);
+        if (r.ExitCode != 0 && !r.Stderr.Contains("does not exist") && !r.Stderr.Contains("not exist"))
+            throw new PodShellException("RuntimeDeleteFailed", FailureKind.RuntimeFailed, $"{Name} delete failed: {Clean(r.Stderr)}", id);
+    }
+
+    /// <summary>The runtime's view ("created", "running", "stopped"), or null when it has no such container.</summary>
+    public string? State(string id)
+    {
+        var r = Run("state", id);
+        if (r.ExitCode != 0) return null;
+        using var doc = JsonDocument.Parse(r.Stdout);
+        return doc.RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+    }
+
+    internal static string Clean(string stderr)
+    {
+        // runc --log-format=json lines or plain text; keep the message part short and readable.
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l =>
+        {
+            if (l.StartsWith('{'))
+            {
+                try
+                {
+                    using var d = JsonDocument.Parse(l);
+                    if (d.RootElement.TryGetProperty("msg", out var m)) return m.GetString() ?? l;
+                }
+                catch (JsonException) { }
+            }
+            return l;
+        });
+        return string.Join("; ", lines).Trim();
+    }
+}

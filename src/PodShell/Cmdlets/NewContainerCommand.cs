@@ -1,0 +1,99 @@
+using System.Collections;
+using System.Management.Automation;
+using PodShell.Engine;
+
+namespace PodShell;
+
+/// <summary>Creates a container from an image (podman create): writable layer, overlay mount, OCI
+/// bundle with secure defaults. It is left in state Created; Start-Container runs it.</summary>
+[Cmdlet(VerbsCommon.New, "Container", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(Container))]
+public sealed class NewContainerCommand : PodShellCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ImageTransformation]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = "";
+
+    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+    public string[]? Command { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Hostname { get; set; }
+
+    /// <summary>Bytes as a number (128MB) or a string ('128m', '128MiB', '1.5g').</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Memory { get; set; }
+
+    [Parameter]
+    public double Cpus { get; set; }
+
+    [Parameter]
+    public long PidsLimit { get; set; }
+
+    [Parameter]
+    [Alias("Env")]
+    public Hashtable? Environment { get; set; }
+
+    [Parameter]
+    [Alias("Workdir")]
+    public string? WorkingDirectory { get; set; }
+
+    [Parameter]
+    public string[]? Entrypoint { get; set; }
+
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        long? memory = null;
+        if (Memory != null)
+        {
+            var raw = Memory is PSObject ps ? ps.BaseObject : Memory;
+            try
+            {
+                memory = raw switch
+                {
+                    long l => l,
+                    int i => i,
+                    double d when d == Math.Floor(d) => (long)d,
+                    decimal m when m == Math.Floor(m) => (long)m,
+                    _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+                };
+                if (memory <= 0) memory = ByteSize.Parse(memory.ToString()!);
+            }
+            catch (PodShellException e)
+            {
+                WriteError(ToErrorRecord(e));
+                return;
+            }
+        }
+        var options = new CreateOptions
+        {
+            Image = Image,
+            Name = Name,
+            Hostname = Hostname,
+            Command = Command,
+            Entrypoint = Entrypoint,
+            Memory = memory,
+            Cpus = MyInvocation.BoundParameters.ContainsKey(nameof(Cpus)) ? Cpus : null,
+            PidsLimit = MyInvocation.BoundParameters.ContainsKey(nameof(PidsLimit)) ? PidsLimit : null,
+            Environment = ToDictionary(Environment),
+            WorkingDirectory = WorkingDirectory,
+            Labels = ToDictionary(Label),
+        };
+        if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
+        Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
+    }
+
+    private static Dictionary<string, string>? ToDictionary(Hashtable? h) =>
+        h?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "");
+}

@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using PodShell.Engine;
+
+namespace PodShell;
+
+/// <summary>Base of every PodShell cmdlet: the engine for the current roots, Ctrl+C through
+/// StopProcessing (PowerShellStandard has no PipelineStopToken), and engine failures turned into
+/// ErrorRecords with a stable ErrorId, a category and the target.</summary>
+public abstract class PodShellCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _cts = new();
+    private ContainerEngine? _engine;
+
+    protected CancellationToken CancellationToken => _cts.Token;
+
+    protected ContainerEngine Engine
+    {
+        get
+        {
+            if (_engine is null)
+            {
+                ContainerEngine.RequireRoot();
+                _engine = ContainerEngine.FromEnvironment();
+            }
+            return _engine;
+        }
+    }
+
+    protected override void StopProcessing() => _cts.Cancel();
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Engine;
+        }
+        catch (PodShellException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e));
+        }
+    }
+
+    /// <summary>Run one item's work; a PodShellException becomes a non-terminating error so the rest
+    /// of the pipeline goes on. Ctrl+C becomes PipelineStoppedException, as PowerShell expects.</summary>
+    protected bool Try(Action action)
+    {
+        try
+        {
+            action();
+            return true;
+        }
+        catch (PodShellException e)
+        {
+            WriteError(ToErrorRecord(e));
+            return false;
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    internal static ErrorRecord ToErrorRecord(PodShellException e) =>
+        new(e, e.ErrorId, Category(e.Kind), e.Target);
+
+    internal static ErrorCategory Category(FailureKind kind) => kind switch
+    {
+        FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+        FailureKind.AlreadyExists => ErrorCategory.ResourceExists,
+        FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureKind.InvalidState => ErrorCategory.InvalidOperation,
+        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        FailureKind.RuntimeFailed => ErrorCategory.OperationStopped,
+        FailureKind.NotSupported => ErrorCategory.NotInstalled,
+        FailureKind.Cancelled => ErrorCategory.OperationStopped,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    protected void WriteFailure(string errorId, ErrorCategory category, string message, object? target) =>
+        WriteError(new ErrorRecord(new PodShellException(errorId, FailureKind.InvalidArgument, message, target), errorId, category, target));
+}
