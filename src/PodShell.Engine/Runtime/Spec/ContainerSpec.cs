@@ -1,0 +1,60 @@
+namespace PodShell.Engine.Runtime.Spec;
+
+/// <summary>Everything the user asked for, already resolved against the image config (podman's SpecGenerator).
+/// A plain data object: <see cref="OciSpecBuilder"/> turns it into config.json without side effects.</summary>
+public sealed class ContainerSpec
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Hostname { get; set; } = "";
+
+    /// <summary>Final process args (entrypoint + cmd already merged).</summary>
+    public string[] Args { get; set; } = [];
+
+    /// <summary>Final "K=V" list (defaults + image + user, user wins).</summary>
+    public string[] Env { get; set; } = [];
+
+    public string Cwd { get; set; } = "/";
+    public uint Uid { get; set; }
+    public uint Gid { get; set; }
+    public uint[] AdditionalGids { get; set; } = [];
+
+    /// <summary>Bytes; null (or long.MaxValue, the engine's "no limit") = no limit.</summary>
+    public long? MemoryMax { get; set; }
+
+    /// <summary>CPUs, e.g. 0.5 => quota 50000 per period 100000; null = no limit.</summary>
+    public double? Cpus { get; set; }
+
+    /// <summary>null => podman's default 2048; 0, negative or long.MaxValue => unlimited.</summary>
+    public long? PidsLimit { get; set; }
+
+    /// <summary>Absolute path of the mounted overlay.</summary>
+    public string RootfsPath { get; set; } = "";
+
+    public bool ReadOnlyRootfs { get; set; }
+
+    /// <summary>e.g. "/podshell/&lt;id&gt;".</summary>
+    public string CgroupsPath { get; set; } = "";
+
+    /// <summary>Bind-mounted to /etc/hostname if set.</summary>
+    public string? HostnameFile { get; set; }
+
+    /// <summary>Bind-mounted to /etc/hosts if set.</summary>
+    public string? HostsFile { get; set; }
+
+    /// <summary>Bind-mounted to /etc/resolv.conf if set.</summary>
+    public string? ResolvConfFile { get; set; }
+
+    /// <summary>Bind-mounted to /run/.containerenv if set.</summary>
+    public string? ContainerEnvFile { get; set; }
+
+    /// <summary>If set, /dev/shm is bound from this directory; else a private tmpfs of 64 MiB.</summary>
+    public string? ShmDir { get; set; }
+
+    /// <summary>"none" (own empty netns), "host" (no network namespace entry) or "ns:&lt;path&gt;" (join that netns file).</summary>
+    public string NetworkMode { get; set; } = "none";
+
+    public Dictionary<string, string> Annotations { get; set; } = new();
+
+    public bool Terminal { get; set; }
+}
