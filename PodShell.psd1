@@ -1,0 +1,27 @@
+@{
+    RootModule           = 'PodShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6c1f4f3e-2b7a-4d4e-9a5e-0f2d6a1c8b35'
+    Author               = 'PodShell developers'
+    Copyright            = '(c) PodShell developers. MIT License.'
+    Description          = 'A daemonless container engine for Linux, native to the PowerShell pipeline: namespaces, cgroups and overlay layers as objects.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('PodShell.format.ps1xml')
+    TypesToProcess       = @('PodShell.types.ps1xml')
+    CmdletsToExport      = @(
+        'Import-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage',
+        'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
+        'Invoke-ContainerCommand', 'Get-ContainerLog',
+        'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Linux', 'Containers', 'Podman', 'cgroups', 'namespaces', 'overlayfs', 'PSEdition_Core')
+            ProjectUri = ''
+        }
+    }
+}

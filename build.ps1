@@ -1,0 +1,127 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+PodShell's build: Bootstrap, Build, Test, Demo, Install.
+
+.DESCRIPTION
+  dotnet tool restore && dotnet pwsh ./build.ps1 Demo    # the article's lab, done with PodShell
+  dotnet tool restore && dotnet pwsh ./build.ps1 Test    # xunit + Pester; ends with "N passed, N failed"
+Bootstrap installs what is missing (apt-get, as root) and says what it installs. Build publishes the
+importable module to module/PodShell. Install copies it where Import-Module PodShell finds it.
+#>
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$ModuleDir = Join-Path $Root 'module/PodShell'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Bootstrap {
+    # Host packages: the OCI runtimes, the monitor, the busybox the demo and tests build images from.
+    $wanted = [ordered]@{ runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = 'busybox'; catatonit = 'catatonit' }
+    $missing = @($wanted.Keys | Where-Object {
+        $pkg = $_
+        $null -eq (Get-Command $wanted[$pkg] -CommandType Application -ErrorAction Ignore) -or
+            ($pkg -eq 'busybox-static' -and -not (Test-Path /usr/bin/busybox) -and -not (Test-Path /bin/busybox))
+    })
+    if ($missing.Count -gt 0) {
+        if ((& id -u) -ne '0') { throw "Missing packages: $($missing -join ', '). Run as root, or install them: apt-get install $($missing -join ' ')" }
+        Write-Host "Bootstrap: installing $($missing -join ', ') with apt-get"
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    }
+    else {
+        Write-Host "Bootstrap: runc, crun, conmon, busybox-static and catatonit are present"
+    }
+    # Pester 6 comes from NuGet into the package cache (tools/restore has only a PackageDownload).
+    $script:PesterPath = Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages/pester/6.2.0/tools/Pester.psd1'
+    if ($env:NUGET_PACKAGES) { $script:PesterPath = Join-Path $env:NUGET_PACKAGES 'pester/6.2.0/tools/Pester.psd1' }
+    if (-not (Test-Path $script:PesterPath)) {
+        Write-Host 'Bootstrap: restoring Pester 6.2.0 from NuGet'
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/restore/tools.csproj'), '--nologo', '-v', 'q')
+    }
+}
+
+function Invoke-Build {
+    Write-Host "Build: publishing the module to $ModuleDir"
+    if (Test-Path $ModuleDir) { Remove-Item -Recurse -Force $ModuleDir }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/PodShell/PodShell.csproj'), '-c', $Configuration,
+        '-r', 'linux-x64', '--self-contained', 'false', '-o', $ModuleDir, '--nologo', '-v', 'q', '-p:DebugType=none')
+    Copy-Item (Join-Path $Root 'PodShell.psd1') $ModuleDir -Force
+    # The help generator imports the module, so it runs in its own process.
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/New-MamlHelp.ps1'),
+        '-ModulePath', $ModuleDir, '-DocsPath', (Join-Path $Root 'docs'))
+    Write-Host "Build: done. Import-Module $ModuleDir"
+}
+
+function Invoke-Test {
+    $results = Join-Path $Root 'TestResults'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    New-Item -ItemType Directory -Path $results | Out-Null
+
+    Write-Host 'Test: xunit (engine)'
+    & dotnet test (Join-Path $Root 'tests/PodShell.Engine.Tests/PodShell.Engine.Tests.csproj') -c $Configuration --nologo `
+        --logger 'trx;LogFileName=engine.trx' --results-directory $results
+    $xunitExit = $LASTEXITCODE
+    $xPassed = 0; $xFailed = 0
+    $trx = Get-ChildItem $results -Filter *.trx -Recurse | Select-Object -First 1
+    if ($trx) {
+        [xml] $doc = Get-Content -Raw $trx.FullName
+        $counters = $doc.TestRun.ResultSummary.Counters
+        $xPassed = [int] $counters.passed
+        $xFailed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+    }
+    elseif ($xunitExit -ne 0) { $xFailed = 1 }
+
+    Write-Host 'Test: Pester (cmdlets, end to end)'
+    $summary = Join-Path $results 'pester-summary.json'
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/pester/run.ps1') -PesterPath $script:PesterPath -SummaryPath $summary
+    $pPassed = 0; $pFailed = 0
+    if (Test-Path $summary) {
+        $s = Get-Content -Raw $summary | ConvertFrom-Json
+        $pPassed = [int] $s.Passed; $pFailed = [int] $s.Failed
+    }
+    else { $pFailed = 1; Write-Host 'Pester did not report a summary (the run failed before its end).' }
+
+    $passed = $xPassed + $pPassed
+    $failed = $xFailed + $pFailed
+    Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $pPassed passed, $pFailed failed"
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Install {
+    $isRoot = (& id -u) -eq '0'
+    $target = if ($isRoot) { '/usr/local/share/powershell/Modules' } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.local/share/powershell/Modules' }
+    $dest = Join-Path $target 'PodShell'
+    if (Test-Path $dest) { Remove-Item -Recurse -Force $dest }
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+    Copy-Item -Recurse $ModuleDir $dest
+    Write-Host "Install: PodShell installed to $dest; Import-Module PodShell now finds it."
+}
+
+switch ($Task) {
+    'Bootstrap' { Invoke-Bootstrap }
+    'Build' { Invoke-Bootstrap; Invoke-Build }
+    'Test' { Invoke-Bootstrap; Invoke-Build; Invoke-Test }
+    'Demo' {
+        Invoke-Bootstrap; Invoke-Build
+        & dotnet pwsh -NoProfile -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleDir
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Install' { Invoke-Bootstrap; Invoke-Build; Invoke-Install }
+}
