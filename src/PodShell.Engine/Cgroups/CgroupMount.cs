@@ -66,8 +66,10 @@ internal sealed record CgroupMount(string Device, string Root, string MountPoint
     public static CgroupMount? Parse(string line)
     {
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 9)
+            return null;
         int dash = Array.IndexOf(fields, "-", 6);
-        if (fields.Length < 7 || dash < 0 || dash + 1 >= fields.Length)
+        if (dash < 0 || dash + 1 >= fields.Length)
             return null;
         var fsType = fields[dash + 1];
         if (fsType != "cgroup" && fsType != "cgroup2")
