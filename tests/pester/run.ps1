@@ -1,0 +1,69 @@
+<#
+.SYNOPSIS
+Runs the Pester suite against the built module, in temporary graph and run roots and its own cgroup
+parent, then removes every container, mount and cgroup the run made and says so if it cannot.
+#>
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [string] $SummaryPath,
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../../module/PodShell'),
+    [string[]] $Path = @($PSScriptRoot, (Join-Path $PSScriptRoot '../../examples'))
+)
+$ErrorActionPreference = 'Stop'
+$runId = [guid]::NewGuid().ToString('N').Substring(0, 8)
+$testRoot = Join-Path ([IO.Path]::GetTempPath()) "podshell-test-$runId"
+$env:PODSHELL_GRAPHROOT = Join-Path $testRoot 'graph'
+$env:PODSHELL_RUNROOT = Join-Path $testRoot 'run'
+$env:PODSHELL_CGROUP_PARENT = "podshell-test-$runId"
+$env:PODSHELL_TEST_ROOT = $testRoot
+$env:PODSHELL_MODULE_PATH = (Resolve-Path $ModulePath).Path
+New-Item -ItemType Directory -Force -Path $testRoot | Out-Null
+
+Import-Module $PesterPath -Force
+Import-Module $env:PODSHELL_MODULE_PATH -Force
+
+$c = New-PesterConfiguration
+$c.Run.Path = $Path
+$c.Run.PassThru = $true
+$c.Output.Verbosity = 'Detailed'
+$c.TestResult.Enabled = $true
+$c.TestResult.OutputFormat = 'JUnitXml'
+$c.TestResult.OutputPath = Join-Path $PSScriptRoot '../../TestResults/pester-junit.xml'
+$result = Invoke-Pester -Configuration $c
+
+# Teardown: everything this run created, by the ids it recorded; then prove nothing is left.
+$leftovers = @()
+try {
+    Get-Container | Remove-Container -Force -Confirm:$false -ErrorAction Continue
+}
+catch { $leftovers += "removing containers failed: $_" }
+$mounts = @(Get-Content /proc/self/mountinfo | Where-Object { $_ -like "*$testRoot*" })
+foreach ($m in $mounts) {
+    $target = ($m -split ' ')[4]
+    & umount -l $target 2>$null
+    $leftovers += "mount left behind (now detached): $target"
+}
+$cgroupDirs = @(Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction Ignore | ForEach-Object {
+    Join-Path $_.FullName $env:PODSHELL_CGROUP_PARENT } | Where-Object { Test-Path $_ })
+foreach ($d in $cgroupDirs) {
+    $children = @(Get-ChildItem $d -Directory -ErrorAction Ignore)
+    foreach ($ch in $children) { $leftovers += "cgroup left behind: $($ch.FullName)"; [IO.Directory]::Delete($ch.FullName) }
+    try { [IO.Directory]::Delete($d) } catch { $leftovers += "cgroup parent could not be removed: $d ($_)" }
+}
+$conmons = @(Get-Process conmon -ErrorAction Ignore | Where-Object { (Get-Content "/proc/$($_.Id)/cmdline" -Raw -ErrorAction Ignore) -like "*$testRoot*" })
+foreach ($p in $conmons) { $leftovers += "conmon left running: pid $($p.Id)"; Stop-Process -Id $p.Id -Force }
+Remove-Item -Recurse -Force $testRoot -ErrorAction SilentlyContinue
+if (Test-Path $testRoot) { $leftovers += "test root could not be removed: $testRoot" }
+
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+if ($leftovers.Count -gt 0) {
+    Write-Host "The test run left things behind (removed now):"
+    $leftovers | ForEach-Object { Write-Host "  - $_" }
+    $failed += 1
+}
+else { Write-Host "Teardown: no container, mount, cgroup or conmon process left behind." }
+Write-Host "Pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
+if ($SummaryPath) {
+    @{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } | ConvertTo-Json | Set-Content $SummaryPath
+}
+exit $failed
