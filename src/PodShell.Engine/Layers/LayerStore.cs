@@ -1,0 +1,355 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using PodShell.Engine.Linux;
+using PodShell.Engine.Overlay;
+
+namespace PodShell.Engine.Layers;
+
+/// <summary>A layer on disk. Size is the length of the uncompressed layer tar (containers/storage's diff-size),
+/// 0 for a container layer, whose DiffId is "".</summary>
+public sealed record LayerInfo(string Id, string DiffId, long Size, string DiffDir, string Link);
+
+/// <summary>Content-addressed layer directories in containers/storage's overlay layout:
+/// &lt;root&gt;/&lt;id&gt;/{diff,work,merged,link,lower} and &lt;root&gt;/l/&lt;link&gt; -> ../&lt;id&gt;/diff.
+/// A layer is built in a staging directory marked incomplete (owner pid + start time) and renamed into place,
+/// so a killed import never leaves a half layer that looks whole (containers/storage layers.go "incomplete").</summary>
+public sealed class LayerStore
+{
+    private const string LinkDirName = "l";
+    private const string StagingPrefix = ".incomplete-";
+    private const string IncompleteMarker = "incomplete";
+    private const string DiffDigestFile = "diff-digest";
+    private const string DiffSizeFile = "diff-size";
+    // containers/storage drivers/overlay: 26 chars lets 128 "l/<link>:" lowers fit in a page.
+    private const int LinkLength = 26;
+    private const string Base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    public LayerStore(string overlayRoot)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(overlayRoot);
+        Root = Path.GetFullPath(overlayRoot).TrimEnd('/');
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(LinkDir);
+    }
+
+    public string Root { get; }
+
+    private string LinkDir => Root + "/" + LinkDirName;
+
+    /// <summary>Applies an image layer tar (plain or gzip). The id is the OCI chain id:
+    /// sha256("sha256:&lt;parent id&gt; " + diffId) for a layer on a parent, the DiffId's hex for a base layer.
+    /// An already complete layer with that id is returned as is.</summary>
+    public LayerInfo ApplyTar(Stream layer, string? parentLayerId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var parent = parentLayerId is null ? null : Get(parentLayerId);
+        string staging = CreateStaging();
+        try
+        {
+            return Unpack(staging, layer, parent, ct);
+        }
+        catch
+        {
+            DeleteTree(staging);
+            throw;
+        }
+    }
+
+    /// <summary>Builds a layer from a directory tree by streaming it as a tar through the same path as ApplyTar,
+    /// so the DiffId is that of a real tar.</summary>
+    public LayerInfo ApplyDirectory(string directory, string? parentLayerId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var parent = parentLayerId is null ? null : Get(parentLayerId);
+        string staging = CreateStaging();
+        try
+        {
+            string tarPath = staging + "/layer.tar";
+            using (var output = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write))
+                LayerTarWriter.Write(directory, output, ct);
+            LayerInfo result;
+            using (var input = new FileStream(tarPath, FileMode.Open, FileAccess.Read))
+                result = Unpack(staging, input, parent, ct, tarPath);
+            return result;
+        }
+        catch
+        {
+            DeleteTree(staging);
+            throw;
+        }
+    }
+
+    private LayerInfo Unpack(string staging, Stream layer, LayerInfo? parent, CancellationToken ct, string? scratchFile = null)
+    {
+        string diff = staging + "/diff";
+        Directory.CreateDirectory(diff);
+        FileOwnership.Chmod(diff, 0x1ED); // 0755
+        var (diffId, size) = LayerUnpacker.Unpack(layer, diff, ct);
+        if (scratchFile is not null) File.Delete(scratchFile);
+
+        string diffHex = diffId["sha256:".Length..];
+        string id = parent is null ? diffHex : ChainId(parent.Id, diffId);
+        if (Exists(id))
+        {
+            DeleteTree(staging);
+            return Get(id);
+        }
+
+        string link = NewLink();
+        File.WriteAllText(staging + "/link", link);
+        if (parent is null)
+        {
+            Directory.CreateDirectory(staging + "/empty");
+        }
+        else
+        {
+            string lower = LinkDirName + "/" + parent.Link;
+            string parentLowerFile = Root + "/" + parent.Id + "/lower";
+            if (File.Exists(parentLowerFile)) lower += ":" + File.ReadAllText(parentLowerFile).Trim();
+            File.WriteAllText(staging + "/lower", lower);
+            Directory.CreateDirectory(staging + "/work");
+            Directory.CreateDirectory(staging + "/merged");
+        }
+        File.WriteAllText(staging + "/" + DiffDigestFile, diffId);
+        File.WriteAllText(staging + "/" + DiffSizeFile, size.ToString(CultureInfo.InvariantCulture));
+        ct.ThrowIfCancellationRequested();
+
+        // False means another process completed the same layer first; either way Get(id) is the answer.
+        Publish(staging, id, link);
+        return Get(id);
+    }
+
+    /// <summary>A container's writable layer: diff (the upper dir), work, merged, link, and a lower file listing
+    /// the given layers' l/ links uppermost first.</summary>
+    public LayerInfo CreateContainerLayer(string id, IReadOnlyList<string> lowerLayerIdsTopFirst)
+    {
+        CheckId(id);
+        ArgumentNullException.ThrowIfNull(lowerLayerIdsTopFirst);
+        if (FileStatus.TryLStat(Root + "/" + id) is not null)
+            throw new PodShellException("LayerExists", FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
+        var lowers = lowerLayerIdsTopFirst.Select(Get).ToList();
+
+        string staging = CreateStaging();
+        try
+        {
+            foreach (string sub in new[] { "diff", "work", "merged" })
+            {
+                Directory.CreateDirectory(staging + "/" + sub);
+                FileOwnership.Chmod(staging + "/" + sub, 0x1ED);
+            }
+            string link = NewLink();
+            File.WriteAllText(staging + "/link", link);
+            if (lowers.Count > 0)
+                File.WriteAllText(staging + "/lower", string.Join(':', lowers.Select(l => LinkDirName + "/" + l.Link)));
+            else
+                Directory.CreateDirectory(staging + "/empty");
+            if (!Publish(staging, id, link))
+                throw new PodShellException("LayerExists", FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
+            return Get(id);
+        }
+        catch
+        {
+            DeleteTree(staging);
+            throw;
+        }
+    }
+
+    /// <summary>True when a complete layer (not one still being applied or left by a crash) exists.</summary>
+    public bool Exists(string id)
+    {
+        if (!IsValidId(id)) return false;
+        string dir = Root + "/" + id;
+        return FileStatus.TryLStat(dir) is { IsDirectory: true }
+            && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is null
+            && FileStatus.TryLStat(dir + "/diff") is { IsDirectory: true }
+            && FileStatus.TryLStat(dir + "/link") is { IsRegularFile: true };
+    }
+
+    public LayerInfo Get(string id)
+    {
+        if (!Exists(id))
+            throw new PodShellException("LayerNotFound", FailureKind.NotFound, $"Layer '{id}' not found in '{Root}'.", id);
+        string dir = Root + "/" + id;
+        string link = ReadLink(dir) ?? "";
+        string diffId = File.Exists(dir + "/" + DiffDigestFile) ? File.ReadAllText(dir + "/" + DiffDigestFile).Trim() : "";
+        long size = File.Exists(dir + "/" + DiffSizeFile)
+            && long.TryParse(File.ReadAllText(dir + "/" + DiffSizeFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
+        return new LayerInfo(id, diffId, size, dir + "/diff", link);
+    }
+
+    /// <summary>&lt;root&gt;/l/&lt;link&gt;: the short path to pass as an overlay lowerdir.</summary>
+    public string LinkPath(string id) => LinkDir + "/" + Get(id).Link;
+
+    /// <summary>Removes l/&lt;link&gt; and &lt;root&gt;/&lt;id&gt;; a no-op when absent. Symlinks are unlinked, never
+    /// followed. Refuses (LayerInUse) while anything is mounted inside the layer: unmounting is the caller's job,
+    /// and deleting through a live mount would delete the container's files.</summary>
+    public void Delete(string id)
+    {
+        CheckId(id);
+        string dir = Root + "/" + id;
+        var st = FileStatus.TryLStat(dir);
+        if (st is null) return;
+        if (!st.Value.IsDirectory)
+        {
+            File.Delete(dir);
+            return;
+        }
+        if (HasMountsUnder(dir))
+            throw new PodShellException("LayerInUse", FailureKind.ResourceBusy,
+                $"Layer '{id}' has a mount inside it (unmount '{dir}/merged' first).", id);
+        RemoveLayerDir(dir);
+    }
+
+    /// <summary>Removes staging directories and layers still marked incomplete whose owner process is gone (pid
+    /// absent, or reused: start time differs). Returns the names removed (layer ids, or staging dir names).</summary>
+    public IReadOnlyList<string> RemoveIncomplete()
+    {
+        var removed = new List<string>();
+        foreach (var entry in new DirectoryInfo(Root).EnumerateDirectories())
+        {
+            string name = entry.Name;
+            string dir = Root + "/" + name;
+            bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
+            if (!staging && !(IsValidId(name) && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is not null)) continue;
+            if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) continue;
+            if (OwnerAlive(dir + "/" + IncompleteMarker) || HasMountsUnder(dir)) continue;
+            if (staging) DeleteTree(dir);
+            else RemoveLayerDir(dir);
+            removed.Add(name);
+        }
+        return removed;
+    }
+
+    /// <summary>OCI image-spec config.md: ChainID(L0|..|Ln) = SHA256(ChainID(L0|..|Ln-1) + " " + DiffID(Ln)),
+    /// both as "sha256:" digests.</summary>
+    internal static string ChainId(string parentChainIdHex, string diffId)
+    {
+        string input = "sha256:" + parentChainIdHex + " " + diffId;
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(input))).ToLowerInvariant();
+    }
+
+    private string CreateStaging()
+    {
+        string staging = Root + "/" + StagingPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        Directory.CreateDirectory(staging);
+        int pid = ProcessIdentity.CurrentPid;
+        ulong start = ProcessIdentity.StartTime(pid) ?? 0;
+        File.WriteAllText(staging + "/" + IncompleteMarker, $"{pid} {start}\n");
+        return staging;
+    }
+
+    /// <summary>Renames the staging dir to &lt;root&gt;/&lt;id&gt;, creates l/&lt;link&gt;, then clears the marker.
+    /// False when a complete layer with that id appeared meanwhile (the staging copy is then discarded).</summary>
+    private bool Publish(string staging, string id, string link)
+    {
+        string final = Root + "/" + id;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Move(staging, final);
+                break;
+            }
+            catch (IOException) when (FileStatus.TryLStat(final) is not null)
+            {
+                if (Exists(id))
+                {
+                    DeleteTree(staging);
+                    return false;
+                }
+                if (attempt > 0 || OwnerAlive(final + "/" + IncompleteMarker) || HasMountsUnder(final))
+                    throw new PodShellException("LayerBusy", FailureKind.ResourceBusy,
+                        $"Layer '{id}' is being created by another process.", id);
+                RemoveLayerDir(final);
+            }
+        }
+        try
+        {
+            File.CreateSymbolicLink(LinkDir + "/" + link, "../" + id + "/diff");
+            File.Delete(final + "/" + IncompleteMarker);
+        }
+        catch
+        {
+            RemoveLayerDir(final);
+            throw;
+        }
+        return true;
+    }
+
+    private void RemoveLayerDir(string dir)
+    {
+        if (ReadLink(dir) is { } link && FileStatus.TryLStat(LinkDir + "/" + link) is { IsSymlink: true })
+            File.Delete(LinkDir + "/" + link);
+        DeleteTree(dir);
+    }
+
+    private static string? ReadLink(string layerDir)
+    {
+        string file = layerDir + "/link";
+        if (FileStatus.TryLStat(file) is not { IsRegularFile: true }) return null;
+        string link = File.ReadAllText(file).Trim();
+        return link.Length == LinkLength && link.All(c => Base32Alphabet.Contains(c)) ? link : null;
+    }
+
+    private string NewLink()
+    {
+        while (true)
+        {
+            string link = Base32(RandomNumberGenerator.GetBytes(17))[..LinkLength];
+            if (FileStatus.TryLStat(LinkDir + "/" + link) is null) return link;
+        }
+    }
+
+    private static string Base32(byte[] data)
+    {
+        var sb = new StringBuilder();
+        int buffer = 0, bits = 0;
+        foreach (byte b in data)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                sb.Append(Base32Alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static bool OwnerAlive(string markerPath)
+    {
+        string text;
+        try { text = File.ReadAllText(markerPath); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
+        string[] parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
+            && ProcessIdentity.IsAlive(pid, start);
+    }
+
+    private static bool HasMountsUnder(string dir)
+    {
+        string prefix = dir + "/";
+        return MountInfo.Read().Any(m => m.MountPoint == dir || m.MountPoint.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>.NET's recursive delete unlinks symlinks instead of descending into them.</summary>
+    private static void DeleteTree(string dir)
+    {
+        if (FileStatus.TryLStat(dir) is { IsDirectory: true }) Directory.Delete(dir, recursive: true);
+    }
+
+    private static bool IsValidId(string? id)
+        => !string.IsNullOrEmpty(id) && id.Length <= 128 && id != LinkDirName && id[0] != '.'
+           && id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.');
+
+    private static void CheckId(string id)
+    {
+        if (!IsValidId(id))
+            throw new PodShellException("InvalidLayerId", FailureKind.InvalidArgument,
+                $"'{id}' is not a valid layer id (letters, digits, '_', '-', '.'; not starting with '.').", id);
+    }
+}

@@ -1,0 +1,321 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using PodShell.Engine.Linux;
+
+namespace PodShell.Engine.Layers;
+
+/// <summary>Extracts an OCI/Docker layer tar into a diff directory, converting OCI whiteouts to overlayfs ones
+/// (containers/storage pkg/archive ConvertReadWithHandler) and refusing entries that would leave the root.</summary>
+internal sealed class LayerUnpacker
+{
+    private const string WhiteoutPrefix = ".wh.";
+    private const string OpaqueWhiteout = ".wh..wh..opq";
+    private const string OpaqueXattr = "trusted.overlay.opaque";
+    private const string PaxXattrPrefix = "SCHILY.xattr.";
+
+    private readonly string _root;
+    private readonly CancellationToken _ct;
+    // Directory mtimes are set after all entries: creating a child changes its parent's mtime.
+    private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
+
+    private LayerUnpacker(string root, CancellationToken ct)
+    {
+        _root = Path.GetFullPath(root).TrimEnd('/');
+        _ct = ct;
+    }
+
+    /// <summary>Extracts <paramref name="layer"/> (plain or gzip tar) into <paramref name="root"/> and returns the
+    /// DiffId and the uncompressed tar length.</summary>
+    public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct)
+    {
+        using var tar = new DigestingStream(Decompress(layer));
+        new LayerUnpacker(root, ct).Run(tar);
+        // The tar end marker is followed by padding up to the producer's record size: hash it all.
+        var buffer = new byte[81920];
+        while (tar.Read(buffer) > 0) ct.ThrowIfCancellationRequested();
+        return (tar.Digest(), tar.BytesRead);
+    }
+
+    private static Stream Decompress(Stream layer)
+    {
+        var head = new byte[6];
+        int n = layer.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var replay = new PrefixedStream(head[..n], layer);
+        if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+            return new GZipStream(replay, CompressionMode.Decompress);
+        string? other = n switch
+        {
+            >= 4 when head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd => "zstd",
+            >= 6 when head[0] == 0xfd && head[1] == (byte)'7' && head[2] == (byte)'z' && head[3] == (byte)'X' && head[4] == (byte)'Z' && head[5] == 0 => "xz",
+            >= 3 when head[0] == (byte)'B' && head[1] == (byte)'Z' && head[2] == (byte)'h' => "bzip2",
+            _ => null,
+        };
+        if (other is not null)
+            throw new PodShellException("UnsupportedCompression", FailureKind.NotSupported,
+                $"Layer compression '{other}' is not supported yet (gzip and uncompressed tars are).", other);
+        return replay;
+    }
+
+    private void Run(Stream tar)
+    {
+        using var reader = new TarReader(tar, leaveOpen: true);
+        while (true)
+        {
+            _ct.ThrowIfCancellationRequested();
+            TarEntry? entry;
+            try { entry = reader.GetNextEntry(copyData: false); }
+            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                throw new PodShellException("InvalidLayerTar", FailureKind.InvalidArgument,
+                    $"The layer is not a valid tar stream: {e.Message}", null, e);
+            }
+            if (entry is null) break;
+            try { Apply(entry); }
+            catch (IOException e)
+            {
+                throw new PodShellException("LayerExtractFailed", FailureKind.RuntimeFailed,
+                    $"Extracting layer entry '{entry.Name}' failed: {e.Message}", entry.Name, e);
+            }
+        }
+        foreach (var (path, time) in _directoryTimes)
+        {
+            if (FileStatus.TryLStat(path) is { IsDirectory: true })
+                FileTimes.SetNoFollow(path, time, time);
+        }
+    }
+
+    private void Apply(TarEntry entry)
+    {
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
+
+        string[] parts = SplitName(entry.Name, entry.Name);
+        if (parts.Length == 0)
+        {
+            // "./": the layer's root directory itself; only its metadata can be applied.
+            if (entry.EntryType != TarEntryType.Directory) throw Invalid(entry.Name, "a non-directory entry names the root");
+            ApplyMetadata(_root, entry);
+            return;
+        }
+
+        string baseName = parts[^1];
+        string parentInside = string.Join('/', parts[..^1]);
+
+        if (baseName == OpaqueWhiteout)
+        {
+            string? dir = EnsureParent(parentInside, entry.Name, whiteout: true);
+            if (dir is not null) Xattr.Set(dir, OpaqueXattr, "y"u8.ToArray());
+            return;
+        }
+        if (baseName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            string hidden = baseName[WhiteoutPrefix.Length..];
+            if (hidden.Length == 0 || hidden == "." || hidden == "..") throw Invalid(entry.Name, "invalid whiteout name");
+            string? dir = EnsureParent(parentInside, entry.Name, whiteout: true);
+            if (dir is null) return;
+            string target = dir + "/" + hidden;
+            RemoveExisting(target);
+            int errno = FileNodes.TryMknod(target, FileNodes.S_IFCHR, 0, 0);
+            // A whiteout below a directory that is itself whited out: the parent is now a char device.
+            if (errno == FileNodes.ENOTDIR) return;
+            if (errno != 0) throw new IOException($"mknod whiteout {target}: {MountSyscalls.ErrorText(errno)}", errno);
+            FileOwnership.LChown(target, entry.Uid, entry.Gid);
+            return;
+        }
+
+        string parent = EnsureParent(parentInside, entry.Name, whiteout: false)!;
+        string path = parent + "/" + baseName;
+        var existing = FileStatus.TryLStat(path);
+
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                if (existing is { IsDirectory: true }) break;
+                if (existing is not null) RemoveExisting(path);
+                Directory.CreateDirectory(path);
+                break;
+
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                if (existing is not null) RemoveExisting(path);
+                // CreateNew is O_CREAT|O_EXCL: it never follows a symlink at the final component.
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    if (entry.DataStream is { } data) CopyData(data, file);
+                }
+                break;
+
+            case TarEntryType.SymbolicLink:
+                CheckSymlinkTarget(parts, entry);
+                if (existing is not null) RemoveExisting(path);
+                File.CreateSymbolicLink(path, entry.LinkName);
+                break;
+
+            case TarEntryType.HardLink:
+                string linkTarget = ResolveHardLinkTarget(entry);
+                if (linkTarget == path) return;
+                if (existing is not null) RemoveExisting(path);
+                FileNodes.Link(linkTarget, path);
+                // The inode already carries its metadata; reapplying would also retouch the target.
+                return;
+
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+                if (existing is not null) RemoveExisting(path);
+                int type = entry.EntryType switch
+                {
+                    TarEntryType.CharacterDevice => FileNodes.S_IFCHR,
+                    TarEntryType.BlockDevice => FileNodes.S_IFBLK,
+                    _ => FileNodes.S_IFIFO,
+                };
+                var posix = (PosixTarEntry)entry;
+                FileNodes.Mknod(path, type | ((int)entry.Mode & 0xFFF), (uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
+                break;
+
+            default:
+                throw Invalid(entry.Name, $"unsupported tar entry type {entry.EntryType}");
+        }
+        ApplyMetadata(path, entry);
+    }
+
+    private void ApplyMetadata(string path, TarEntry entry)
+    {
+        FileOwnership.LChown(path, entry.Uid, entry.Gid);
+        bool symlink = entry.EntryType == TarEntryType.SymbolicLink;
+        // chmod follows symlinks, and Linux ignores a symlink's own mode. After lchown, which clears setuid/setgid.
+        if (!symlink) FileOwnership.Chmod(path, (int)entry.Mode);
+        ApplyXattrs(path, entry);
+        if (entry.EntryType == TarEntryType.Directory)
+            _directoryTimes.Add((path, entry.ModificationTime));
+        else
+            FileTimes.SetNoFollow(path, entry.ModificationTime, entry.ModificationTime);
+    }
+
+    private static void ApplyXattrs(string path, TarEntry entry)
+    {
+        if (entry is not PaxTarEntry pax) return;
+        foreach (var (key, value) in pax.ExtendedAttributes)
+        {
+            if (!key.StartsWith(PaxXattrPrefix, StringComparison.Ordinal)) continue;
+            string name = key[PaxXattrPrefix.Length..];
+            // overlayfs trusts trusted.overlay.* (opaque, redirect, origin, metacopy); only whiteout conversion may
+            // set them, a layer must not smuggle its own.
+            if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
+            // System.Formats.Tar decodes PAX values as UTF-8; a binary value (e.g. security.capability) arrives
+            // with U+FFFD and cannot be restored faithfully, so it is skipped rather than written corrupted.
+            if (value.Contains('\uFFFD')) continue;
+            int errno = Xattr.TrySet(path, name, Encoding.UTF8.GetBytes(value));
+            if (errno != 0 && errno != Xattr.EOPNOTSUPP)
+                throw new IOException($"lsetxattr({path}, {name}): {MountSyscalls.ErrorText(errno)}", errno);
+        }
+    }
+
+    private void CopyData(Stream data, Stream file)
+    {
+        var buffer = new byte[81920];
+        int n;
+        while ((n = data.Read(buffer)) > 0)
+        {
+            _ct.ThrowIfCancellationRequested();
+            file.Write(buffer, 0, n);
+        }
+    }
+
+    /// <summary>The resolved parent directory, created (0755, root) when missing as containers/storage does.
+    /// For whiteouts, null when a parent is not a directory (nested under an already whited-out dir).</summary>
+    private string? EnsureParent(string parentInside, string entryName, bool whiteout)
+    {
+        string resolved = RootPath.Resolve(_root, parentInside);
+        var status = FileStatus.TryLStat(resolved);
+        if (status is { IsDirectory: true }) return resolved;
+        if (status is not null)
+        {
+            if (whiteout) return null;
+            throw Invalid(entryName, "its parent exists and is not a directory");
+        }
+
+        // Resolve follows every existing component, so what remains is a literal, missing tail.
+        string current = _root;
+        foreach (string part in resolved[_root.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            current += "/" + part;
+            var st = FileStatus.TryLStat(current);
+            if (st is { IsDirectory: true }) continue;
+            if (st is not null)
+            {
+                if (whiteout) return null;
+                throw Invalid(entryName, "its parent exists and is not a directory");
+            }
+            Directory.CreateDirectory(current);
+            FileOwnership.Chmod(current, 0x1ED); // 0755
+        }
+        return resolved;
+    }
+
+    private string ResolveHardLinkTarget(TarEntry entry)
+    {
+        string[] parts;
+        try { parts = SplitName(entry.LinkName, entry.Name); }
+        catch (PodShellException)
+        {
+            throw Invalid(entry.Name, $"hard link target '{entry.LinkName}' is outside the layer");
+        }
+        if (parts.Length == 0) throw Invalid(entry.Name, "hard link to the layer root");
+        string dir = RootPath.Resolve(_root, string.Join('/', parts[..^1]));
+        string target = dir + "/" + parts[^1];
+        var st = FileStatus.TryLStat(target);
+        if (st is null) throw Invalid(entry.Name, $"hard link target '{entry.LinkName}' does not exist");
+        if (st.Value.IsDirectory) throw Invalid(entry.Name, $"hard link target '{entry.LinkName}' is a directory");
+        return target;
+    }
+
+    /// <summary>containers/storage rejects a relative symlink whose target, taken from the link's directory,
+    /// climbs above the root ("invalid symlink"). Absolute targets are fine: they are resolved in the container.</summary>
+    private static void CheckSymlinkTarget(string[] linkParts, TarEntry entry)
+    {
+        string target = entry.LinkName;
+        if (target.Length == 0) throw Invalid(entry.Name, "empty symlink target");
+        if (target.StartsWith('/')) return;
+        int depth = linkParts.Length - 1;
+        foreach (string part in target.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..")
+            {
+                if (--depth < 0) throw Invalid(entry.Name, $"symlink target '{target}' points outside the layer");
+            }
+            else depth++;
+        }
+    }
+
+    /// <summary>Removes whatever is at <paramref name="path"/> without following it: a symlink is unlinked,
+    /// never its target.</summary>
+    private static void RemoveExisting(string path)
+    {
+        var st = FileStatus.TryLStat(path);
+        if (st is null) return;
+        if (st.Value.IsDirectory) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+    }
+
+    /// <summary>Lexically cleans a tar member name into components; absolute names and names that climb above the
+    /// root are refused (containers/storage pkg/archive/diff.go breakout check).</summary>
+    internal static string[] SplitName(string name, string entryName)
+    {
+        if (name.StartsWith('/')) throw Invalid(entryName, "absolute path");
+        if (name.Contains('\0')) throw Invalid(entryName, "NUL in name");
+        var parts = new List<string>();
+        foreach (string part in name.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..")
+            {
+                if (parts.Count == 0) throw Invalid(entryName, "path escapes the layer root");
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else parts.Add(part);
+        }
+        return parts.ToArray();
+    }
+
+    private static PodShellException Invalid(string entryName, string why)
+        => new("InvalidLayerEntry", FailureKind.InvalidArgument, $"Invalid layer tar entry '{entryName}': {why}.", entryName);
+}
