@@ -58,7 +58,7 @@ public sealed partial class ContainerEngine
             UpperDir = mount?.UpperDir ?? Path.Combine(root, "diff"),
             WorkDir = mount?.WorkDir ?? Path.Combine(root, "work"),
             MergedDir = merged,
-            LowerDirs = mount?.LowerDirs ?? (image?.Layers.Reverse().Select(l => Layers.Get(l).DiffDir).ToArray() ?? Array.Empty<string>()),
+            LowerDirs = mount?.LowerDirs ?? ((image == null ? null : Enumerable.Reverse(image.Layers))?.Select(l => Layers.Get(l).DiffDir).ToArray() ?? Array.Empty<string>()),
             Mounted = mount != null,
             Size = DirectorySize(Path.Combine(root, "diff")),
         };

@@ -121,7 +121,7 @@ public sealed partial class ContainerEngine
 
     private void PrepareFilesystem(Container c, ContainerImage image, ContainerPaths paths)
     {
-        var lowerTopFirst = image.Layers.Reverse().ToList();
+        var lowerTopFirst = Enumerable.Reverse(image.Layers).ToList();
         var layer = Layers.CreateContainerLayer(c.Id, lowerTopFirst);
         Directory.CreateDirectory(paths.BundleDir);
         Directory.CreateDirectory(paths.RunDir);
@@ -213,7 +213,7 @@ public sealed partial class ContainerEngine
         try
         {
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
-            MountRootfs(id, image?.Layers.Reverse().ToList() ?? ReadLowerLayers(id));
+            MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
             Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
             Runtime.Start(id);
@@ -244,7 +244,7 @@ public sealed partial class ContainerEngine
 
     private List<string> ReadLowerLayers(string id) =>
         Store.GetContainer(id) is { } r && GetImages().FirstOrDefault(i => i.Id == r.Container.ImageId) is { } img
-            ? img.Layers.Reverse().ToList() : new List<string>();
+            ? Enumerable.Reverse(img.Layers).ToList() : new List<string>();
 
     /// <summary>Send the stop signal, wait up to <paramref name="timeoutSeconds"/>, then SIGKILL,
     /// as podman stop does. Stopping a container that is not running does nothing.</summary>
