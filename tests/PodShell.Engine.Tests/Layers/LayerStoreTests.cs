@@ -60,6 +60,21 @@ public sealed class LayerStoreTests : IDisposable
     }
 
     [Fact]
+    public void ApplyTar_RootEntryAndPaxXattrs()
+    {
+        var pax = new Dictionary<string, string>
+        {
+            ["SCHILY.xattr.user.note"] = "hello",
+            // Only whiteout conversion may set overlay's own xattrs.
+            ["SCHILY.xattr.trusted.overlay.opaque"] = "y",
+        };
+        var layer = Apply(new TarBuilder().Dir("./", mode: 0x1C0 /* 0700 */).File("f", "x", pax: pax).Build());
+        Assert.Equal(0x1C0, FileStatus.TryLStat(layer.DiffDir)!.Value.Permissions);
+        Assert.Equal("hello", Encoding.UTF8.GetString(Xattr.Get(layer.DiffDir + "/f", "user.note")!));
+        Assert.Null(Xattr.Get(layer.DiffDir + "/f", "trusted.overlay.opaque"));
+    }
+
+    [Fact]
     public void ApplyTar_AbsoluteSymlinkStaysASymlink()
     {
         var layer = Apply(new TarBuilder().Dir("bin/").File("bin/busybox", "bb", 0x1ED).Symlink("bin/sh", "/bin/busybox").Build());
