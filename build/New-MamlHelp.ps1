@@ -57,7 +57,8 @@ $commonParameters = [System.Collections.Generic.HashSet[string]]::new(
 #region Markdown
 
 $fenceRegex = '^\s*(```+|~~~+)\s*([\w+-]*)'
-$listItemRegex = '^\s*([-*+]|\d+[.)])\s+'
+# Up to 3 digits, so a wrapped line that starts with a number ("134217728) ...") stays prose.
+$listItemRegex = '^\s*([-*+]|\d{1,3}[.)])\s+'
 
 # Turns section body lines into blocks: Kind 'text' (one paragraph, lines joined by spaces; a list item
 # is its own paragraph) or Kind 'code' (a fenced block, line breaks kept).
@@ -516,7 +517,10 @@ function ConvertTo-AboutText {
 
     $emit = {
         param([string[]] $Lines)
-        foreach ($b in (ConvertTo-Block $Lines)) {
+        $blocks = ConvertTo-Block $Lines
+        for ($i = 0; $i -lt $blocks.Count; $i++) {
+            $b = $blocks[$i]
+            $isItem = $b.Kind -eq 'text' -and $b.Text -match $listItemRegex
             if ($b.Kind -eq 'code') {
                 foreach ($l in ($b.Text -split "`n")) { $out.Add($(if ($l) { '        ' + $l } else { '' })) }
             }
@@ -524,17 +528,20 @@ function ConvertTo-AboutText {
                 # A table is already laid out; wrapping would break its columns.
                 foreach ($l in ($b.Text -split "`n")) { $out.Add('    ' + $l) }
             }
-            elseif ($b.Text -match $listItemRegex) {
+            elseif ($isItem) {
+                $null = $b.Text -match $listItemRegex
                 $marker = $Matches[0].Trim()
                 $body = $b.Text.Substring($Matches[0].Length)
                 $first = $true
-                foreach ($l in (Format-Wrapped $body -Indent (6 + $marker.Length) -HangingIndent (5 + $marker.Length))) {
+                foreach ($l in (Format-Wrapped $body -Indent (5 + $marker.Length))) {
                     $out.Add($(if ($first) { "    $marker " + $l.TrimStart() } else { $l }))
                     $first = $false
                 }
             }
             else { foreach ($l in (Format-Wrapped $b.Text -Indent 4)) { $out.Add($l) } }
-            $out.Add('')
+            # Items of one list stay together; everything else is separated by a blank line.
+            $nextIsItem = $i + 1 -lt $blocks.Count -and $blocks[$i + 1].Kind -eq 'text' -and $blocks[$i + 1].Text -match $listItemRegex
+            if (-not ($isItem -and $nextIsItem)) { $out.Add('') }
         }
     }
 
