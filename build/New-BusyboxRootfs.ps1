@@ -8,7 +8,7 @@ param(
     [string] $Busybox = '/usr/bin/busybox'
 )
 $ErrorActionPreference = 'Stop'
-if (-not (Test-Path $Busybox)) { throw "No static busybox at $Busybox: install busybox-static (build.ps1 Bootstrap does)." }
+if (-not (Test-Path $Busybox)) { throw "No static busybox at ${Busybox}: install busybox-static (build.ps1 Bootstrap does)." }
 foreach ($d in 'bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'tmp', 'proc', 'sys', 'dev', 'run', 'var/tmp', 'home') {
     New-Item -ItemType Directory -Force -Path (Join-Path $Path $d) | Out-Null
 }

@@ -353,7 +353,7 @@ public sealed partial class ContainerEngine
         if (command.Count == 0)
             throw new PodShellException("NoCommand", FailureKind.InvalidArgument, "No command given.", c);
         var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
-        return new ExecSession(Runtime, id, command, envList, workingDirectory, user, stdin);
+        return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);
     }
 
     private static PodShellException NotFound(string idOrName) =>
