@@ -91,8 +91,14 @@ public sealed partial class ContainerEngine
         }
         catch
         {
-            DestroyArtifacts(container.Id);
-            Store.DeleteContainer(container.Id);
+            // The original failure is what the user needs; a cleanup problem is left for the next
+            // Get-Container, which finishes a Creating record whose owner is gone.
+            try
+            {
+                DestroyArtifacts(container.Id);
+                Store.DeleteContainer(container.Id);
+            }
+            catch (Exception cleanup) when (cleanup is PodShellException or IOException) { }
             throw;
         }
     }
@@ -209,6 +215,7 @@ public sealed partial class ContainerEngine
             ?? throw new PodShellException("InvalidContainerState", FailureKind.InvalidState,
                 $"Container '{current.Container.Name}' is {current.Container.State} and cannot be started now.", current.Container);
         var c = r.Container;
+        var previous = current.Container.State;
         var paths = PathsFor(id);
         try
         {
@@ -233,7 +240,7 @@ public sealed partial class ContainerEngine
         catch
         {
             try { Runtime.Delete(id); } catch (PodShellException) { }
-            c.State = ContainerState.Created;
+            c.State = previous;
             c.Pid = 0;
             r.OwnerPid = 0;
             r.OwnerStart = 0;

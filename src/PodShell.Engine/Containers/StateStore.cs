@@ -21,7 +21,8 @@ public sealed class ContainerRecord
 public sealed class StateStore
 {
     private readonly string _connectionString;
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    // Unlimited CPUs are +Infinity in the model; JSON has no literal for it without this.
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Path { get; }
 

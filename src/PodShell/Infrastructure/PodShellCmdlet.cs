@@ -58,6 +58,16 @@ public abstract class PodShellCmdlet : PSCmdlet
         {
             throw new PipelineStoppedException();
         }
+        catch (UnauthorizedAccessException e)
+        {
+            WriteError(new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, null));
+            return false;
+        }
+        catch (IOException e)
+        {
+            WriteError(new ErrorRecord(e, "FileSystemError", ErrorCategory.WriteError, null));
+            return false;
+        }
     }
 
     internal static ErrorRecord ToErrorRecord(PodShellException e) =>
@@ -77,6 +87,4 @@ public abstract class PodShellCmdlet : PSCmdlet
         _ => ErrorCategory.NotSpecified,
     };
 
-    protected void WriteFailure(string errorId, ErrorCategory category, string message, object? target) =>
-        WriteError(new ErrorRecord(new PodShellException(errorId, FailureKind.InvalidArgument, message, target), errorId, category, target));
 }
