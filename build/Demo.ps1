@@ -34,7 +34,7 @@ $layer = Get-OverlayLayer -Container primitive-lab | Where-Object Kind -eq Conta
 $layer | Format-List LowerDirs, UpperDir, WorkDir, MergedDir, Mounted | Out-String | Write-Host
 
 Step '6. Write /root/hello.txt inside; see it in the upper dir and the merged view'
-Invoke-ContainerCommand primitive-lab sh -c 'echo hello from primitive-lab > /root/hello.txt'
+Invoke-ContainerCommand primitive-lab -- sh -c 'echo hello from primitive-lab > /root/hello.txt'
 Write-Host "upper : $(Get-Content (Join-Path $layer.UpperDir 'root/hello.txt'))"
 Write-Host "merged: $(Get-Content (Join-Path $layer.MergedDir 'root/hello.txt'))"
 

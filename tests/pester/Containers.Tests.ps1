@@ -76,12 +76,12 @@ Describe 'A limited container (the primitive lab)' {
         Invoke-ContainerCommand $script:name hostname | Should -Be 'primitive-lab'
     }
     It 'sees only its own processes' {
-        $ps = @(Invoke-ContainerCommand $script:name ps -o pid,comm | Select-Object -Skip 1)
+        $ps = @(Invoke-ContainerCommand $script:name -- ps -o 'pid,comm' | Select-Object -Skip 1)
         $ps.Count | Should -BeLessOrEqual 3
         ($ps -join "`n") | Should -Match '\b1 sleep'
     }
     It 'writes into the overlay upper dir and shows it in the merged view' {
-        Invoke-ContainerCommand $script:name sh -c 'echo hello > /root/hello.txt'
+        Invoke-ContainerCommand $script:name -- sh -c 'echo hello > /root/hello.txt'
         $layer = Get-OverlayLayer -Container $script:name | Where-Object Kind -eq 'Container'
         $layer.Mounted | Should -BeTrue
         $layer.LowerDirs.Count | Should -BeGreaterOrEqual 1
@@ -91,7 +91,7 @@ Describe 'A limited container (the primitive lab)' {
         (Get-Content /proc/self/mountinfo | Where-Object { $_ -like "*$($layer.MergedDir)*" }) | Should -Match "upperdir=$([regex]::Escape($layer.UpperDir))"
     }
     It 'passes exit codes through $LASTEXITCODE and writes an error for a non-zero exit' {
-        Invoke-ContainerCommand $script:name sh -c 'echo out; echo err >&2; exit 3' -ErrorVariable ev -ErrorAction SilentlyContinue | Should -Be 'out'
+        Invoke-ContainerCommand $script:name -ErrorVariable ev -ErrorAction SilentlyContinue -- sh -c 'echo out; echo err >&2; exit 3' | Should -Be 'out'
         $LASTEXITCODE | Should -Be 3
         $ev.FullyQualifiedErrorId | Should -Contain 'ContainerCommandStderr,PodShell.InvokeContainerCommandCommand'
         $ev.FullyQualifiedErrorId | Should -Contain 'ContainerCommandFailed,PodShell.InvokeContainerCommandCommand'
@@ -125,7 +125,7 @@ Describe 'Memory sizes' {
 
 Describe 'Lifecycle' {
     It 'Wait-Container returns the exit code and the log holds the output' {
-        $c = New-Container busybox -Name (New-TestName 'wait') sh -c 'echo hello-log; echo oops >&2; exit 7'
+        $c = New-Container busybox -Name (New-TestName 'wait') -- sh -c 'echo hello-log; echo oops >&2; exit 7'
         try {
             $c | Start-Container
             $c | Wait-Container | Should -Be 7
@@ -151,7 +151,7 @@ Describe 'Lifecycle' {
         finally { $c | Remove-Container -Force -Confirm:$false }
     }
     It 'restarts an exited container' {
-        $c = New-Container busybox -Name (New-TestName 'again') sh -c 'exit 0'
+        $c = New-Container busybox -Name (New-TestName 'again') -- sh -c 'exit 0'
         try {
             $c | Start-Container; $c | Wait-Container | Should -Be 0
             $c | Start-Container; $c | Wait-Container | Should -Be 0

@@ -19,5 +19,5 @@ public static class NameGenerator
 
     /// <summary>Names follow Podman's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*.</summary>
     public static bool IsValid(string name) =>
-        System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
+        System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z");
 }

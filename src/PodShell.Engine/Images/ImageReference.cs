@@ -24,5 +24,5 @@ public static class ImageReference
     }
 
     public static bool IsValid(string name) =>
-        System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$");
+        System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?\z");
 }
