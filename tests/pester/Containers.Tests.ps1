@@ -286,4 +286,22 @@ Describe 'Several pwsh processes share one store' {
         $all | Remove-Container -Confirm:$false
         @(Get-Content /proc/self/mountinfo | Where-Object { $_ -like "*killed-*" }).Count | Should -Be 0
     }
+    It 'a pwsh killed in the middle of Start-Container leaves state the next Get-Container repairs' {
+        $names = 1..15 | ForEach-Object { (New-Container busybox -Name (New-TestName 'kstart') sleep infinity).Name }
+        $child = Start-Process -PassThru -FilePath (Get-Command dotnet).Source -ArgumentList @(
+            (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
+            "Import-Module '$env:PODSHELL_MODULE_PATH'; '$($names -join "','")' | ForEach-Object { Start-Container -Name `$_ }")
+        $deadline = (Get-Date).AddSeconds(60)
+        while (@(Get-Container -Name $names | Where-Object State -eq 'Running').Count -lt 3 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Stop-Process -Id $child.Id -Force
+        $child.WaitForExit()
+        $all = @(Get-Container -Name $names)
+        $all.Count | Should -Be 15
+        $all.State | Where-Object { $_ -notin 'Running', 'Created' } | Should -BeNullOrEmpty
+        @($all | Where-Object State -eq 'Running').Count | Should -BeGreaterOrEqual 3
+        foreach ($c in $all | Where-Object State -eq 'Running') { Test-Path "/proc/$($c.Pid)" | Should -BeTrue }
+        $all | Remove-Container -Force -Confirm:$false
+        foreach ($c in $all) { (Get-Content /proc/self/mountinfo) -like "*$($c.Id)*" | Should -BeNullOrEmpty }
+        @(Get-Process conmon -ErrorAction Ignore | Where-Object { (Get-Content "/proc/$($_.Id)/cmdline" -Raw -ErrorAction Ignore) -match ($all.Id -join '|') }).Count | Should -Be 0
+    }
 }
