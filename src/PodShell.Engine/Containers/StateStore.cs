@@ -110,11 +110,13 @@ public sealed class StateStore
         tx.Commit();
     }
 
+    private const string UpdateSql = "UPDATE containers SET name=$name,state=$state,image_id=$img,owner_pid=$op,owner_start=$os,conmon_pid=$cp,pid_start=$ps,data=$data WHERE id=$id";
+
     public void UpdateContainer(ContainerRecord r)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE containers SET name=$name,state=$state,image_id=$img,owner_pid=$op,owner_start=$os,conmon_pid=$cp,pid_start=$ps,data=$data WHERE id=$id";
+        cmd.CommandText = UpdateSql;
         Bind(cmd, r);
         cmd.ExecuteNonQuery();
     }
@@ -149,7 +151,7 @@ public sealed class StateStore
         if (cur is null || !expected.Contains(cur.Container.State)) return false;
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "UPDATE containers SET name=$name,state=$state,image_id=$img,owner_pid=$op,owner_start=$os,conmon_pid=$cp,pid_start=$ps,data=$data WHERE id=$id";
+        cmd.CommandText = UpdateSql;
         Bind(cmd, r);
         cmd.ExecuteNonQuery();
         tx.Commit();
