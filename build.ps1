@@ -14,7 +14,9 @@ param(
     [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    # Install: a modules folder to install into instead of the user's or the system's module path.
+    [string] $InstallPath
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -104,9 +106,14 @@ function Invoke-Test {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
+# pwsh on Linux puts both of these in $env:PSModulePath: AllUsers scope for root, CurrentUser otherwise.
+function Get-DefaultInstallPath {
+    if ((& id -u) -eq '0') { '/usr/local/share/powershell/Modules' }
+    else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.local/share/powershell/Modules' }
+}
+
 function Invoke-Install {
-    $isRoot = (& id -u) -eq '0'
-    $target = if ($isRoot) { '/usr/local/share/powershell/Modules' } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.local/share/powershell/Modules' }
+    $target = if ($InstallPath) { $InstallPath } else { Get-DefaultInstallPath }
     $dest = Join-Path $target 'PodShell'
     if (Test-Path $dest) { Remove-Item -Recurse -Force $dest }
     New-Item -ItemType Directory -Force -Path $target | Out-Null
@@ -123,5 +130,9 @@ switch ($Task) {
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleDir
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
-    'Install' { Invoke-Bootstrap; Invoke-Build; Invoke-Install }
+    'Install' {
+        Invoke-Bootstrap
+        if (-not (Test-Path (Join-Path $ModuleDir 'PodShell.dll'))) { Invoke-Build }
+        Invoke-Install
+    }
 }
