@@ -56,7 +56,6 @@ public sealed partial class ContainerEngine
     public ConmonMonitor Conmon => _conmon ??= ConmonMonitor.Find();
 
     public ContainerPaths PathsFor(string id) => new(Options.GraphRoot, Options.RunRoot, id);
-    private string BlobPath(string digestHex) => Path.Combine(Options.GraphRoot, "blobs", "sha256", digestHex);
     private string CgroupsPathFor(string id) => $"/{Options.CgroupParent}/{id}";
 
     // ---- images -----------------------------------------------------------------------------
@@ -89,9 +88,7 @@ public sealed partial class ContainerEngine
         if (config.Env.Length == 0) config.Env = new[] { "PATH=" + DefaultPath };
         var created = DateTime.UtcNow;
         var configJson = BuildImageConfig(config, new[] { layer.DiffId }, created);
-        var hex = Convert.ToHexString(SHA256.HashData(configJson)).ToLowerInvariant();
-        Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(hex))!);
-        AtomicWrite(BlobPath(hex), configJson);
+        var hex = Blobs.Put(configJson)[7..];
 
         var image = new ContainerImage
         {
@@ -167,7 +164,7 @@ public sealed partial class ContainerEngine
             Layers.Delete(layer);
             Store.DeleteLayer(layer);
         }
-        try { File.Delete(BlobPath(image.Id)); } catch (IOException) { }
+        try { Blobs.Delete("sha256:" + image.Id); } catch (IOException) { }
     }
 
     internal static void AtomicWrite(string path, byte[] bytes)
