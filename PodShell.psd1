@@ -10,13 +10,13 @@
     FormatsToProcess     = @('PodShell.format.ps1xml')
     TypesToProcess       = @('PodShell.types.ps1xml')
     CmdletsToExport      = @(
-        'Import-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage',
+        'Import-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
         'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Invoke-ContainerCommand', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Tag-ContainerImage', 'Prune-ContainerImage')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

@@ -30,6 +30,10 @@ public sealed partial class ContainerEngine
             throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{o.Name}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", o.Name);
 
         var image = ResolveImage(o.Image);
+        var stopSignal = o.StopSignal ?? (string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal);
+        Signals.Parse(stopSignal); // refuse a bad signal now, not at stop time
+        var labels = new Dictionary<string, string>(image.Config.Labels);
+        if (o.Labels != null) foreach (var kv in o.Labels) labels[kv.Key] = kv.Value;
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
         var paths = PathsFor(id);
 
@@ -60,7 +64,9 @@ public sealed partial class ContainerEngine
             Cpus = o.Cpus ?? double.PositiveInfinity,
             PidsMax = o.PidsLimit is > 0 ? o.PidsLimit.Value : (o.PidsLimit is null ? DefaultPidsLimit : long.MaxValue),
             Network = "none",
-            Labels = o.Labels != null ? new Dictionary<string, string>(o.Labels) : new(),
+            Labels = labels,
+            User = o.User ?? image.Config.User,
+            StopSignal = stopSignal,
             Runtime = Runtime.Name,
             BundlePath = paths.BundleDir,
             LayerId = id,
@@ -175,8 +181,12 @@ public sealed partial class ContainerEngine
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
         AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());
         AtomicWrite(paths.ContainerEnvFile, $"engine=\"podshell\"\nname=\"{c.Name}\"\nid=\"{c.Id}\"\nimage=\"{c.Image}\"\nimageid=\"{c.ImageId}\"\n");
+        var user = UserResolver.Resolve(MergedDir(c.Id), c.User);
         var spec = new ContainerSpec
         {
+            Uid = user.Uid,
+            Gid = user.Gid,
+            AdditionalGids = user.AdditionalGids,
             Id = c.Id,
             Name = c.Name,
             Hostname = c.Hostname,
@@ -196,7 +206,7 @@ public sealed partial class ContainerEngine
             Annotations = new Dictionary<string, string>
             {
                 ["io.container.manager"] = "podshell",
-                ["org.opencontainers.image.stopSignal"] = "15",
+                ["org.opencontainers.image.stopSignal"] = Signals.Parse(c.StopSignal).ToString(),
             },
         };
         AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
@@ -255,12 +265,12 @@ public sealed partial class ContainerEngine
 
     /// <summary>Send the stop signal, wait up to <paramref name="timeoutSeconds"/>, then SIGKILL,
     /// as podman stop does. Stopping a container that is not running does nothing.</summary>
-    public Container StopContainer(string id, int timeoutSeconds = 10, int signal = 15, CancellationToken ct = default)
+    public Container StopContainer(string id, int timeoutSeconds = 10, int? signal = null, CancellationToken ct = default)
     {
         using var _ = LockContainer(id, ct);
         var r = Reconcile(Store.GetContainer(id) ?? throw NotFound(id)) ?? throw NotFound(id);
         if (r.Container.State != ContainerState.Running) return r.Container;
-        Runtime.Kill(id, signal);
+        Runtime.Kill(id, signal ?? Signals.Parse(r.Container.StopSignal));
         if (!WaitForExitFile(id, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), ct))
         {
             Runtime.Kill(id, 9, all: true);

@@ -131,40 +131,25 @@ public sealed partial class ContainerEngine
     public IReadOnlyList<ContainerImage> GetImages() => Store.ListImages();
 
     /// <summary>By name (with the :latest and localhost/ spellings), full id, or unique id prefix.</summary>
-    public ContainerImage ResolveImage(string nameOrId)
+    public ContainerImage ResolveImage(string nameOrId) => ResolveImageName(nameOrId).Image;
+
+    /// <summary>The image and, when it was found by one of its names, that name.</summary>
+    public (ContainerImage Image, string? Name) ResolveImageName(string nameOrId)
     {
         var images = GetImages();
         foreach (var cand in ImageReference.Candidates(nameOrId))
         {
             var hit = images.FirstOrDefault(i => i.Names.Contains(cand, StringComparer.Ordinal));
-            if (hit != null) return hit;
+            if (hit != null) return (hit, cand);
         }
         var id = nameOrId.StartsWith("sha256:") ? nameOrId[7..] : nameOrId;
         if (id.Length >= 3 && id.All(Uri.IsHexDigit))
         {
             var hits = images.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (hits.Count == 1) return hits[0];
+            if (hits.Count == 1) return (hits[0], null);
         }
         throw new PodShellException("ImageNotFound", FailureKind.NotFound,
             $"No image named '{nameOrId}' in the local store. Import one with Import-ContainerImage, or list them with Get-ContainerImage.", nameOrId);
-    }
-
-    public void RemoveImage(ContainerImage image, bool force)
-    {
-        int users = Store.CountContainersUsingImage(image.Id);
-        if (users > 0 && !force)
-            throw new PodShellException("ImageInUse", FailureKind.InvalidState,
-                $"Image '{image.Name}' is used by {users} container(s). Remove them first, or use -Force to remove them too.", image);
-        if (users > 0)
-            foreach (var r in Store.ListContainers().Where(r => r.Container.ImageId == image.Id))
-                RemoveContainer(r.Container.Id, force: true);
-        Store.DeleteImage(image.Id);
-        foreach (var layer in Store.UnreferencedLayers())
-        {
-            Layers.Delete(layer);
-            Store.DeleteLayer(layer);
-        }
-        try { Blobs.Delete("sha256:" + image.Id); } catch (IOException) { }
     }
 
     internal static void AtomicWrite(string path, byte[] bytes)

@@ -14,4 +14,6 @@ public sealed class CreateOptions
     public IDictionary<string, string>? Environment { get; set; }
     public string? WorkingDirectory { get; set; }
     public IDictionary<string, string>? Labels { get; set; }
+    public string? User { get; set; }
+    public string? StopSignal { get; set; }
 }

@@ -290,6 +290,26 @@ public sealed class StateStore
         return list;
     }
 
+    /// <summary>Give an image one more name; a name held by another image moves here (podman tag).</summary>
+    public void AddImageName(string name, string imageId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO image_names(name,image_id) VALUES($n,$i) ON CONFLICT(name) DO UPDATE SET image_id=$i";
+        cmd.Parameters.AddWithValue("$n", name);
+        cmd.Parameters.AddWithValue("$i", imageId);
+        cmd.ExecuteNonQuery();
+    }
+
+    public bool RemoveImageName(string name)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM image_names WHERE name=$n";
+        cmd.Parameters.AddWithValue("$n", name);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
     public void DeleteImage(string id)
     {
         using var c = Open();

@@ -21,6 +21,10 @@ public sealed class Container
     public string[] Entrypoint { get; set; } = Array.Empty<string>();
     public string Hostname { get; set; } = "";
     public string WorkingDirectory { get; set; } = "/";
+    /// <summary>The user the process runs as, as given ("uid[:gid]" or a name); empty means root.</summary>
+    public string User { get; set; } = "";
+    /// <summary>Signal Stop-Container sends first (from -StopSignal or the image's StopSignal).</summary>
+    public string StopSignal { get; set; } = "SIGTERM";
     public string[] Environment { get; set; } = Array.Empty<string>();
     /// <summary>Memory limit in bytes as configured; long.MaxValue when unlimited.</summary>
     public long MemoryMax { get; set; } = long.MaxValue;

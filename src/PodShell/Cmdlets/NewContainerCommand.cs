@@ -52,6 +52,16 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [Parameter]
     public Hashtable? Label { get; set; }
 
+    /// <summary>uid[:gid] or user[:group] from the image's /etc/passwd; the image's User by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>Signal Stop-Container sends first; the image's StopSignal, else SIGTERM, by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StopSignal { get; set; }
+
     protected override void ProcessRecord()
     {
         long? memory = null;
@@ -89,6 +99,8 @@ public sealed class NewContainerCommand : PodShellCmdlet
             Environment = ToDictionary(Environment),
             WorkingDirectory = WorkingDirectory,
             Labels = ToDictionary(Label),
+            User = User,
+            StopSignal = StopSignal,
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));

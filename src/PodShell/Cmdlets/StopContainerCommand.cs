@@ -12,6 +12,11 @@ public sealed class StopContainerCommand : ContainerTargetCmdlet
     [Alias("Time")]
     public int Timeout { get; set; } = 10;
 
+    /// <summary>The first signal to send instead of the container's stop signal (name or number).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Signal { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -22,7 +27,8 @@ public sealed class StopContainerCommand : ContainerTargetCmdlet
             if (!ShouldProcess(c.Name, "Stop container")) continue;
             Try(() =>
             {
-                var stopped = Engine.StopContainer(c.Id, Timeout, 15, CancellationToken);
+                int? signal = Signal is null ? null : PodShell.Engine.Runtime.Signals.Parse(Signal);
+                var stopped = Engine.StopContainer(c.Id, Timeout, signal, CancellationToken);
                 if (PassThru) WriteObject(stopped);
             });
         }
