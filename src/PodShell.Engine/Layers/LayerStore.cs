@@ -85,7 +85,18 @@ public sealed class LayerStore
         string diff = staging + "/diff";
         Directory.CreateDirectory(diff);
         FileOwnership.Chmod(diff, 0x1ED); // 0755
-        var (diffId, size) = LayerUnpacker.Unpack(layer, diff, ct);
+        (string diffId, long size) unpacked;
+        try
+        {
+            unpacked = LayerUnpacker.Unpack(layer, diff, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            // Damage can surface anywhere in the stream (found by the fuzz test: a corrupt gzip
+            // header after the last tar entry), not only while entries are read.
+            throw new PodShellException("InvalidLayerTar", FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {e.Message}", null, e);
+        }
+        var (diffId, size) = unpacked;
         if (scratchFile is not null) File.Delete(scratchFile);
 
         string diffHex = diffId["sha256:".Length..];

@@ -396,11 +396,11 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
         Assert.Equal(second.Id, Engine.ResolveImage("xunit-second:v1").Id);
         var c = Engine.CreateContainer(new CreateOptions { Image = "xunit-second:v1", Name = UniqueName("img"), Cpus = 1, Command = new[] { "true" } });
 
-        var e = Assert.Throws<PodShellException>(() => Engine.RemoveImage(second, force: false));
+        var e = Assert.Throws<PodShellException>(() => Engine.RemoveImage(second.Id, force: false));
         Assert.Equal("ImageInUse", e.ErrorId);
         Assert.NotNull(Engine.Store.GetContainer(c.Id));
 
-        Engine.RemoveImage(second, force: true);
+        Engine.RemoveImage(second.Id, force: true);
         AssertNoTrace(c.Id);
         Assert.DoesNotContain(Engine.GetImages(), i => i.Id == second.Id);
         Assert.Equal("ImageNotFound", Assert.Throws<PodShellException>(() => Engine.ResolveImage("xunit-second:v1")).ErrorId);
