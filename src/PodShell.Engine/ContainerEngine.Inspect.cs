@@ -72,6 +72,9 @@ public sealed partial class ContainerEngine
 
     private IEnumerable<OverlayLayer> ImageLayers(ContainerImage image)
     {
+        // Layers are content-addressed and shared: say which images use each one.
+        var usedBy = GetImages().SelectMany(i => i.Layers.Select(l => (Layer: l, Image: i.Names.Length > 0 ? i.Names[0] : i.Id[..12])))
+            .GroupBy(x => x.Layer).ToDictionary(g => g.Key, g => g.Select(x => x.Image).Distinct().ToArray());
         string parent = "";
         foreach (var id in image.Layers)
         {
@@ -86,6 +89,7 @@ public sealed partial class ContainerEngine
                 Size = rec?.Size ?? info?.Size ?? 0,
                 Parent = parent,
                 DiffDir = info?.DiffDir ?? "",
+                UsedBy = usedBy.TryGetValue(id, out var users) ? users : Array.Empty<string>(),
             };
             parent = id;
         }

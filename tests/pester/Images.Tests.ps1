@@ -73,6 +73,20 @@ Describe 'Tagging, untagging and pruning images' {
     }
 }
 
+Describe 'Shared layers' {
+    It 'Get-OverlayLayer -Image shows that two images share one layer' {
+        $n = New-TestName 'share'
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name $n | Out-Null
+        $mine = Get-OverlayLayer -Image $n
+        $theirs = Get-OverlayLayer -Image busybox
+        $mine.Id | Should -Be $theirs.Id
+        $mine.UsedBy | Should -Contain 'busybox:latest'
+        $mine.UsedBy | Should -Contain "${n}:latest"
+        Remove-ContainerImage $n -Confirm:$false
+        Test-Path $theirs.DiffDir | Should -BeTrue
+    }
+}
+
 Describe 'New-Container process options' {
     It 'runs as the -User given by name from the image''s /etc/passwd' {
         $c = New-Container busybox -Name (New-TestName 'usr') -User nobody sleep infinity | Start-Container -PassThru

@@ -14,6 +14,8 @@ public sealed class OverlayLayer
     public string Parent { get; set; } = "";
     public string ContainerId { get; set; } = "";
     public string ImageId { get; set; } = "";
+    /// <summary>For an image layer: the names (or short ids) of every image that shares it.</summary>
+    public string[] UsedBy { get; set; } = Array.Empty<string>();
     /// <summary>The layer's own content directory.</summary>
     public string DiffDir { get; set; } = "";
     /// <summary>Lower directories, uppermost first (for a container layer: read from the mount).</summary>
