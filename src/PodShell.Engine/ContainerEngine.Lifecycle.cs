@@ -175,43 +175,6 @@ public sealed partial class ContainerEngine
             $"The command '{cmd}' does not exist in image '{c.Image}'.", cmd);
     }
 
-    private void WriteBundle(Container c, ContainerPaths paths)
-    {
-        AtomicWrite(paths.HostnameFile, c.Hostname + "\n");
-        AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
-        AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());
-        AtomicWrite(paths.ContainerEnvFile, $"engine=\"podshell\"\nname=\"{c.Name}\"\nid=\"{c.Id}\"\nimage=\"{c.Image}\"\nimageid=\"{c.ImageId}\"\n");
-        var user = UserResolver.Resolve(MergedDir(c.Id), c.User);
-        var spec = new ContainerSpec
-        {
-            Uid = user.Uid,
-            Gid = user.Gid,
-            AdditionalGids = user.AdditionalGids,
-            Id = c.Id,
-            Name = c.Name,
-            Hostname = c.Hostname,
-            Args = c.Command,
-            Env = c.Environment.Append("HOSTNAME=" + c.Hostname).ToArray(),
-            Cwd = c.WorkingDirectory,
-            MemoryMax = c.MemoryMax == long.MaxValue ? null : c.MemoryMax,
-            Cpus = double.IsPositiveInfinity(c.Cpus) ? null : c.Cpus,
-            PidsLimit = c.PidsMax == long.MaxValue ? 0 : c.PidsMax,
-            RootfsPath = MergedDir(c.Id),
-            CgroupsPath = CgroupsPathFor(c.Id),
-            HostnameFile = paths.HostnameFile,
-            HostsFile = paths.HostsFile,
-            ResolvConfFile = paths.ResolvConfFile,
-            ContainerEnvFile = paths.ContainerEnvFile,
-            NetworkMode = "none",
-            Annotations = new Dictionary<string, string>
-            {
-                ["io.container.manager"] = "podshell",
-                ["org.opencontainers.image.stopSignal"] = Signals.Parse(c.StopSignal).ToString(),
-            },
-        };
-        AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
-    }
-
     /// <summary>Start a Created (or Exited) container under conmon. Only one process can start a given
     /// container: the transition to Starting is a compare-and-set in the store.</summary>
     public Container StartContainer(string id, CancellationToken ct = default)
@@ -357,20 +320,6 @@ public sealed partial class ContainerEngine
             ct.ThrowIfCancellationRequested();
             ct.WaitHandle.WaitOne(50);
         }
-    }
-
-    /// <summary>Run a process in a running container (podman exec).</summary>
-    public ExecSession Exec(string id, IReadOnlyList<string> command, IDictionary<string, string>? env = null,
-        string? workingDirectory = null, string? user = null, IEnumerable<string>? stdin = null)
-    {
-        var c = GetContainer(id);
-        if (c.State != ContainerState.Running)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
-                $"Container '{c.Name}' is {c.State}; start it before running commands in it.", c);
-        if (command.Count == 0)
-            throw new PodShellException("NoCommand", FailureKind.InvalidArgument, "No command given.", c);
-        var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
-        return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);
     }
 
     private static PodShellException NotFound(string idOrName) =>

@@ -28,6 +28,9 @@ public sealed class ContainerSpec
     /// <summary>null => podman's default 2048; 0, negative or long.MaxValue => unlimited.</summary>
     public long? PidsLimit { get; set; }
 
+    /// <summary>Mounts the user asked for (volumes, bind mounts, tmpfs), added after the defaults.</summary>
+    public List<SpecMount> Mounts { get; set; } = new();
+
     /// <summary>Absolute path of the mounted overlay.</summary>
     public string RootfsPath { get; set; } = "";
 
@@ -58,3 +61,6 @@ public sealed class ContainerSpec
 
     public bool Terminal { get; set; }
 }
+
+/// <summary>One OCI mount: destination inside the container, type ("bind", "tmpfs", ...), source and options.</summary>
+public sealed record SpecMount(string Destination, string Type, string Source, params string[] Options);

@@ -257,6 +257,9 @@ public static class OciSpecBuilder
         // On v1 runc builds a tmpfs with one bind per controller here; on v2 it mounts cgroup2 (scoped by the
         // private cgroup namespace). Read-only either way so the container cannot raise its own limits.
         WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", "ro");
+        // User mounts (volumes, binds, tmpfs) come last so they can cover anything above, as in podman.
+        foreach (var m in spec.Mounts)
+            WriteMount(w, m.Destination, m.Type, m.Source, m.Options);
         w.WriteEndArray();
     }
 
