@@ -12,11 +12,12 @@
     CmdletsToExport      = @(
         'Import-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
         'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
+        'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
         'Invoke-ContainerCommand', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @('Tag-ContainerImage', 'Prune-ContainerImage')
+    AliasesToExport      = @('Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

@@ -8,6 +8,8 @@ namespace PodShell.Engine;
 /// container record and the secure defaults.</summary>
 public sealed partial class ContainerEngine
 {
+    private const string InitPath = "/run/podshell-init";
+
     private void WriteBundle(Container c, ContainerPaths paths)
     {
         AtomicWrite(paths.HostnameFile, c.Hostname + "\n");
@@ -42,6 +44,12 @@ public sealed partial class ContainerEngine
                 ["org.opencontainers.image.stopSignal"] = Signals.Parse(c.StopSignal).ToString(),
             },
         };
+        if (c.Init && InitBinary() is { } init)
+        {
+            // As podman --init: catatonit is bind-mounted in and becomes PID 1, the command its child.
+            spec.Args = new[] { InitPath, "--" }.Concat(c.Command).ToArray();
+            spec.Mounts.Add(new SpecMount(InitPath, "bind", init, "bind", "ro", "rprivate", "nosuid", "nodev"));
+        }
         AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
     }
 }

@@ -29,6 +29,9 @@ public sealed partial class ContainerEngine
         if (o.Name != null && !NameGenerator.IsValid(o.Name))
             throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{o.Name}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", o.Name);
 
+        if (o.Init && InitBinary() is null)
+            throw new PodShellException("InitNotFound", FailureKind.NotSupported,
+                "-Init needs catatonit on the host (apt-get install catatonit, or build.ps1 Bootstrap).", "catatonit");
         var image = ResolveImage(o.Image);
         var stopSignal = o.StopSignal ?? (string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal);
         Signals.Parse(stopSignal); // refuse a bad signal now, not at stop time
@@ -65,6 +68,8 @@ public sealed partial class ContainerEngine
             PidsMax = o.PidsLimit is > 0 ? o.PidsLimit.Value : (o.PidsLimit is null ? DefaultPidsLimit : long.MaxValue),
             Network = "none",
             Labels = labels,
+            AutoRemove = o.AutoRemove,
+            Init = o.Init,
             User = o.User ?? image.Config.User,
             StopSignal = stopSignal,
             Runtime = Runtime.Name,
@@ -179,6 +184,7 @@ public sealed partial class ContainerEngine
     /// container: the transition to Starting is a compare-and-set in the store.</summary>
     public Container StartContainer(string id, CancellationToken ct = default)
     {
+        EnsureRunRoot();
         using var _ = LockContainer(id, ct);
         var current = Reconcile(Store.GetContainer(id) ?? throw NotFound(id));
         if (current is null) throw NotFound(id);
@@ -198,6 +204,7 @@ public sealed partial class ContainerEngine
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
             Runtime.Start(id);
             c.State = ContainerState.Running;
+            c.BootId = BootId;
             c.Pid = launch.ContainerPid;
             c.StartedAt = DateTime.UtcNow;
             c.FinishedAt = null;
@@ -232,7 +239,9 @@ public sealed partial class ContainerEngine
     {
         using var _ = LockContainer(id, ct);
         var r = Reconcile(Store.GetContainer(id) ?? throw NotFound(id)) ?? throw NotFound(id);
-        if (r.Container.State != ContainerState.Running) return r.Container;
+        if (r.Container.State is not (ContainerState.Running or ContainerState.Paused)) return r.Container;
+        // A frozen task does not act on signals (not even SIGKILL on cgroup v1) until it is thawed.
+        if (r.Container.State == ContainerState.Paused) ThawForStop(r);
         Runtime.Kill(id, signal ?? Signals.Parse(r.Container.StopSignal));
         if (!WaitForExitFile(id, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), ct))
         {
@@ -265,8 +274,9 @@ public sealed partial class ContainerEngine
     {
         using var _ = LockContainer(id, ct);
         var r = Reconcile(Store.GetContainer(id) ?? throw NotFound(id)) ?? throw NotFound(id);
-        if (r.Container.State is ContainerState.Running or ContainerState.Stopping)
+        if (r.Container.State is ContainerState.Running or ContainerState.Stopping or ContainerState.Paused)
         {
+            if (r.Container.State == ContainerState.Paused && force) ThawForStop(r);
             if (!force)
                 throw new PodShellException("ContainerRunning", FailureKind.InvalidState,
                     $"Container '{r.Container.Name}' is running. Stop it first, or use -Force.", r.Container);
@@ -305,21 +315,11 @@ public sealed partial class ContainerEngine
     /// <summary>Block until the container has exited and return its exit code (podman wait).</summary>
     public int WaitContainer(string id, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        var deadline = timeout is { } t ? DateTime.UtcNow + t : DateTime.MaxValue;
-        while (true)
-        {
-            var r = Store.GetContainer(id) ?? throw NotFound(id);
-            r = Reconcile(r) ?? throw NotFound(id);
-            var c = r.Container;
-            if (c.State == ContainerState.Exited) return c.ExitCode ?? -1;
-            if (c.State == ContainerState.Created)
-                throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
-                    $"Container '{c.Name}' has not been started, so there is nothing to wait for.", c);
-            if (DateTime.UtcNow >= deadline)
-                throw new PodShellException("WaitTimeout", FailureKind.ResourceBusy, $"Container '{c.Name}' did not exit within {timeout!.Value.TotalSeconds:0.#} s.", c);
-            ct.ThrowIfCancellationRequested();
-            ct.WaitHandle.WaitOne(50);
-        }
+        var c = GetContainer(id);
+        if (c.State == ContainerState.Created)
+            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+                $"Container '{c.Name}' has not been started, so there is nothing to wait for.", c);
+        return WaitForState(c.Id, new[] { ContainerState.Exited }, timeout, ct).ExitCode ?? -1;
     }
 
     private static PodShellException NotFound(string idOrName) =>

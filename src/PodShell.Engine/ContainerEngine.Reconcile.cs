@@ -29,10 +29,12 @@ public sealed partial class ContainerEngine
                 Store.UpdateContainerIf(r, ContainerState.Starting);
                 return r;
 
-            case ContainerState.Running or ContainerState.Stopping:
+            case ContainerState.Running or ContainerState.Stopping or ContainerState.Paused:
                 var paths = PathsFor(c.Id);
                 var exitFile = paths.ExitFile;
-                bool exited = File.Exists(exitFile)
+                // Started under another boot: whatever the pid now names, it is not our container.
+                bool otherBoot = c.BootId.Length > 0 && BootId.Length > 0 && c.BootId != BootId;
+                bool exited = otherBoot || File.Exists(exitFile)
                     || (!ProcStat.IsAlive(c.Pid, r.PidStart) && !ProcStat.IsAlive(r.ConmonPid, 0));
                 if (!exited) return r;
                 int? code = null;
@@ -48,8 +50,14 @@ public sealed partial class ContainerEngine
                 c.FinishedAt = finished;
                 c.OomKilled = File.Exists(paths.OomFile);
                 c.Pid = 0;
-                if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping))
+                if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
                 {
+                    if (c.AutoRemove)
+                    {
+                        LastExit[c.Id] = c;
+                        try { DestroyArtifacts(c.Id); Store.DeleteContainer(c.Id); return null; }
+                        catch (PodShellException) { return r; }
+                    }
                     // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
                     // and the rootfs is unmounted until the next start.
                     try { Runtime.Delete(c.Id); } catch (PodShellException) { }
@@ -63,8 +71,42 @@ public sealed partial class ContainerEngine
         }
     }
 
+    /// <summary>The run root lives on tmpfs: when its "alive" marker is missing, the machine rebooted (or
+    /// the run root was wiped) and no container can still be running under it. Each such record is
+    /// folded to Exited, and any process, mount or cgroup that survived a wipe is cleaned up, so the
+    /// container can be started again or removed (podman's refresh after reboot, #1703, #22159).</summary>
+    private void EnsureRunRoot()
+    {
+        var alive = Path.Combine(Options.RunRoot, "alive");
+        if (File.Exists(alive)) return;
+        Directory.CreateDirectory(Options.RunRoot);
+        using (var _ = FileLock.Acquire(Path.Combine(Options.RunRoot, "refresh.lock"), TimeSpan.FromSeconds(60)))
+        {
+            if (File.Exists(alive)) return;
+            foreach (var r in Store.ListContainers())
+            {
+                var c = r.Container;
+                if (c.State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Stopping or ContainerState.Starting)) continue;
+                if (ProcStat.IsAlive(c.Pid, r.PidStart)) ProcStat.Signal(c.Pid, 9);
+                if (ProcStat.IsAlive(r.ConmonPid, 0) && r.ConmonPid > 0) ProcStat.Signal(r.ConmonPid, 9);
+                for (int i = 0; i < 50 && ProcStat.IsAlive(c.Pid, r.PidStart); i++) Thread.Sleep(20);
+                try { Cgroups.Remove(CgroupsPathFor(c.Id)); } catch (PodShellException) { }
+                try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
+                c.State = ContainerState.Exited;
+                c.ExitCode ??= -1;
+                c.FinishedAt ??= DateTime.UtcNow;
+                c.Pid = 0;
+                r.OwnerPid = 0;
+                r.OwnerStart = 0;
+                Store.UpdateContainer(r);
+            }
+            AtomicWrite(alive, BootId);
+        }
+    }
+
     public IReadOnlyList<Container> GetContainers()
     {
+        EnsureRunRoot();
         var list = new List<Container>();
         foreach (var r in Store.ListContainers())
             if (Reconcile(r) is { } ok) list.Add(ok.Container);
@@ -74,6 +116,7 @@ public sealed partial class ContainerEngine
     /// <summary>By exact name, full id, or unique id prefix, as podman resolves them.</summary>
     public Container GetContainer(string nameOrId)
     {
+        EnsureRunRoot();
         var all = Store.ListContainers();
         var hit = all.FirstOrDefault(r => r.Container.Name == nameOrId)
             ?? all.FirstOrDefault(r => r.Container.Id == nameOrId);

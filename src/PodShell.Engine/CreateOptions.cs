@@ -16,4 +16,6 @@ public sealed class CreateOptions
     public IDictionary<string, string>? Labels { get; set; }
     public string? User { get; set; }
     public string? StopSignal { get; set; }
+    public bool AutoRemove { get; set; }
+    public bool Init { get; set; }
 }

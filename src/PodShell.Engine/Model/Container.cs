@@ -42,5 +42,12 @@ public sealed class Container
     public string BundlePath { get; set; } = "";
     public string LayerId { get; set; } = "";
 
+    /// <summary>Removed as soon as it exits (podman run --rm).</summary>
+    public bool AutoRemove { get; set; }
+    /// <summary>Runs a tiny init (catatonit) as PID 1 that reaps zombies and forwards signals.</summary>
+    public bool Init { get; set; }
+    /// <summary>Boot id of the kernel the container was started under; a different one means a reboot.</summary>
+    public string BootId { get; set; } = "";
+
     public override string ToString() => Name;
 }

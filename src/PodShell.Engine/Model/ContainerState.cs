@@ -8,6 +8,8 @@ public enum ContainerState
     Created,
     Starting,
     Running,
+    /// <summary>Frozen by Suspend-Container (the cgroup freezer).</summary>
+    Paused,
     Stopping,
     Exited,
     Removing,

@@ -71,6 +71,21 @@ public sealed class OciRuntime
         return Run(args.ToArray()).ExitCode == 0;
     }
 
+    /// <summary>Freeze every process of the container (the cgroup freezer).</summary>
+    public void Pause(string id)
+    {
+        var r = Run("pause", id);
+        if (r.ExitCode != 0)
+            throw new PodShellException("RuntimePauseFailed", FailureKind.RuntimeFailed, $"{Name} pause failed: {Clean(r.Stderr)}", id);
+    }
+
+    public void Resume(string id)
+    {
+        var r = Run("resume", id);
+        if (r.ExitCode != 0)
+            throw new PodShellException("RuntimeResumeFailed", FailureKind.RuntimeFailed, $"{Name} resume failed: {Clean(r.Stderr)}", id);
+    }
+
     /// <summary>Idempotent delete: a container the runtime does not know is already deleted.</summary>
     public void Delete(string id, bool force = true)
     {

@@ -62,6 +62,15 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [ValidateNotNullOrEmpty]
     public string? StopSignal { get; set; }
 
+    /// <summary>Remove the container as soon as it exits (podman --rm).</summary>
+    [Parameter]
+    [Alias("Rm")]
+    public SwitchParameter AutoRemove { get; set; }
+
+    /// <summary>Run catatonit as PID 1 to reap zombies and forward signals (podman --init).</summary>
+    [Parameter]
+    public SwitchParameter Init { get; set; }
+
     protected override void ProcessRecord()
     {
         long? memory = null;
@@ -101,6 +110,8 @@ public sealed class NewContainerCommand : PodShellCmdlet
             Labels = ToDictionary(Label),
             User = User,
             StopSignal = StopSignal,
+            AutoRemove = AutoRemove,
+            Init = Init,
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));

@@ -2,9 +2,9 @@ using System.Management.Automation;
 
 namespace PodShell;
 
-/// <summary>Waits until containers exit and returns their exit codes (podman wait).</summary>
+/// <summary>Waits until containers reach a state; for Exited (the default) it returns their exit codes (podman wait).</summary>
 [Cmdlet(VerbsLifecycle.Wait, "Container", DefaultParameterSetName = ByName)]
-[OutputType(typeof(int))]
+[OutputType(typeof(int), typeof(Container))]
 public sealed class WaitContainerCommand : ContainerTargetCmdlet
 {
     /// <summary>Seconds to wait at most; 0 or absent waits forever.</summary>
@@ -12,11 +12,30 @@ public sealed class WaitContainerCommand : ContainerTargetCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int Timeout { get; set; }
 
+    /// <summary>The states to wait for; Exited by default.</summary>
+    [Parameter]
+    public ContainerState[] Condition { get; set; } = { ContainerState.Exited };
+
+    /// <summary>Write the container object (instead of the exit code) once the condition holds.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     protected override void ProcessRecord()
     {
+        var timeout = Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
         foreach (var c in Targets())
         {
-            Try(() => WriteObject(Engine.WaitContainer(c.Id, Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : null, CancellationToken)));
+            Try(() =>
+            {
+                if (Condition.Length == 1 && Condition[0] == ContainerState.Exited && !PassThru)
+                {
+                    WriteObject(Engine.WaitContainer(c.Id, timeout, CancellationToken));
+                    return;
+                }
+                var reached = Engine.WaitForState(c.Id, Condition, timeout, CancellationToken);
+                if (PassThru) WriteObject(reached);
+                else if (reached.State == ContainerState.Exited) WriteObject(reached.ExitCode ?? -1);
+            });
         }
     }
 }
