@@ -201,6 +201,8 @@ public sealed partial class ContainerEngine
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
             MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
             Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
+            // The generated /etc files live on the run root (tmpfs): after a reboot they are gone.
+            if (!File.Exists(paths.HostnameFile)) { Directory.CreateDirectory(paths.RunDir); WriteBundle(c, paths); }
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
             Runtime.Start(id);
             c.State = ContainerState.Running;
@@ -315,7 +317,15 @@ public sealed partial class ContainerEngine
     /// <summary>Block until the container has exited and return its exit code (podman wait).</summary>
     public int WaitContainer(string id, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        var c = GetContainer(id);
+        Container c;
+        try
+        {
+            c = GetContainer(id);
+        }
+        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound" && LastExit.TryGetValue(id, out var gone))
+        {
+            return gone.ExitCode ?? -1; // auto-removed the moment it was looked at
+        }
         if (c.State == ContainerState.Created)
             throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
                 $"Container '{c.Name}' has not been started, so there is nothing to wait for.", c);

@@ -48,7 +48,7 @@ public sealed partial class ContainerEngine
                 c.State = ContainerState.Exited;
                 c.ExitCode = code ?? -1;
                 c.FinishedAt = finished;
-                c.OomKilled = File.Exists(paths.OomFile);
+                c.OomKilled = File.Exists(paths.OomFile) || File.Exists(Path.Combine(paths.RunDir, "oom"));
                 c.Pid = 0;
                 if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
                 {
@@ -87,9 +87,11 @@ public sealed partial class ContainerEngine
             {
                 var c = r.Container;
                 if (c.State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Stopping or ContainerState.Starting)) continue;
+                // Only a wipe (not a reboot) leaves processes: end the container's init and let its
+                // conmon reap it, so no zombie is orphaned; then end a conmon that is still there.
                 if (ProcStat.IsAlive(c.Pid, r.PidStart)) ProcStat.Signal(c.Pid, 9);
-                if (ProcStat.IsAlive(r.ConmonPid, 0) && r.ConmonPid > 0) ProcStat.Signal(r.ConmonPid, 9);
-                for (int i = 0; i < 50 && ProcStat.IsAlive(c.Pid, r.PidStart); i++) Thread.Sleep(20);
+                for (int i = 0; i < 100 && ProcStat.StartTime(c.Pid) == r.PidStart && r.PidStart != 0; i++) Thread.Sleep(20);
+                if (r.ConmonPid > 0 && ProcStat.IsAlive(r.ConmonPid, 0)) ProcStat.Signal(r.ConmonPid, 9);
                 try { Cgroups.Remove(CgroupsPathFor(c.Id)); } catch (PodShellException) { }
                 try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
                 c.State = ContainerState.Exited;

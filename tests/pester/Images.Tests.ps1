@@ -91,7 +91,7 @@ Describe 'New-Container process options' {
     It 'runs as the -User given by name from the image''s /etc/passwd' {
         $c = New-Container busybox -Name (New-TestName 'usr') -User nobody sleep infinity | Start-Container -PassThru
         try {
-            Invoke-ContainerCommand -Id $c.Id id -ErrorAction SilentlyContinue | Out-Null
+            Invoke-ContainerCommand $c.Id -- id -u | Should -Be '65534'
             (Get-Content "/proc/$($c.Pid)/status" | Where-Object { $_ -like 'Uid:*' }) -split '\s+' | Select-Object -Index 1 | Should -Be '65534'
             (Get-Container -Id $c.Id).User | Should -Be 'nobody'
         }

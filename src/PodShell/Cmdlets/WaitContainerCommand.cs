@@ -23,7 +23,10 @@ public sealed class WaitContainerCommand : ContainerTargetCmdlet
     protected override void ProcessRecord()
     {
         var timeout = Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
-        foreach (var c in Targets())
+        // A container object is waited for by its id without a fresh lookup first: an auto-removed
+        // container may already be gone, and the engine still knows its exit code.
+        var targets = ParameterSetName == ByObject ? InputObject.AsEnumerable() : Targets();
+        foreach (var c in targets)
         {
             Try(() =>
             {
