@@ -80,7 +80,7 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Puts an archive image's config and layers into the blob store, each verified against its
-    /// digest (docker-archive: an uncompressed layer must hash to its diff_id; a compressed one is checked
+    /// digest, even when the store already has it: a damaged archive is reported as such, not masked (docker-archive: an uncompressed layer must hash to its diff_id; a compressed one is checked
     /// against the diff_id when unpacked). Returns what RegisterImage needs, with an OCI manifest made for
     /// a docker-archive image so it has a manifest digest like any other.</summary>
     private (byte[] Config, List<LayerBlob> Layers, byte[] Manifest) StageImage(ArchiveSource source, ArchiveImage img,
@@ -91,11 +91,6 @@ public sealed partial class ContainerEngine
         {
             ct.ThrowIfCancellationRequested();
             var l = img.Layers[i];
-            if (l.Digest != null && Blobs.Has(l.Digest))
-            {
-                layers.Add(new LayerBlob(l.Digest, l.MediaType, Blobs.Size(l.Digest)));
-                continue;
-            }
             long total = source.Length(l.Path);
             int index = i;
             using var raw = new ProgressStream(source.Open(l.Path),

@@ -34,9 +34,22 @@ public sealed class ExportContainerImageCommand : PodShellCmdlet
             Try(() =>
             {
                 var image = Engine.ResolveImage(n);
-                if (!_images.Any(i => i.Id == image.Id)) _images.Add(image);
+                // Like podman save: an image asked for by name is written under that name only (skopeo and
+                // podman load refuse an oci-archive whose index lists several entries without a reference);
+                // by id, under all its names.
+                var byName = PodShell.Engine.Images.ImageReference.Candidates(n).FirstOrDefault(c => image.Names.Contains(c, StringComparer.Ordinal));
+                var names = byName != null ? new[] { byName } : image.Names;
+                var known = _images.FindIndex(i => i.Id == image.Id);
+                if (known < 0) _images.Add(WithNames(image, names));
+                else _images[known] = WithNames(image, _images[known].Names.Concat(names).Distinct().ToArray());
             });
     }
+
+    private static ContainerImage WithNames(ContainerImage i, string[] names) => new()
+    {
+        Id = i.Id, Names = names, Digest = i.Digest, Created = i.Created, Size = i.Size,
+        Architecture = i.Architecture, Os = i.Os, Layers = i.Layers, Config = i.Config,
+    };
 
     protected override void EndProcessing()
     {
