@@ -25,7 +25,7 @@ internal sealed class LayerUnpacker
         _ct = ct;
     }
 
-    /// <summary>Extracts <paramref name="layer"/> (plain or gzip tar) into <paramref name="root"/> and returns the
+    /// <summary>Extracts <paramref name="layer"/> (plain, gzip or zstd tar) into <paramref name="root"/> and returns the
     /// DiffId and the uncompressed tar length.</summary>
     public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct)
     {
@@ -37,25 +37,8 @@ internal sealed class LayerUnpacker
         return (tar.Digest(), tar.BytesRead);
     }
 
-    private static Stream Decompress(Stream layer)
-    {
-        var head = new byte[6];
-        int n = layer.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        var replay = new PrefixedStream(head[..n], layer);
-        if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
-            return new GZipStream(replay, CompressionMode.Decompress);
-        string? other = n switch
-        {
-            >= 4 when head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd => "zstd",
-            >= 6 when head[0] == 0xfd && head[1] == (byte)'7' && head[2] == (byte)'z' && head[3] == (byte)'X' && head[4] == (byte)'Z' && head[5] == 0 => "xz",
-            >= 3 when head[0] == (byte)'B' && head[1] == (byte)'Z' && head[2] == (byte)'h' => "bzip2",
-            _ => null,
-        };
-        if (other is not null)
-            throw new PodShellException("UnsupportedCompression", FailureKind.NotSupported,
-                $"Layer compression '{other}' is not supported yet (gzip and uncompressed tars are).", other);
-        return replay;
-    }
+    // gzip, zstd or plain; xz and bzip2 are refused with UnsupportedCompression.
+    private static Stream Decompress(Stream layer) => LayerCompression.Decompress(layer);
 
     private void Run(Stream tar)
     {

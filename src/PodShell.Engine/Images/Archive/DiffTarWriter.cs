@@ -1,0 +1,89 @@
+using System.Formats.Tar;
+using PodShell.Engine.Linux;
+
+namespace PodShell.Engine.Images.Archive;
+
+/// <summary>Writes a layer's diff directory as an OCI layer tar, deterministically: entries in ordinal
+/// order, owners, modes, mtimes, symlinks, hard links (by inode), devices and fifos kept; overlay
+/// whiteouts converted back to OCI ones as containers/storage ConvertWrite does (a char device 0/0 becomes
+/// an empty mode-0 file .wh.&lt;name&gt;, an opaque directory gets a .wh..wh..opq member). The same directory
+/// gives the same bytes, so the digest of a generated layer is stable across exports.</summary>
+public static class DiffTarWriter
+{
+    private const string OpaqueXattr = "trusted.overlay.opaque";
+
+    public static void Write(string diffDir, Stream output, CancellationToken ct = default)
+    {
+        string root = Path.GetFullPath(diffDir).TrimEnd('/');
+        if (FileStatus.TryLStat(root) is not { IsDirectory: true })
+            throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
+        var seen = new Dictionary<(uint, uint, ulong), string>();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+            WriteChildren(writer, root, "", seen, ct);
+    }
+
+    private static void WriteChildren(TarWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, CancellationToken ct)
+    {
+        var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            ct.ThrowIfCancellationRequested();
+            string path = dir + "/" + name;
+            string entryName = prefix + name;
+            if (FileStatus.TryLStat(path) is not { } st) continue;
+
+            PaxTarEntry entry;
+            if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
+            {
+                entry = new PaxTarEntry(TarEntryType.RegularFile, prefix + ".wh." + name) { Mode = 0 };
+                Stamp(entry, st, withMode: false);
+                writer.WriteEntry(entry);
+                continue;
+            }
+            if (st.IsDirectory) entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
+            else if (st.IsSymlink) entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = new FileInfo(path).LinkTarget ?? "" };
+            else if (st.IsRegularFile && st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
+                entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+            else if (st.IsRegularFile)
+            {
+                if (st.LinkCount > 1) seen[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
+                entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+            }
+            else if (st.IsCharDevice || st.IsBlockDevice)
+                entry = new PaxTarEntry(st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
+                    { DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
+            else if (st.IsFifo) entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
+            else continue; // sockets have no tar form
+
+            Stamp(entry, st, withMode: true);
+            if (entry.EntryType == TarEntryType.RegularFile)
+            {
+                using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                entry.DataStream = data;
+                writer.WriteEntry(entry);
+            }
+            else writer.WriteEntry(entry);
+
+            if (st.IsDirectory)
+            {
+                if (Xattr.Get(path, OpaqueXattr) is { Length: > 0 } v && v[0] == (byte)'y')
+                {
+                    var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
+                    Stamp(opq, st, withMode: false);
+                    opq.Mode = 0;
+                    writer.WriteEntry(opq);
+                }
+                WriteChildren(writer, path, entryName + "/", seen, ct);
+            }
+        }
+    }
+
+    private static void Stamp(PaxTarEntry entry, FileStatusInfo st, bool withMode)
+    {
+        entry.Uid = (int)st.Uid;
+        entry.Gid = (int)st.Gid;
+        if (withMode) entry.Mode = (UnixFileMode)st.Permissions;
+        entry.ModificationTime = st.ModificationTime;
+    }
+}
