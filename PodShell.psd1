@@ -10,14 +10,15 @@
     FormatsToProcess     = @('PodShell.format.ps1xml')
     TypesToProcess       = @('PodShell.types.ps1xml')
     CmdletsToExport      = @(
-        'Import-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
+        'Import-ContainerImage', 'Export-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
+        'Request-ContainerImage', 'Publish-ContainerImage',
         'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
         'Invoke-ContainerCommand', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @('Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
+    AliasesToExport      = @('Pull-ContainerImage', 'Push-ContainerImage', 'Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

@@ -32,12 +32,16 @@ function Invoke-Native {
 }
 
 function Invoke-Bootstrap {
-    # Host packages: the OCI runtimes, the monitor, the busybox the demo and tests build images from.
-    $wanted = [ordered]@{ runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = 'busybox'; catatonit = 'catatonit' }
+    # Host packages: the OCI runtimes and monitor; busybox, which the demo and tests build images from;
+    # and the peers the tests use: a registry server, htpasswd, skopeo/umoci/podman for interop, tmux for TTYs.
+    $wanted = [ordered]@{
+        runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = '/bin/busybox'; catatonit = 'catatonit'
+        'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'; skopeo = 'skopeo'; umoci = 'umoci'; podman = 'podman'; tmux = 'tmux'
+    }
     $missing = @($wanted.Keys | Where-Object {
-        $pkg = $_
-        $null -eq (Get-Command $wanted[$pkg] -CommandType Application -ErrorAction Ignore) -or
-            ($pkg -eq 'busybox-static' -and -not (Test-Path /usr/bin/busybox) -and -not (Test-Path /bin/busybox))
+        $probe = $wanted[$_]
+        if ($probe.StartsWith('/')) { -not (Test-Path $probe) -and -not (Test-Path "/usr$probe") }
+        else { $null -eq (Get-Command $probe -CommandType Application -ErrorAction Ignore) }
     })
     if ($missing.Count -gt 0) {
         if ((& id -u) -ne '0') { throw "Missing packages: $($missing -join ', '). Run as root, or install them: apt-get install $($missing -join ' ')" }
@@ -47,7 +51,7 @@ function Invoke-Bootstrap {
         Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
     }
     else {
-        Write-Host "Bootstrap: runc, crun, conmon, busybox-static and catatonit are present"
+        Write-Host "Bootstrap: all host packages are present ($($wanted.Keys -join ', '))"
     }
     # Pester 6 comes from NuGet into the package cache (tools/restore has only a PackageDownload).
     $script:PesterPath = Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages/pester/6.2.0/tools/Pester.psd1'

@@ -70,7 +70,7 @@ public sealed partial class ContainerEngine
         catch (Exception e)
         {
             foreach (var img in newImages)
-                try { RemoveImage(img, force: false); } catch (Exception) { }
+                try { RemoveImageCompletely(img, force: false, CancellationToken.None); } catch (Exception) { }
             foreach (var d in newBlobs)
                 try { Blobs.Delete(d); } catch (IOException) { }
             if (e is InvalidDataException or EndOfStreamException or JsonException)

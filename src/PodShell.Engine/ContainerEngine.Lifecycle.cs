@@ -307,8 +307,9 @@ public sealed partial class ContainerEngine
         Try(() => Layers.Delete(id));
         Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
         Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
-        Try(() => File.Delete(paths.ExitFile));
-        Try(() => File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".lock")));
+        // File.Delete throws when the directory itself is missing (a run root that never saw a start).
+        Try(() => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
+        Try(() => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
                 $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);

@@ -234,12 +234,13 @@ public sealed class LayerStoreTests : IDisposable
     }
 
     [Fact]
-    public void ApplyTar_ZstdIsRefusedAndLeavesNothing()
+    public void ApplyTar_BrokenZstdFrameIsInvalidLayerTarAndLeavesNothing()
     {
+        // zstd layers are supported; a frame that is only a magic number is damage, not a layer.
         var zstd = new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0 };
         var e = Assert.Throws<PodShellException>(() => Apply(zstd));
-        Assert.Equal("UnsupportedCompression", e.ErrorId);
-        Assert.Equal(FailureKind.NotSupported, e.Kind);
+        Assert.Equal("InvalidLayerTar", e.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
         AssertOnlyLinkDirLeft();
     }
 
