@@ -16,4 +16,6 @@ public sealed class CreateOptions
     public IDictionary<string, string>? Labels { get; set; }
     public string? User { get; set; }
     public string? StopSignal { get; set; }
+    /// <summary>-Volume specs: /host/path:/ctr/path[:opts] (bind) or name:/ctr/path[:opts] (named volume).</summary>
+    public string[]? Volumes { get; set; }
 }
