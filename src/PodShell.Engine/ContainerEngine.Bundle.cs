@@ -42,6 +42,7 @@ public sealed partial class ContainerEngine
                 ["org.opencontainers.image.stopSignal"] = Signals.Parse(c.StopSignal).ToString(),
             },
         };
+        spec.Mounts.AddRange(ResolveVolumeMounts(c.Id, c.Mounts, createMissing: true));
         AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
     }
 }

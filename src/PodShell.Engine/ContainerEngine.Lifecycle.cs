@@ -70,6 +70,7 @@ public sealed partial class ContainerEngine
             Runtime = Runtime.Name,
             BundlePath = paths.BundleDir,
             LayerId = id,
+            Mounts = o.Volumes ?? Array.Empty<string>(),
         };
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
@@ -297,6 +298,7 @@ public sealed partial class ContainerEngine
         Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
         Try(() => File.Delete(paths.ExitFile));
         Try(() => File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".lock")));
+        Try(() => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
                 $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);
