@@ -296,8 +296,9 @@ public sealed partial class ContainerEngine
         Try(() => Layers.Delete(id));
         Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
         Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
-        Try(() => File.Delete(paths.ExitFile));
-        Try(() => File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".lock")));
+        // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
+        Try(() => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
+        Try(() => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
         Try(() => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
