@@ -62,6 +62,12 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [ValidateNotNullOrEmpty]
     public string? StopSignal { get; set; }
 
+    /// <summary>Bind mounts (/host/path:/ctr/path[:ro]) and named volumes (name:/ctr/path[:ro]), podman's -v syntax.</summary>
+    [Parameter]
+    [Alias("v")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Volume { get; set; }
+
     protected override void ProcessRecord()
     {
         long? memory = null;
@@ -101,9 +107,20 @@ public sealed class NewContainerCommand : PodShellCmdlet
             Labels = ToDictionary(Label),
             User = User,
             StopSignal = StopSignal,
+            Volumes = Volume?.Select(ResolveVolumeSource).ToArray(),
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
+    }
+
+    /// <summary>A host path given relative to the PowerShell location (./data, ~/data), which is not the
+    /// process's working directory, becomes absolute here.</summary>
+    private string ResolveVolumeSource(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        var source = colon < 0 ? spec : spec[..colon];
+        if (!(source.StartsWith('.') || source.StartsWith('~'))) return spec;
+        return GetUnresolvedProviderPathFromPSPath(source) + (colon < 0 ? "" : spec[colon..]);
     }
 
     private static Dictionary<string, string>? ToDictionary(Hashtable? h) =>
