@@ -14,6 +14,7 @@
         'Request-ContainerImage', 'Publish-ContainerImage',
         'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
+        'New-ContainerVolume', 'Get-ContainerVolume', 'Remove-ContainerVolume',
         'Invoke-ContainerCommand', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )

@@ -50,6 +50,7 @@ public sealed partial class ContainerEngine
             spec.Args = new[] { InitPath, "--" }.Concat(c.Command).ToArray();
             spec.Mounts.Add(new SpecMount(InitPath, "bind", init, "bind", "ro", "rprivate", "nosuid", "nodev"));
         }
+        spec.Mounts.AddRange(ResolveVolumeMounts(c.Id, c.Mounts, createMissing: true));
         AtomicWrite(paths.ConfigFile, OciSpecBuilder.Build(spec, HostFacts.Probe()));
     }
 }

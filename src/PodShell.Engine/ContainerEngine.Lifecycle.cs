@@ -75,6 +75,7 @@ public sealed partial class ContainerEngine
             Runtime = Runtime.Name,
             BundlePath = paths.BundleDir,
             LayerId = id,
+            Mounts = o.Volumes ?? Array.Empty<string>(),
         };
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
@@ -307,9 +308,10 @@ public sealed partial class ContainerEngine
         Try(() => Layers.Delete(id));
         Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
         Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
-        // File.Delete throws when the directory itself is missing (a run root that never saw a start).
+        // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
         Try(() => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
         Try(() => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
+        Try(() => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
                 $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);

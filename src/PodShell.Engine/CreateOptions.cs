@@ -18,4 +18,6 @@ public sealed class CreateOptions
     public string? StopSignal { get; set; }
     public bool AutoRemove { get; set; }
     public bool Init { get; set; }
+    /// <summary>-Volume specs: /host/path:/ctr/path[:opts] (bind) or name:/ctr/path[:opts] (named volume).</summary>
+    public string[]? Volumes { get; set; }
 }

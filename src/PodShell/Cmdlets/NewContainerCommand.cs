@@ -70,6 +70,11 @@ public sealed class NewContainerCommand : PodShellCmdlet
     /// <summary>Run catatonit as PID 1 to reap zombies and forward signals (podman --init).</summary>
     [Parameter]
     public SwitchParameter Init { get; set; }
+    /// <summary>Bind mounts (/host/path:/ctr/path[:ro]) and named volumes (name:/ctr/path[:ro]), podman's -v syntax.</summary>
+    [Parameter]
+    [Alias("v")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Volume { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -112,9 +117,20 @@ public sealed class NewContainerCommand : PodShellCmdlet
             StopSignal = StopSignal,
             AutoRemove = AutoRemove,
             Init = Init,
+            Volumes = Volume?.Select(ResolveVolumeSource).ToArray(),
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
+    }
+
+    /// <summary>A host path given relative to the PowerShell location (./data, ~/data), which is not the
+    /// process's working directory, becomes absolute here.</summary>
+    private string ResolveVolumeSource(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        var source = colon < 0 ? spec : spec[..colon];
+        if (!(source.StartsWith('.') || source.StartsWith('~'))) return spec;
+        return GetUnresolvedProviderPathFromPSPath(source) + (colon < 0 ? "" : spec[colon..]);
     }
 
     private static Dictionary<string, string>? ToDictionary(Hashtable? h) =>

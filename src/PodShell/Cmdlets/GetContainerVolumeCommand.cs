@@ -1,0 +1,43 @@
+using System.Management.Automation;
+
+namespace PodShell;
+
+/// <summary>Lists named volumes (podman volume ls / inspect), with the containers that use them.</summary>
+[Cmdlet(VerbsCommon.Get, "ContainerVolume")]
+[OutputType(typeof(ContainerVolume))]
+public sealed class GetContainerVolumeCommand : PodShellCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Also measure the files in each volume (walks the whole tree).</summary>
+    [Parameter]
+    public SwitchParameter Size { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Name is null || Name.Length == 0)
+        {
+            Try(() => WriteObject(Engine.GetVolumes(Size), true));
+            return;
+        }
+        foreach (var n in Name)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(n))
+            {
+                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
+                Try(() =>
+                {
+                    foreach (var v in Engine.GetVolumes().Where(v => p.IsMatch(v.Name)))
+                        WriteObject(Size ? Engine.GetVolume(v.Name, withSize: true) : v);
+                });
+            }
+            else
+            {
+                Try(() => WriteObject(Engine.GetVolume(n, Size)));
+            }
+        }
+    }
+}
