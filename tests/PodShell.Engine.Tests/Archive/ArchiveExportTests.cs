@@ -64,7 +64,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Equal(layerDigest, (string)config["rootfs"]!["diff_ids"]![0]!);
         Assert.NotEqual(Engine.Layers.Get(img.Layers[0]).DiffId, layerDigest);
 
-        Engine.RemoveImage(img, force: false);
+        Engine.RemoveImage(img.Id, force: false);
         var back = Assert.Single(Engine.ImportArchive(a));
         Assert.Equal(new[] { "app:1" }, back.Names);
         Assert.Equal(manifestDigest, back.Digest);
@@ -92,7 +92,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Equal(ex.DiffIds[0][7..], TarBuilder.Sha256Hex(files[layerMember]));
         Assert.Equal(ex.ConfigDigest[7..], TarBuilder.Sha256Hex(files[(string)entry["Config"]!]));
 
-        Engine.RemoveImage(img, force: false);
+        Engine.RemoveImage(img.Id, force: false);
         var back = Assert.Single(Engine.ImportArchive(path));
         Assert.Equal(new[] { "web:2" }, back.Names);
         Assert.Equal(ex.ConfigDigest[7..], back.Id);
