@@ -29,6 +29,7 @@ public sealed partial class ContainerEngine
         if (o.Name != null && !NameGenerator.IsValid(o.Name))
             throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{o.Name}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", o.Name);
 
+        if (o.LogSizeMax is { } logMax) K8sFileLog.CheckSizeMax(logMax);
         var image = ResolveImage(o.Image);
         var stopSignal = o.StopSignal ?? (string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal);
         Signals.Parse(stopSignal); // refuse a bad signal now, not at stop time
@@ -70,6 +71,7 @@ public sealed partial class ContainerEngine
             Runtime = Runtime.Name,
             BundlePath = paths.BundleDir,
             LayerId = id,
+            LogSizeMax = o.LogSizeMax ?? long.MaxValue,
         };
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
@@ -195,7 +197,7 @@ public sealed partial class ContainerEngine
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
             MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
             Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
-            var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
+            var launch = Conmon.Create(Runtime, paths, id, c.Name, ct, c.LogSizeMax);
             Runtime.Start(id);
             c.State = ContainerState.Running;
             c.Pid = launch.ContainerPid;

@@ -16,4 +16,6 @@ public sealed class CreateOptions
     public IDictionary<string, string>? Labels { get; set; }
     public string? User { get; set; }
     public string? StopSignal { get; set; }
+    /// <summary>Log size limit in bytes (at least 8192); null means no limit.</summary>
+    public long? LogSizeMax { get; set; }
 }

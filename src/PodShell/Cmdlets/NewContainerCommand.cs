@@ -62,6 +62,11 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [ValidateNotNullOrEmpty]
     public string? StopSignal { get; set; }
 
+    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? LogSizeMax { get; set; }
+
     protected override void ProcessRecord()
     {
         long? memory = null;
@@ -86,6 +91,27 @@ public sealed class NewContainerCommand : PodShellCmdlet
                 return;
             }
         }
+        long? logSizeMax = null;
+        if (LogSizeMax != null)
+        {
+            var raw = LogSizeMax is PSObject lps ? lps.BaseObject : LogSizeMax;
+            try
+            {
+                logSizeMax = raw switch
+                {
+                    long l => l,
+                    int i => i,
+                    double d when d == Math.Floor(d) => (long)d,
+                    decimal m when m == Math.Floor(m) => (long)m,
+                    _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+                };
+            }
+            catch (PodShellException e)
+            {
+                WriteError(ToErrorRecord(e));
+                return;
+            }
+        }
         var options = new CreateOptions
         {
             Image = Image,
@@ -101,6 +127,7 @@ public sealed class NewContainerCommand : PodShellCmdlet
             Labels = ToDictionary(Label),
             User = User,
             StopSignal = StopSignal,
+            LogSizeMax = logSizeMax,
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
