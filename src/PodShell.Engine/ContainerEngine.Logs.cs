@@ -4,8 +4,9 @@ namespace PodShell.Engine;
 
 public sealed partial class ContainerEngine
 {
-    /// <summary>How often a follower looks for new output. conmon appends with no notification we can
-    /// wait on without inotify, and a quarter second is what a person watching a log does not notice.</summary>
+    /// <summary>The longest a follower sleeps without news. Changes to the log wake it at once (inotify,
+    /// through FileSystemWatcher); the poll is the fallback for a watcher that lost events (overflow)
+    /// and for noticing an exit.</summary>
     private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The container's output from conmon's k8s-file log, oldest first (podman logs).
@@ -29,6 +30,11 @@ public sealed partial class ContainerEngine
         foreach (var e in initial) yield return Stamp(e, c);
         if (!running) yield break;
 
+        // At the size limit conmon replaces ctr.log and nobody keeps the old file: a follower must get to
+        // the new one before it is itself replaced, so it waits on the directory, not on a timer.
+        using var changed = new AutoResetEvent(false);
+        using var watcher = WatchLog(path, changed);
+        var wait = new WaitHandle[] { changed, ct.WaitHandle };
         for (int poll = 1; ; poll++)
         {
             ct.ThrowIfCancellationRequested();
@@ -41,8 +47,32 @@ public sealed partial class ContainerEngine
             foreach (var e in batch)
                 if (e.Time >= sinceUtc) yield return Stamp(e, c);
             if (exited) yield break;
-            if (batch.Count == 0 && ct.WaitHandle.WaitOne(LogPollInterval))
+            if (batch.Count == 0 && WaitHandle.WaitAny(wait, LogPollInterval) == 1)
                 ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static FileSystemWatcher? WatchLog(string path, AutoResetEvent changed)
+    {
+        try
+        {
+            var w = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*")
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                IncludeSubdirectories = false,
+            };
+            FileSystemEventHandler on = (_, _) => changed.Set();
+            w.Changed += on;
+            w.Created += on;
+            w.Renamed += (_, _) => changed.Set();
+            w.Error += (_, _) => changed.Set();
+            w.EnableRaisingEvents = true;
+            return w;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Out of inotify watches (fs.inotify.max_user_watches): polling still works, only slower.
+            return null;
         }
     }
 
