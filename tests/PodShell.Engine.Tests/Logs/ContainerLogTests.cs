@@ -167,7 +167,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
     }
 
     [Fact]
-    public void Follow_EndsWhenTheContainerIsRemoved()
+    public async Task Follow_EndsWhenTheContainerIsRemoved()
     {
         var c = Run("echo here; sleep 600");
         var follower = Task.Run(() => Engine.GetLogs(c.Id, follow: true, ct: new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token).Select(l => l.Line).ToList());
@@ -175,7 +175,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         while (!Engine.GetLogs(c.Id).Any() && DateTime.UtcNow < deadline) Thread.Sleep(50);
         Engine.StopContainer(c.Id, timeoutSeconds: 1);
         Remove(c);
-        Assert.Equal(new[] { "here" }, follower.Result);
+        Assert.Equal(new[] { "here" }, await follower);
     }
 
     [Fact]
