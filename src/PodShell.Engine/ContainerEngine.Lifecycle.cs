@@ -32,6 +32,7 @@ public sealed partial class ContainerEngine
         if (o.Init && InitBinary() is null)
             throw new PodShellException("InitNotFound", FailureKind.NotSupported,
                 "-Init needs catatonit on the host (apt-get install catatonit, or build.ps1 Bootstrap).", "catatonit");
+        if (o.LogSizeMax is { } logMax) K8sFileLog.CheckSizeMax(logMax);
         var image = ResolveImage(o.Image);
         var stopSignal = o.StopSignal ?? (string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal);
         Signals.Parse(stopSignal); // refuse a bad signal now, not at stop time
@@ -76,6 +77,7 @@ public sealed partial class ContainerEngine
             BundlePath = paths.BundleDir,
             LayerId = id,
             Mounts = o.Volumes ?? Array.Empty<string>(),
+            LogSizeMax = o.LogSizeMax ?? long.MaxValue,
         };
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
@@ -204,7 +206,7 @@ public sealed partial class ContainerEngine
             Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
             // The generated /etc files live on the run root (tmpfs): after a reboot they are gone.
             if (!File.Exists(paths.HostnameFile)) { Directory.CreateDirectory(paths.RunDir); WriteBundle(c, paths); }
-            var launch = Conmon.Create(Runtime, paths, id, c.Name, ct);
+            var launch = Conmon.Create(Runtime, paths, id, c.Name, ct, c.LogSizeMax);
             Runtime.Start(id);
             c.State = ContainerState.Running;
             c.BootId = BootId;

@@ -4,15 +4,95 @@ namespace PodShell.Engine;
 
 public sealed partial class ContainerEngine
 {
-    /// <summary>The container's output from conmon's k8s-file log.</summary>
-    public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId)
+    /// <summary>The longest a follower sleeps without news. Changes to the log wake it at once (inotify,
+    /// through FileSystemWatcher); the poll is the fallback for a watcher that lost events (overflow)
+    /// and for noticing an exit.</summary>
+    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The container's output from conmon's k8s-file log, oldest first (podman logs).
+    /// <paramref name="since"/> keeps entries at or after that time (an Unspecified kind is local time);
+    /// <paramref name="tail"/> (when &gt;= 0) then keeps the last N of those. With
+    /// <paramref name="follow"/> and a running container the enumeration blocks, yielding lines as conmon
+    /// writes them, and ends when the container has exited and its last output is read; cancelling
+    /// <paramref name="ct"/> ends it with OperationCanceledException.</summary>
+    public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId, int tail = -1, DateTime? since = null, bool follow = false, CancellationToken ct = default)
     {
         var c = GetContainer(nameOrId);
-        foreach (var e in K8sFileLog.Read(PathsFor(c.Id).LogFile))
+        var sinceUtc = since is { } s ? (s.Kind == DateTimeKind.Utc ? s : s.ToUniversalTime()) : DateTime.MinValue;
+        var path = PathsFor(c.Id).LogFile;
+        using var follower = new K8sFileLogFollower(path);
+
+        bool running = follow && IsRunningForLogs(c.Id, c.State);
+        var first = follower.ReadAvailable();
+        if (!running) first.AddRange(follower.Flush());
+        IEnumerable<ContainerLogEntry> initial = first.Where(e => e.Time >= sinceUtc);
+        if (tail >= 0) initial = initial.TakeLast(tail);
+        foreach (var e in initial) yield return Stamp(e, c);
+        if (!running) yield break;
+
+        // At the size limit conmon replaces ctr.log and nobody keeps the old file: a follower must get to
+        // the new one before it is itself replaced, so it waits on the directory, not on a timer.
+        using var changed = new AutoResetEvent(false);
+        using var watcher = WatchLog(path, changed);
+        var wait = new WaitHandle[] { changed, ct.WaitHandle };
+        for (int poll = 1; ; poll++)
         {
-            e.ContainerId = c.Id;
-            e.ContainerName = c.Name;
-            yield return e;
+            ct.ThrowIfCancellationRequested();
+            // Decided before reading: conmon drains the container's pipes and syncs the log before it
+            // writes the exit file, so a read after seeing it exit gets the last line.
+            bool exited = File.Exists(PathsFor(c.Id).ExitFile)
+                || (poll % 8 == 0 && !IsRunningForLogs(c.Id, null));
+            var batch = follower.ReadAvailable();
+            if (exited) batch.AddRange(follower.Flush());
+            foreach (var e in batch)
+                if (e.Time >= sinceUtc) yield return Stamp(e, c);
+            if (exited) yield break;
+            if (batch.Count == 0 && WaitHandle.WaitAny(wait, LogPollInterval) == 1)
+                ct.ThrowIfCancellationRequested();
         }
+    }
+
+    private static FileSystemWatcher? WatchLog(string path, AutoResetEvent changed)
+    {
+        try
+        {
+            var w = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*")
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                IncludeSubdirectories = false,
+            };
+            FileSystemEventHandler on = (_, _) => changed.Set();
+            w.Changed += on;
+            w.Created += on;
+            w.Renamed += (_, _) => changed.Set();
+            w.Error += (_, _) => changed.Set();
+            w.EnableRaisingEvents = true;
+            return w;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Out of inotify watches (fs.inotify.max_user_watches): polling still works, only slower.
+            return null;
+        }
+    }
+
+    private bool IsRunningForLogs(string id, ContainerState? known)
+    {
+        try
+        {
+            var state = known ?? GetContainer(id).State;
+            return state is ContainerState.Running or ContainerState.Stopping or ContainerState.Starting;
+        }
+        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound")
+        {
+            return false; // removed while we followed it
+        }
+    }
+
+    private static ContainerLogEntry Stamp(ContainerLogEntry e, Container c)
+    {
+        e.ContainerId = c.Id;
+        e.ContainerName = c.Name;
+        return e;
     }
 }

@@ -20,4 +20,6 @@ public sealed class CreateOptions
     public bool Init { get; set; }
     /// <summary>-Volume specs: /host/path:/ctr/path[:opts] (bind) or name:/ctr/path[:opts] (named volume).</summary>
     public string[]? Volumes { get; set; }
+    /// <summary>Log size limit in bytes (at least 8192); null means no limit.</summary>
+    public long? LogSizeMax { get; set; }
 }

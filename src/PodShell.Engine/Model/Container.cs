@@ -41,6 +41,8 @@ public sealed class Container
     /// <summary>Directory holding config.json, ctr.log and the container's own files.</summary>
     public string BundlePath { get; set; } = "";
     public string LayerId { get; set; } = "";
+    /// <summary>Size in bytes at which conmon starts the log file anew (--log-size-max); long.MaxValue when unlimited.</summary>
+    public long LogSizeMax { get; set; } = long.MaxValue;
 
     /// <summary>Removed as soon as it exits (podman run --rm).</summary>
     public bool AutoRemove { get; set; }

@@ -25,7 +25,7 @@ public sealed class ConmonMonitor
 
     /// <summary>Start conmon for a created bundle and wait until the runtime has created the
     /// container (not started it: the caller runs "runtime start").</summary>
-    public Launch Create(OciRuntime runtime, ContainerPaths paths, string id, string name, CancellationToken ct)
+    public Launch Create(OciRuntime runtime, ContainerPaths paths, string id, string name, CancellationToken ct, long logSizeMax = long.MaxValue)
     {
         Directory.CreateDirectory(paths.RunDir);
         Directory.CreateDirectory(paths.ExitsDir);
@@ -49,6 +49,8 @@ public sealed class ConmonMonitor
             "--conmon-pidfile", paths.ConmonPidFile,
             "--socket-dir-path", paths.SocketDir,
         };
+        // At the limit conmon writes a new file and renames it over ctr.log: the log keeps at most this many bytes.
+        if (logSizeMax != long.MaxValue) { args.Add("--log-size-max"); args.Add(logSizeMax.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         foreach (var g in runtime.GlobalArgs) { args.Add("--runtime-arg"); args.Add(g); }
         if (runtime.Name == "runc" || runtime.Name == "crun")
         {

@@ -75,6 +75,10 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [Alias("v")]
     [ValidateNotNullOrEmpty]
     public string[]? Volume { get; set; }
+    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? LogSizeMax { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -100,6 +104,27 @@ public sealed class NewContainerCommand : PodShellCmdlet
                 return;
             }
         }
+        long? logSizeMax = null;
+        if (LogSizeMax != null)
+        {
+            var raw = LogSizeMax is PSObject lps ? lps.BaseObject : LogSizeMax;
+            try
+            {
+                logSizeMax = raw switch
+                {
+                    long l => l,
+                    int i => i,
+                    double d when d == Math.Floor(d) => (long)d,
+                    decimal m when m == Math.Floor(m) => (long)m,
+                    _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+                };
+            }
+            catch (PodShellException e)
+            {
+                WriteError(ToErrorRecord(e));
+                return;
+            }
+        }
         var options = new CreateOptions
         {
             Image = Image,
@@ -118,6 +143,7 @@ public sealed class NewContainerCommand : PodShellCmdlet
             AutoRemove = AutoRemove,
             Init = Init,
             Volumes = Volume?.Select(ResolveVolumeSource).ToArray(),
+            LogSizeMax = logSizeMax,
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
