@@ -71,6 +71,7 @@ public sealed partial class ContainerEngine
             BundlePath = paths.BundleDir,
             LayerId = id,
         };
+        ApplySecurityOptions(o, container, image);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
         // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.
