@@ -113,7 +113,7 @@ Describe '-Privileged' {
         $r.Container.Privileged | Should -BeTrue
         $r.Container.Seccomp | Should -Be 'unconfined'
     }
-    It 'sees host devices and can write /proc/sys' {
+    It 'sees host devices and mounts /sys read-write' {
         $r = Invoke-Once -Options @{ Privileged = $true } -Command 'sh', '-c', 'ls /dev/loop-control >/dev/null && echo has-loop; grep -w /sys /proc/self/mounts | grep -q "rw," && echo sys-rw'
         $r.Out | Should -Contain 'sys-rw'
         if (Test-Path /dev/loop-control) { $r.Out | Should -Contain 'has-loop' }
