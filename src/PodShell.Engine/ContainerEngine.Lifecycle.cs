@@ -79,6 +79,7 @@ public sealed partial class ContainerEngine
             Mounts = o.Volumes ?? Array.Empty<string>(),
             LogSizeMax = o.LogSizeMax ?? long.MaxValue,
         };
+        ApplySecurityOptions(o, container, image);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
         // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.

@@ -22,4 +22,23 @@ public sealed class CreateOptions
     public string[]? Volumes { get; set; }
     /// <summary>Log size limit in bytes (at least 8192); null means no limit.</summary>
     public long? LogSizeMax { get; set; }
+
+    /// <summary>Files of KEY=VALUE lines ('#' comments, blank lines skipped; a bare KEY takes the caller's
+    /// value). Read in order; <see cref="Environment"/> wins over them.</summary>
+    public string[]? EnvironmentFiles { get; set; }
+    /// <summary>podman --ulimit: "nofile=1024:2048", "nproc=512", -1 for unlimited.</summary>
+    public string[]? Ulimits { get; set; }
+    public string[]? CapAdd { get; set; }
+    public string[]? CapDrop { get; set; }
+    public bool Privileged { get; set; }
+    /// <summary>"no-new-privileges", "seccomp=unconfined", "seccomp=&lt;profile.json&gt;".</summary>
+    public string[]? SecurityOpt { get; set; }
+    /// <summary>Size of /dev/shm in bytes; null = 64 MiB.</summary>
+    public long? ShmSize { get; set; }
+    /// <summary>"/dev/host[:/dev/container][:rwm]".</summary>
+    public string[]? Devices { get; set; }
+    /// <summary>Read-only root filesystem, with tmpfs on /tmp, /var/tmp and /run.</summary>
+    public bool ReadOnly { get; set; }
+    /// <summary>"&lt;destination&gt;[:options]", e.g. "/scratch:size=64m".</summary>
+    public string[]? Tmpfs { get; set; }
 }

@@ -50,6 +50,29 @@ public sealed class Container
     public bool Init { get; set; }
     /// <summary>Boot id of the kernel the container was started under; a different one means a reboot.</summary>
     public string BootId { get; set; } = "";
+    /// <summary>Capabilities the container's processes can hold (its bounding set; root also gets them as
+    /// effective): podman's 11 defaults with CapAdd and CapDrop applied, or the host's whole set if Privileged.</summary>
+    public string[] Capabilities { get; set; } = Array.Empty<string>();
+    /// <summary>-CapAdd as given, normalized to CAP_* names (or ALL).</summary>
+    public string[] CapAdd { get; set; } = Array.Empty<string>();
+    /// <summary>-CapDrop as given, normalized to CAP_* names (or ALL).</summary>
+    public string[] CapDrop { get; set; } = Array.Empty<string>();
+    /// <summary>All capabilities and devices, no seccomp filter, no masked paths, /sys writable.</summary>
+    public bool Privileged { get; set; }
+    /// <summary>Read-only root filesystem (with tmpfs on /tmp, /var/tmp and /run).</summary>
+    public bool ReadOnly { get; set; }
+    /// <summary>-SecurityOpt values, e.g. no-new-privileges, seccomp=unconfined, seccomp=/path/profile.json.</summary>
+    public string[] SecurityOpt { get; set; } = Array.Empty<string>();
+    /// <summary>"default", "unconfined", or the path of the profile the container was created with.</summary>
+    public string Seccomp { get; set; } = "default";
+    /// <summary>-Ulimit values as "name=soft:hard" (-1 = unlimited).</summary>
+    public string[] Ulimits { get; set; } = Array.Empty<string>();
+    /// <summary>Size of /dev/shm in bytes.</summary>
+    public long ShmSize { get; set; } = 64L * 1024 * 1024;
+    /// <summary>Devices as "host:container:access".</summary>
+    public string[] Devices { get; set; } = Array.Empty<string>();
+    /// <summary>tmpfs mounts as "destination[:options]".</summary>
+    public string[] Tmpfs { get; set; } = Array.Empty<string>();
 
     public override string ToString() => Name;
 }

@@ -79,51 +79,69 @@ public sealed class NewContainerCommand : PodShellCmdlet
     [Parameter]
     [ValidateNotNull]
     public object? LogSizeMax { get; set; }
+    /// <summary>Files of KEY=VALUE lines ('#' comments); -Environment wins over them.</summary>
+    [Parameter]
+    [Alias("EnvFile")]
+    [ValidateNotNullOrEmpty]
+    public string[]? EnvironmentFile { get; set; }
+
+    /// <summary>podman --ulimit: "nofile=1024:2048", "nproc=512"; -1 is unlimited.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Ulimit { get; set; }
+
+    /// <summary>Capabilities added to the default set: NET_RAW, CAP_SYS_ADMIN, ALL.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CapAdd { get; set; }
+
+    /// <summary>Capabilities removed from the set: CHOWN, CAP_SETUID, ALL.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CapDrop { get; set; }
+
+    /// <summary>All capabilities and devices, no seccomp filter, no masked paths, writable /sys.</summary>
+    [Parameter]
+    public SwitchParameter Privileged { get; set; }
+
+    /// <summary>no-new-privileges, seccomp=unconfined, seccomp=&lt;profile.json&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? SecurityOpt { get; set; }
+
+    /// <summary>Size of /dev/shm: bytes (128MB) or a string ('64m').</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? ShmSize { get; set; }
+
+    /// <summary>Host devices: /dev/xyz[:/dev/abc][:rwm].</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Device { get; set; }
+
+    /// <summary>Read-only root filesystem; /tmp, /var/tmp and /run get a tmpfs.</summary>
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    /// <summary>tmpfs mounts: &lt;destination&gt;[:options], e.g. /scratch:size=64m.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Tmpfs { get; set; }
 
     protected override void ProcessRecord()
     {
-        long? memory = null;
-        if (Memory != null)
+        long? memory = null, logSizeMax = null, shmSize = null;
+        try
         {
-            var raw = Memory is PSObject ps ? ps.BaseObject : Memory;
-            try
-            {
-                memory = raw switch
-                {
-                    long l => l,
-                    int i => i,
-                    double d when d == Math.Floor(d) => (long)d,
-                    decimal m when m == Math.Floor(m) => (long)m,
-                    _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
-                };
-                if (memory <= 0) memory = ByteSize.Parse(memory.ToString()!);
-            }
-            catch (PodShellException e)
-            {
-                WriteError(ToErrorRecord(e));
-                return;
-            }
+            // Sizes take PowerShell numbers (128MB) and podman's strings ('128m', '1.5g').
+            if (Memory != null) memory = ParseSize(Memory);
+            if (LogSizeMax != null) logSizeMax = ParseSize(LogSizeMax);
+            if (ShmSize != null) shmSize = ParseSize(ShmSize);
         }
-        long? logSizeMax = null;
-        if (LogSizeMax != null)
+        catch (PodShellException e)
         {
-            var raw = LogSizeMax is PSObject lps ? lps.BaseObject : LogSizeMax;
-            try
-            {
-                logSizeMax = raw switch
-                {
-                    long l => l,
-                    int i => i,
-                    double d when d == Math.Floor(d) => (long)d,
-                    decimal m when m == Math.Floor(m) => (long)m,
-                    _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
-                };
-            }
-            catch (PodShellException e)
-            {
-                WriteError(ToErrorRecord(e));
-                return;
-            }
+            WriteError(ToErrorRecord(e));
+            return;
         }
         var options = new CreateOptions
         {
@@ -144,6 +162,16 @@ public sealed class NewContainerCommand : PodShellCmdlet
             Init = Init,
             Volumes = Volume?.Select(ResolveVolumeSource).ToArray(),
             LogSizeMax = logSizeMax,
+            EnvironmentFiles = EnvironmentFile?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)).ToArray(),
+            Ulimits = Ulimit,
+            CapAdd = CapAdd,
+            CapDrop = CapDrop,
+            Privileged = Privileged.IsPresent,
+            SecurityOpt = SecurityOpt?.Select(ResolveSeccompPath).ToArray(),
+            ShmSize = shmSize,
+            Devices = Device,
+            ReadOnly = ReadOnly.IsPresent,
+            Tmpfs = Tmpfs,
         };
         if (!ShouldProcess(Name ?? Image, $"Create container from image '{Image}'")) return;
         Try(() => WriteObject(Engine.CreateContainer(options, CancellationToken)));
@@ -157,6 +185,25 @@ public sealed class NewContainerCommand : PodShellCmdlet
         var source = colon < 0 ? spec : spec[..colon];
         if (!(source.StartsWith('.') || source.StartsWith('~'))) return spec;
         return GetUnresolvedProviderPathFromPSPath(source) + (colon < 0 ? "" : spec[colon..]);
+    }
+
+    /// <summary>seccomp=&lt;relative path&gt; is resolved against the current PowerShell location.</summary>
+    private string ResolveSeccompPath(string opt) =>
+        opt.StartsWith("seccomp=", StringComparison.Ordinal) && opt != "seccomp=unconfined" && opt.Length > 8
+            ? "seccomp=" + SessionState.Path.GetUnresolvedProviderPathFromPSPath(opt[8..])
+            : opt;
+
+    private static long ParseSize(object value)
+    {
+        var raw = value is PSObject ps ? ps.BaseObject : value;
+        return raw switch
+        {
+            long l when l > 0 => l,
+            int i when i > 0 => i,
+            double d when d > 0 && d == Math.Floor(d) && d < long.MaxValue => (long)d,
+            decimal m when m > 0 && m == Math.Floor(m) && m < long.MaxValue => (long)m,
+            _ => ByteSize.Parse(Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+        };
     }
 
     private static Dictionary<string, string>? ToDictionary(Hashtable? h) =>

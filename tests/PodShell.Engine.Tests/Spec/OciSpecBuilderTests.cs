@@ -347,11 +347,11 @@ public class OciSpecBuilderTests
     }
 
     [Fact]
-    public void Linux_section_has_cgroups_path_and_no_seccomp()
+    public void Linux_section_has_cgroups_path_and_the_default_seccomp_profile()
     {
         var linux = BuildRoot(Minimal()).GetProperty("linux");
         Assert.Equal("/podshell/0123456789ab", linux.GetProperty("cgroupsPath").GetString());
-        Assert.False(linux.TryGetProperty("seccomp", out _));
+        Assert.Equal("SCMP_ACT_ERRNO", linux.GetProperty("seccomp").GetProperty("defaultAction").GetString());
         Assert.DoesNotContain("user", NamespaceTypes(BuildRoot(Minimal())));
     }
 

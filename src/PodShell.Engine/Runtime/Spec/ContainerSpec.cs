@@ -60,7 +60,40 @@ public sealed class ContainerSpec
     public Dictionary<string, string> Annotations { get; set; } = new();
 
     public bool Terminal { get; set; }
+
+    /// <summary>Capabilities to add to podman's default set (names with or without CAP_, or ALL).</summary>
+    public string[] CapAdd { get; set; } = [];
+
+    /// <summary>Capabilities to drop from the set (names with or without CAP_, or ALL).</summary>
+    public string[] CapDrop { get; set; } = [];
+
+    /// <summary>podman --privileged: every capability of the host's bounding set, no seccomp filter (unless a
+    /// profile is given), no masked or read-only paths, all devices allowed, /sys and /sys/fs/cgroup writable.</summary>
+    public bool Privileged { get; set; }
+
+    /// <summary>process.noNewPrivileges (-SecurityOpt no-new-privileges).</summary>
+    public bool NoNewPrivileges { get; set; }
+
+    /// <summary>-SecurityOpt seccomp=unconfined: no linux.seccomp at all.</summary>
+    public bool SeccompUnconfined { get; set; }
+
+    /// <summary>The text of a seccomp profile in podman's JSON format (-SecurityOpt seccomp=&lt;file&gt;, read
+    /// by the engine); null means podman's default profile.</summary>
+    public string? SeccompProfileJson { get; set; }
+
+    /// <summary>-Ulimit values; each replaces the default for its resource.</summary>
+    public List<Ulimit> Ulimits { get; set; } = new();
+
+    /// <summary>Size of the private /dev/shm tmpfs in bytes; null = podman's 64 MiB.</summary>
+    public long? ShmSize { get; set; }
+
+    /// <summary>Host devices created in the container (linux.devices) and allowed in the device cgroup.</summary>
+    public List<SpecDevice> Devices { get; set; } = new();
 }
+
+/// <summary>A device node in the container: its path there, type ('c' or 'b'), numbers, mode and owner taken
+/// from the host node, and the cgroup access ("rwm" or a subset).</summary>
+public sealed record SpecDevice(string Path, char Type, long Major, long Minor, uint FileMode, uint Uid, uint Gid, string Access);
 
 /// <summary>One OCI mount: destination inside the container, type ("bind", "tmpfs", ...), source and options.</summary>
 public sealed record SpecMount(string Destination, string Type, string Source, params string[] Options);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Runtime.Spec;
@@ -19,8 +20,36 @@ public sealed class HostFacts
     /// (podman's default); on v1 and hybrid hosts it shares the host's.</summary>
     public bool CgroupV2Unified { get; init; }
 
+    /// <summary>CapBnd of the calling process: what a privileged container gets, and the most -CapAdd can
+    /// grant. Defaults to every capability so hand-made facts in tests behave like a root host.</summary>
+    public ulong BoundingCapabilities { get; init; } = (1UL << CapabilitySet.All.Length) - 1;
+
+    /// <summary>The Go name of the host architecture ("amd64", "arm64"): the default seccomp profile's
+    /// architecture map and arch-only rules are picked by it, as containers/common does with runtime.GOARCH.</summary>
+    public string Architecture { get; init; } = GoArchitecture(RuntimeInformation.OSArchitecture);
+
+    /// <summary>The caller's hard limit per ulimit name ("nofile"); a container cannot get more without
+    /// CAP_SYS_RESOURCE. Missing names are not checked.</summary>
+    public IReadOnlyDictionary<string, ulong> HardLimits { get; init; } = new Dictionary<string, ulong>();
+
+    internal static string GoArchitecture(Architecture arch) => arch switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.X86 => "386",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        System.Runtime.InteropServices.Architecture.Arm => "arm",
+        System.Runtime.InteropServices.Architecture.S390x => "s390x",
+        System.Runtime.InteropServices.Architecture.Ppc64le => "ppc64le",
+        _ => arch.ToString().ToLowerInvariant(),
+    };
+
     public static HostFacts Probe()
     {
+        var hard = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var (name, resource) in Ulimit.Resources)
+        {
+            hard[name] = ResourceLimits.Get(resource).Hard;
+        }
         var nofile = ResourceLimits.Get(ResourceLimits.RLIMIT_NOFILE);
         var nproc = ResourceLimits.Get(ResourceLimits.RLIMIT_NPROC);
         return new HostFacts
@@ -31,6 +60,8 @@ public sealed class HostFacts
             NprocHard = nproc.Hard,
             HasCapSysResource = Capabilities.HasEffective(Capabilities.CAP_SYS_RESOURCE),
             CgroupV2Unified = SpecHostProbe.IsCgroupV2Unified(),
+            BoundingCapabilities = Capabilities.ParseStatusField(File.ReadAllText("/proc/self/status"), "CapBnd"),
+            HardLimits = hard,
         };
     }
 }

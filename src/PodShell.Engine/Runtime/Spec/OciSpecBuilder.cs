@@ -9,11 +9,8 @@ namespace PodShell.Engine.Runtime.Spec;
 /// same inputs always give the same text.</summary>
 /// <remarks>
 /// Property order follows the Go structs of opencontainers/runtime-spec (what podman writes), so a diff
-/// against a podman config.json lines up.
-///
-/// Known gap: no "seccomp" key yet. Podman resolves containers/common's default profile (SCMP_ACT_ERRNO with
-/// ENOSYS, ~374 allowed syscalls, per-capability includes) before writing the spec; generating that is a
-/// separate piece of work. Until then containers run with Seccomp: 0 rather than podman's filter mode 2.
+/// against a podman config.json lines up. The seccomp filter is <see cref="SeccompProfile.Default"/>, resolved
+/// against the container's final capability set, as podman does before writing the spec.
 /// </remarks>
 public static class OciSpecBuilder
 {
@@ -87,18 +84,27 @@ public static class OciSpecBuilder
 
     private const string ShmSize = "size=65536k";
 
+    /// <summary>podman --read-only (with the default --read-only-tmpfs): writable scratch space on a read-only root.</summary>
+    public static readonly string[] ReadOnlyTmpfsPaths = ["/tmp", "/var/tmp", "/run"];
+
+    /// <summary>The capabilities the container's process gets in its bounding set (and, for root, in its
+    /// effective and permitted sets): defaults, -CapAdd, -CapDrop, or the host's whole set when privileged.</summary>
+    public static string[] Capabilities(ContainerSpec spec, HostFacts host) =>
+        CapabilitySet.Resolve(spec.CapAdd, spec.CapDrop, spec.Privileged, host.BoundingCapabilities);
+
     public static string Build(ContainerSpec spec, HostFacts host)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(host);
-        var network = Validate(spec);
+        var network = Validate(spec, host);
+        var capabilities = Capabilities(spec, host);
 
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteString("ociVersion", OciVersion);
-            WriteProcess(w, spec, host);
+            WriteProcess(w, spec, host, capabilities);
             w.WriteStartObject("root");
             w.WriteString("path", spec.RootfsPath);
             w.WriteBoolean("readonly", spec.ReadOnlyRootfs);
@@ -118,7 +124,7 @@ public static class OciSpecBuilder
                 }
                 w.WriteEndObject();
             }
-            WriteLinux(w, spec, host, network);
+            WriteLinux(w, spec, host, network, capabilities);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -128,7 +134,7 @@ public static class OciSpecBuilder
 
     private readonly record struct Network(NetworkKind Kind, string? Path);
 
-    private static Network Validate(ContainerSpec spec)
+    private static Network Validate(ContainerSpec spec, HostFacts host)
     {
         if (spec.Args is null || spec.Args.Length == 0 || string.IsNullOrEmpty(spec.Args[0]))
         {
@@ -165,6 +171,23 @@ public static class OciSpecBuilder
             throw Invalid("InvalidCpus", $"CPU limit {cpus.ToString(CultureInfo.InvariantCulture)} for container '{Describe(spec)}' is out of range; it must be at least {MinCpus.ToString(CultureInfo.InvariantCulture)}.", spec.Cpus);
         }
 
+        foreach (var ulimit in spec.Ulimits)
+        {
+            ulimit.EnsureWithinHost(host);
+        }
+        if (spec.ShmSize is <= 0)
+        {
+            throw Invalid("InvalidShmSize", $"Shared memory size {spec.ShmSize} for container '{Describe(spec)}' must be positive.", spec.ShmSize);
+        }
+        foreach (var device in spec.Devices)
+        {
+            if (!device.Path.StartsWith("/dev/", StringComparison.Ordinal) || device.Type is not ('c' or 'b')
+                || device.Access.Length == 0 || device.Access.Any(ch => ch is not ('r' or 'w' or 'm')))
+            {
+                throw Invalid("InvalidDevice", $"Device '{device.Path}' for container '{Describe(spec)}' is not valid: it must be a character or block device under /dev with access from 'rwm'.", device.Path);
+            }
+        }
+
         var mode = spec.NetworkMode ?? "";
         if (mode == "none") return new Network(NetworkKind.None, null);
         if (mode == "host") return new Network(NetworkKind.Host, null);
@@ -181,7 +204,7 @@ public static class OciSpecBuilder
     private static PodShellException Invalid(string id, string message, object? target) =>
         new(id, FailureKind.InvalidArgument, message, target);
 
-    private static void WriteProcess(Utf8JsonWriter w, ContainerSpec spec, HostFacts host)
+    private static void WriteProcess(Utf8JsonWriter w, ContainerSpec spec, HostFacts host, string[] capabilities)
     {
         w.WriteStartObject("process");
         w.WriteBoolean("terminal", spec.Terminal);
@@ -202,9 +225,9 @@ public static class OciSpecBuilder
 
         // podman security.go: a non-root user starts with no effective or permitted capabilities (only
         // --cap-add ones); the bounding set still caps what setuid binaries can gain.
-        var granted = spec.Uid == 0 ? DefaultCapabilities : [];
+        var granted = spec.Uid == 0 ? capabilities : NonRootCapabilities(spec, capabilities);
         w.WriteStartObject("capabilities");
-        WriteStrings(w, "bounding", DefaultCapabilities);
+        WriteStrings(w, "bounding", capabilities);
         WriteStrings(w, "effective", granted);
         WriteStrings(w, "inheritable", []);
         WriteStrings(w, "permitted", granted);
@@ -214,20 +237,44 @@ public static class OciSpecBuilder
         // podman main (container_internal_common.go, hasCapSysResource): without CAP_SYS_RESOURCE the
         // runtime cannot raise a hard limit, and podman 4.3.1's unclamped 1048576 fails with "error setting
         // rlimit type 7". Raising the soft limit up to the hard one needs no privilege, so both get the hard.
+        // A -Ulimit replaces the default of its resource.
         w.WriteStartArray("rlimits");
-        WriteRlimit(w, "RLIMIT_NOFILE", host.HasCapSysResource ? RlimitDefault : Math.Min(RlimitDefault, host.NofileHard));
-        WriteRlimit(w, "RLIMIT_NPROC", host.HasCapSysResource ? RlimitDefault : Math.Min(RlimitDefault, host.NprocHard));
+        if (!spec.Ulimits.Any(u => u.Name == "nofile"))
+        {
+            WriteRlimit(w, "RLIMIT_NOFILE", host.HasCapSysResource ? RlimitDefault : Math.Min(RlimitDefault, host.NofileHard));
+        }
+        if (!spec.Ulimits.Any(u => u.Name == "nproc"))
+        {
+            WriteRlimit(w, "RLIMIT_NPROC", host.HasCapSysResource ? RlimitDefault : Math.Min(RlimitDefault, host.NprocHard));
+        }
+        foreach (var u in spec.Ulimits.GroupBy(u => u.Name).Select(g => g.Last()))
+        {
+            WriteRlimit(w, u.Type, u.Hard, u.Soft);
+        }
         w.WriteEndArray();
-        // No noNewPrivileges and no oomScoreAdj: podman leaves both unset by default.
+        // No oomScoreAdj, and noNewPrivileges only on request: podman leaves both unset by default.
+        if (spec.NoNewPrivileges)
+        {
+            w.WriteBoolean("noNewPrivileges", true);
+        }
         w.WriteEndObject();
     }
 
-    private static void WriteRlimit(Utf8JsonWriter w, string type, ulong value)
+    private static string[] NonRootCapabilities(ContainerSpec spec, string[] capabilities)
+    {
+        var added = spec.CapAdd.Select(CapabilitySet.Normalize).ToList();
+        if (spec.Privileged || added.Contains("ALL")) return capabilities;
+        return capabilities.Where(added.Contains).ToArray();
+    }
+
+    private static void WriteRlimit(Utf8JsonWriter w, string type, ulong value) => WriteRlimit(w, type, value, value);
+
+    private static void WriteRlimit(Utf8JsonWriter w, string type, ulong hard, ulong soft)
     {
         w.WriteStartObject();
         w.WriteString("type", type);
-        w.WriteNumber("hard", value);
-        w.WriteNumber("soft", value);
+        w.WriteNumber("hard", hard);
+        w.WriteNumber("soft", soft);
         w.WriteEndObject();
     }
 
@@ -238,7 +285,8 @@ public static class OciSpecBuilder
         // /dev/shm is replaced by podman's own below, and /sys/fs/cgroup is added last.
         WriteMount(w, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
         WriteMount(w, "/dev", "tmpfs", "tmpfs", "nosuid", "noexec", "strictatime", "mode=755", ShmSize);
-        WriteMount(w, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        // podman --privileged mounts /sys (and the cgroup tree below) read-write.
+        WriteMount(w, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", spec.Privileged ? "rw" : "ro");
         WriteMount(w, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
         WriteMount(w, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         // rprivate: mount events under these files must not propagate back to the host.
@@ -251,12 +299,22 @@ public static class OciSpecBuilder
         }
         else
         {
-            WriteMount(w, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", ShmSize);
+            WriteMount(w, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777",
+                spec.ShmSize is { } shm ? "size=" + shm.ToString(CultureInfo.InvariantCulture) : ShmSize);
         }
         WriteBind(w, "/run/.containerenv", spec.ContainerEnvFile);
         // On v1 runc builds a tmpfs with one bind per controller here; on v2 it mounts cgroup2 (scoped by the
         // private cgroup namespace). Read-only either way so the container cannot raise its own limits.
-        WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", "ro");
+        WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", spec.Privileged ? "rw" : "ro");
+        if (spec.ReadOnlyRootfs)
+        {
+            // podman's --read-only-tmpfs default; tmpcopyup keeps what the image has there (runc and crun
+            // both implement it). A user mount on the same path wins, as in podman.
+            foreach (var path in ReadOnlyTmpfsPaths.Where(p => !spec.Mounts.Any(m => m.Destination.TrimEnd('/') == p)))
+            {
+                WriteMount(w, path, "tmpfs", "tmpfs", "rw", "rprivate", "nosuid", "nodev", "tmpcopyup");
+            }
+        }
         // User mounts (volumes, binds, tmpfs) come last so they can cover anything above, as in podman.
         foreach (var m in spec.Mounts)
             WriteMount(w, m.Destination, m.Type, m.Source, m.Options);
@@ -281,7 +339,7 @@ public static class OciSpecBuilder
         w.WriteEndObject();
     }
 
-    private static void WriteLinux(Utf8JsonWriter w, ContainerSpec spec, HostFacts host, Network network)
+    private static void WriteLinux(Utf8JsonWriter w, ContainerSpec spec, HostFacts host, Network network, string[] capabilities)
     {
         w.WriteStartObject("linux");
 
@@ -296,11 +354,25 @@ public static class OciSpecBuilder
 
         w.WriteStartObject("resources");
         // Deny every device; runc re-allows its default set (null, zero, full, tty, random, urandom, pts).
+        // Privileged allows them all (podman); -Device adds one allow rule per node.
         w.WriteStartArray("devices");
         w.WriteStartObject();
-        w.WriteBoolean("allow", false);
+        w.WriteBoolean("allow", spec.Privileged);
         w.WriteString("access", "rwm");
         w.WriteEndObject();
+        if (!spec.Privileged)
+        {
+            foreach (var d in spec.Devices)
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("allow", true);
+                w.WriteString("type", d.Type.ToString());
+                w.WriteNumber("major", d.Major);
+                w.WriteNumber("minor", d.Minor);
+                w.WriteString("access", d.Access);
+                w.WriteEndObject();
+            }
+        }
         w.WriteEndArray();
         if (spec.MemoryMax is { } memory && memory != long.MaxValue)
         {
@@ -346,11 +418,42 @@ public static class OciSpecBuilder
         if (host.CgroupV2Unified) WriteNamespace(w, "cgroup");
         w.WriteEndArray();
 
-        // Seccomp deliberately absent for now: see the remarks on this class.
+        if (spec.Devices.Count > 0)
+        {
+            w.WriteStartArray("devices");
+            foreach (var d in spec.Devices)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", d.Path);
+                w.WriteString("type", d.Type.ToString());
+                w.WriteNumber("major", d.Major);
+                w.WriteNumber("minor", d.Minor);
+                w.WriteNumber("fileMode", d.FileMode);
+                w.WriteNumber("uid", d.Uid);
+                w.WriteNumber("gid", d.Gid);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
 
-        WriteStrings(w, "maskedPaths", MaskedPaths);
-        WriteStrings(w, "readonlyPaths", ReadonlyPaths);
+        // podman: --privileged turns seccomp off unless a profile was given explicitly.
+        var profile = Seccomp(spec, host, capabilities);
+        profile?.Write(w);
+
+        if (!spec.Privileged)
+        {
+            WriteStrings(w, "maskedPaths", MaskedPaths);
+            WriteStrings(w, "readonlyPaths", ReadonlyPaths);
+        }
         w.WriteEndObject();
+    }
+
+    /// <summary>The filter the container gets, or null for none (unconfined, or privileged without a profile).</summary>
+    public static SeccompProfile? Seccomp(ContainerSpec spec, HostFacts host, string[] capabilities)
+    {
+        if (spec.SeccompUnconfined) return null;
+        if (spec.SeccompProfileJson is { } json) return SeccompProfile.Parse(json, capabilities, host.Architecture);
+        return spec.Privileged ? null : SeccompProfile.Default(capabilities, host.Architecture);
     }
 
     private static void WriteNamespace(Utf8JsonWriter w, string type, string? path = null)
