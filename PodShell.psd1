@@ -12,14 +12,14 @@
     CmdletsToExport      = @(
         'Import-ContainerImage', 'Export-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
         'Request-ContainerImage', 'Publish-ContainerImage',
-        'New-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
+        'New-Container', 'Invoke-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
         'New-ContainerVolume', 'Get-ContainerVolume', 'Remove-ContainerVolume',
         'Invoke-ContainerCommand', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @('Pull-ContainerImage', 'Push-ContainerImage', 'Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
+    AliasesToExport      = @('Run-Container', 'Pull-ContainerImage', 'Push-ContainerImage', 'Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

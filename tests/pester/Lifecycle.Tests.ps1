@@ -116,3 +116,34 @@ Describe 'Truthful state' {
         Get-Container -Id $a.Id, $b.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Invoke-Container (podman run)' {
+    It 'runs attached: stdout as strings, stderr as errors, the exit code in $LASTEXITCODE' {
+        $n = New-TestName 'run'
+        $out = Invoke-Container busybox -Name $n -ErrorVariable ev -ErrorAction SilentlyContinue -- sh -c 'echo one; echo two; echo bad >&2; exit 6'
+        $out | Should -Be @('one', 'two')
+        $LASTEXITCODE | Should -Be 6
+        $ev.FullyQualifiedErrorId | Should -Contain 'ContainerStderr,PodShell.InvokeContainerCommand'
+        $ev.FullyQualifiedErrorId | Should -Contain 'ContainerFailed,PodShell.InvokeContainerCommand'
+        (Get-Container $n).ExitCode | Should -Be 6
+        Remove-Container $n -Confirm:$false
+    }
+    It '-AutoRemove keeps the output of a fast container and removes it afterwards' {
+        $n = New-TestName 'runrm'
+        Invoke-Container busybox -Name $n -AutoRemove -- echo hello | Should -Be 'hello'
+        $LASTEXITCODE | Should -Be 0
+        Get-Container $n -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+    It '-Detach returns the running container at once' {
+        $c = Invoke-Container busybox -Name (New-TestName 'rund') -Detach -Memory 64MB sleep infinity
+        try {
+            $c | Should -BeOfType PodShell.Container
+            $c.State | Should -Be 'Running'
+            $c.MemoryMax | Should -Be 64MB
+        }
+        finally { $c | Remove-Container -Force -Confirm:$false }
+    }
+    It 'is available as Run-Container' {
+        (Get-Alias Run-Container).ResolvedCommandName | Should -Be 'Invoke-Container'
+    }
+}
