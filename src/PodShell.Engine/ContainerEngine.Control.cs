@@ -86,7 +86,16 @@ public sealed partial class ContainerEngine
     /// counts as Exited with its last known exit code.</summary>
     public Container WaitForState(string nameOrId, IReadOnlyCollection<ContainerState> conditions, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        var first = GetContainer(nameOrId);
+        Container first;
+        try
+        {
+            first = GetContainer(nameOrId);
+        }
+        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound" && conditions.Contains(ContainerState.Exited)
+                                          && LastExit.TryGetValue(nameOrId, out var gone))
+        {
+            return gone; // auto-removed between the caller's look and ours
+        }
         var deadline = timeout is { } t ? DateTime.UtcNow + t : DateTime.MaxValue;
         var last = first;
         while (true)

@@ -110,8 +110,8 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Equal("DestinationNotEmpty",
             Assert.Throws<PodShellException>(() => Engine.ExportImages(new[] { one }, dir, ImageArchiveFormat.OciDirectory)).ErrorId);
 
-        Engine.RemoveImage(one, false);
-        Engine.RemoveImage(two, false);
+        Engine.RemoveImage(one.Id, false);
+        Engine.RemoveImage(two.Id, false);
         var back = Engine.ImportArchive(dir);
         Assert.Equal(new[] { "one:1", "two:1" }, back.SelectMany(i => i.Names).Order().ToArray());
         Assert.DoesNotContain(Directory.GetFileSystemEntries(_fx.Root), p => p.Contains(".tmp-"));
