@@ -1,0 +1,329 @@
+# PowerShell conventions every PodShell cmdlet keeps, checked against the exported cmdlets (data-driven, so a
+# new cmdlet is checked without editing this file) and against real objects from a running container.
+# Rules: docs powershell-reference.md §2 (ShouldProcess, ConfirmImpact, pipeline binding, errors, completion,
+# cancellation) and §3 (formatting in 120 columns).
+
+BeforeDiscovery {
+    if (-not (Get-Module PodShell)) { Import-Module $env:PODSHELL_MODULE_PATH -ErrorAction Stop }
+    # Verbs that by PowerShell convention only read: everything else changes state and must honour -WhatIf.
+    $readOnlyVerbs = 'Get', 'Wait', 'Test', 'Find', 'Search', 'Measure', 'Resolve', 'Show', 'Compare'
+    $cmdlets = @(Get-Command -Module PodShell -CommandType Cmdlet | Sort-Object Name)
+
+    $stateChanging = @($cmdlets | Where-Object Verb -NotIn $readOnlyVerbs | ForEach-Object { @{ Name = $_.Name; Verb = $_.Verb } })
+    $removals = @($cmdlets | Where-Object Verb -EQ 'Remove' | ForEach-Object { @{ Name = $_.Name } })
+    $getters = @($cmdlets | Where-Object Verb -EQ 'Get' | ForEach-Object { @{ Name = $_.Name } })
+    $outputTypes = @($cmdlets |
+            ForEach-Object { $_.ImplementingType.GetCustomAttributes([System.Management.Automation.OutputTypeAttribute], $true) } |
+            ForEach-Object { $_.Type.Name } |
+            Where-Object { $_ -and $_ -notlike 'System.*' } |
+            Sort-Object -Unique |
+            ForEach-Object { @{ TypeName = $_ } })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+
+    # Column names of the first table header (the line above the first line of dashes).
+    function Get-TableHeader([string[]] $Lines) {
+        for ($i = 1; $i -lt $Lines.Count; $i++) {
+            if ($Lines[$i] -match '^[\s-]+$' -and $Lines[$i] -match '-') { return @(-split $Lines[$i - 1]) }
+        }
+        @()
+    }
+    # A value as comparable text: arrays joined, times in UTC round-trip form, enums by name.
+    function ConvertTo-ComparableText($Value) {
+        if ($null -eq $Value) { return '' }
+        if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+        if ($Value -is [System.Collections.IDictionary]) { return (@($Value.Keys | Sort-Object | ForEach-Object { "$_=$($Value[$_])" }) -join ';') }
+        if ($Value -is [System.Collections.IEnumerable] -and $Value -isnot [string]) { return (@($Value | ForEach-Object { "$_" }) -join ',') }
+        "$Value"
+    }
+
+    # One running container with limits and a log line: the source of the real objects below.
+    $script:marker = "conventions-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $script:name = New-TestName 'conv'
+    $script:ctr = New-Container busybox -Name $script:name -Memory 64MB -PidsLimit 50 -Label @{ suite = 'conventions' } `
+        sh '-c' "echo $script:marker; sleep infinity" | Start-Container -PassThru
+    $deadline = [datetime]::UtcNow.AddSeconds(20)
+    while (-not (Get-ContainerLog $script:name | Where-Object Line -EQ $script:marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+
+    $script:samples = @{
+        'PodShell.Container'          = @(Get-Container $script:name)
+        'PodShell.ContainerImage'     = @(Get-ContainerImage busybox)
+        'PodShell.ContainerNamespace' = @(Get-ContainerNamespace $script:name)
+        'PodShell.ContainerCgroup'    = @(Get-ContainerCgroup $script:name)
+        'PodShell.OverlayLayer'       = @(Get-OverlayLayer -Container $script:name)
+        'PodShell.ContainerLogEntry'  = @(Get-ContainerLog $script:name)
+    }
+}
+
+AfterAll {
+    if ($script:name) { Remove-Container -Name $script:name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+}
+
+Describe 'ShouldProcess on <Name>' -ForEach $stateChanging -AllowNullOrEmptyForEach {
+    It 'has -WhatIf and -Confirm (SupportsShouldProcess)' {
+        $cmd = Get-Command $Name
+        $cmd.Parameters.Keys | Should -Contain 'WhatIf'
+        $cmd.Parameters.Keys | Should -Contain 'Confirm'
+        $cmd.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0].SupportsShouldProcess | Should -BeTrue
+    }
+}
+
+Describe 'ConfirmImpact of <Name>' -ForEach $removals -AllowNullOrEmptyForEach {
+    It 'is High, so it prompts by default' {
+        $attr = (Get-Command $Name).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0]
+        $attr.ConfirmImpact | Should -Be ([System.Management.Automation.ConfirmImpact]::High)
+    }
+}
+
+Describe 'OutputType of <Name>' -ForEach $getters -AllowNullOrEmptyForEach {
+    It 'is declared, so tab completion knows the properties downstream' {
+        (Get-Command $Name).OutputType | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Formatting of <TypeName>' -ForEach $outputTypes -AllowNullOrEmptyForEach {
+    BeforeAll {
+        $objects = $script:samples[$TypeName]
+    }
+    It 'has a real sample object from the running container' {
+        $objects | Should -Not -BeNullOrEmpty -Because "add a sample of $TypeName to `$script:samples in this file"
+        $objects[0].GetType().FullName | Should -Be $TypeName
+    }
+    It 'renders with Format-Table in 120 columns, without error, dropping no column' {
+        $err = $null
+        $text = $objects | Format-Table -ShowError -ErrorVariable err | Out-String -Width 120
+        $err | Should -BeNullOrEmpty
+        $text | Should -Not -Match '#ERR'
+        $lines = $text -split "`r?`n"
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 120 -Because "the line '$line' must fit" }
+        # PowerShell silently drops the columns that do not fit: compare with an unlimited width.
+        $wide = Get-TableHeader (($objects | Format-Table | Out-String -Width 1000) -split "`r?`n")
+        if ($wide.Count -gt 0) {
+            Get-TableHeader $lines | Should -Be $wide
+        }
+        else {
+            # A view without headers (the log): the object's own text must still be shown.
+            $text | Should -BeLike "*$($objects[0].ToString())*"
+        }
+    }
+    It 'renders with Format-List without error' {
+        $err = $null
+        $text = $objects | Format-List -ShowError -ErrorVariable err | Out-String -Width 120
+        $err | Should -BeNullOrEmpty
+        $text | Should -Not -Match '#ERR'
+        $text.Trim() | Should -Not -BeNullOrEmpty
+        foreach ($line in ($text -split "`r?`n")) { $line.Length | Should -BeLessOrEqual 120 }
+    }
+}
+
+Describe 'CLIXML round trip of <TypeName>' -ForEach @(
+    @{ TypeName = 'PodShell.Container'; Properties = 'Name', 'State', 'MemoryMax', 'Created', 'Labels'
+        Expected = @{ State = 'Running'; MemoryMax = 67108864 } }
+    @{ TypeName = 'PodShell.ContainerCgroup'; Properties = 'ContainerName', 'MemoryMax', 'PidsMax'
+        Expected = @{ MemoryMax = 67108864; PidsMax = 50 } }
+    @{ TypeName = 'PodShell.ContainerNamespace'; Properties = 'ContainerName', 'Type', 'Inode'; Expected = @{} }
+    @{ TypeName = 'PodShell.ContainerImage'; Properties = 'Id', 'Names'; Expected = @{ Names = 'busybox:latest' } }
+    @{ TypeName = 'PodShell.OverlayLayer'; Properties = 'Id', 'Kind'; Expected = @{ Kind = 'Container' } }
+    @{ TypeName = 'PodShell.ContainerLogEntry'; Properties = 'ContainerName', 'Line'; Expected = @{} }
+) {
+    BeforeAll {
+        $original = $script:samples[$TypeName][0]
+        $file = Join-Path $env:PODSHELL_TEST_ROOT "$(New-TestName 'clixml').xml"
+        try {
+            $original | Export-Clixml -Path $file
+            $copy = Import-Clixml -Path $file
+        }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+    }
+    It 'keeps <Properties> with useful values' {
+        $copy.PSObject.TypeNames | Should -Contain "Deserialized.$TypeName"
+        foreach ($p in $Properties) {
+            $text = ConvertTo-ComparableText $copy.$p
+            $text | Should -Not -BeNullOrEmpty -Because "$p must survive the round trip"
+            $text | Should -Not -Match '^(System\.|PodShell\.)' -Because "$p must keep its value, not its type name"
+            $text | Should -Be (ConvertTo-ComparableText $original.$p) -Because "$p must keep its value"
+        }
+        foreach ($k in $Expected.Keys) { ConvertTo-ComparableText $copy.$k | Should -Be "$($Expected[$k])" }
+    }
+    It 'keeps the values a script needs' {
+        # Spot checks of the meaning, as a script reading the file uses it.
+        switch ($TypeName) {
+            'PodShell.Container' {
+                $copy.Name | Should -Be $script:name
+                "$($copy.State)" | Should -Be 'Running'
+                @($copy | Where-Object State -EQ 'Running').Count | Should -Be 1 -Because 'Where-Object State -eq Running must work on an imported snapshot'
+                $copy.MemoryMax | Should -Be 64MB
+                $copy.Labels['suite'] | Should -Be 'conventions'
+            }
+            'PodShell.ContainerNamespace' { $copy.Inode | Should -BeGreaterThan 0 }
+            'PodShell.ContainerImage' { $copy.Id | Should -Match '^[0-9a-f]{64}$' }
+            'PodShell.OverlayLayer' { $copy.Id | Should -Match '^[0-9a-f]{64}$'; "$($copy.Kind)" | Should -Be 'Container' }
+            'PodShell.ContainerLogEntry' { $copy.Line | Should -Be $script:marker }
+            'PodShell.ContainerCgroup' { $copy.ContainerName | Should -Be $script:name }
+        }
+    }
+}
+
+Describe 'Tab completion' {
+    BeforeAll {
+        $script:prefix = New-TestName 'cmpl'
+        $script:completed = @(
+            New-Container busybox -Name "$script:prefix-a" sleep 1
+            New-Container busybox -Name "$script:prefix-b" sleep 1
+        )
+        $script:imageName = New-TestName 'cmplimg'
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name $script:imageName | Out-Null
+        function Complete([string] $InputScript) {
+            @((TabExpansion2 -inputScript $InputScript -cursorColumn $InputScript.Length).CompletionMatches.CompletionText)
+        }
+    }
+    AfterAll {
+        $script:completed | Remove-Container -Force -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-ContainerImage $script:imageName -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+    It 'Get-Container -Name with a prefix completes the existing container names' {
+        Complete "Get-Container -Name $script:prefix" | Should -Be @("$script:prefix-a", "$script:prefix-b")
+    }
+    It 'Stop-Container with a positional prefix completes them too' {
+        Complete "Stop-Container $script:prefix-b" | Should -Be @("$script:prefix-b")
+    }
+    It 'New-Container with an image name prefix completes the image names' {
+        Complete "New-Container $script:imageName" | Should -Be @("${script:imageName}:latest")
+        Complete 'New-Container busyb' | Should -Contain 'busybox:latest'
+    }
+    It 'a prefix that matches nothing completes nothing' {
+        $none = "zz$([guid]::NewGuid().ToString('N'))"
+        Complete "Get-Container -Name $none" | Should -BeNullOrEmpty
+        Complete "New-Container $none" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Remove-Container -WhatIf' {
+    It 'removes nothing<Case>' -ForEach @(
+        @{ Case = ''; Force = $false }
+        @{ Case = ', even with -Force on a running container'; Force = $true }
+    ) {
+        $c = New-Container busybox -Name (New-TestName 'whatif') sleep infinity
+        try {
+            if ($Force) { $c | Start-Container }
+            Remove-Container -Name $c.Name -Force:$Force -WhatIf
+            $c | Remove-Container -Force:$Force -WhatIf
+            $after = Get-Container -Id $c.Id -ErrorAction SilentlyContinue
+            $after | Should -Not -BeNullOrEmpty
+            "$($after.State)" | Should -Be $(if ($Force) { 'Running' } else { 'Created' })
+            Test-Path $c.BundlePath | Should -BeTrue
+        }
+        finally { Remove-Container -Id $c.Id -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Pipeline binding' {
+    BeforeAll {
+        $script:pp = New-TestName 'pipe'
+        $script:pipeNames = "$script:pp-1", "$script:pp-2", "$script:pp-3"
+        foreach ($n in $script:pipeNames) { New-Container busybox -Name $n sleep infinity | Out-Null }
+    }
+    AfterAll {
+        Get-Container "$script:pp-*" | Remove-Container -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+    It 'a [pscustomobject] with Name piped to Start-Container binds by property name' {
+        [pscustomobject]@{ Name = $script:pipeNames[0] } | Start-Container
+        "$((Get-Container $script:pipeNames[0]).State)" | Should -Be 'Running'
+    }
+    It 'Get-Container name | Get-ContainerCgroup binds the container' {
+        $cg = Get-Container $script:pipeNames[0] | Get-ContainerCgroup
+        $cg | Should -BeOfType PodShell.ContainerCgroup
+        $cg.ContainerName | Should -Be $script:pipeNames[0]
+        $cg.PidsCurrent | Should -BeGreaterOrEqual 1
+    }
+    It 'Get-Container name | Stop-Container -PassThru binds the object and passes it on stopped' {
+        $out = @(Get-Container $script:pipeNames[0] | Stop-Container -Timeout 1 -PassThru)
+        $out.Count | Should -Be 1
+        $out[0] | Should -BeOfType PodShell.Container
+        $out[0].Name | Should -Be $script:pipeNames[0]
+        "$($out[0].State)" | Should -Be 'Exited'
+    }
+    It 'Get-ContainerImage busybox | New-Container binds the image object to -Image' {
+        $name = "$script:pp-img"
+        $c = Get-ContainerImage busybox | New-Container -Name $name -Command sleep, 1
+        $c | Should -BeOfType PodShell.Container
+        $c.Name | Should -Be $name
+        $c.ImageId | Should -Be (Get-ContainerImage busybox).Id
+        $c.Command | Should -Be @('sleep', '1')
+    }
+    It 'takes arrays of names' {
+        $got = @(Get-Container -Name $script:pipeNames[1], $script:pipeNames[2])
+        $got.Name | Sort-Object | Should -Be @($script:pipeNames[1], $script:pipeNames[2])
+        Start-Container -Name $script:pipeNames[1], $script:pipeNames[2]
+        @(Get-Container -Name $script:pipeNames[1], $script:pipeNames[2]).State | ForEach-Object { "$_" } | Should -Be @('Running', 'Running')
+    }
+    It 'takes wildcards' {
+        @(Get-Container "$script:pp-*").Name | Sort-Object | Should -Be (@($script:pipeNames) + "$script:pp-img" | Sort-Object)
+        @(Get-Container "$script:pp-[23]").Count | Should -Be 2
+        $stopped = @(Stop-Container "$script:pp-[23]" -Timeout 1 -PassThru)
+        $stopped.Name | Sort-Object | Should -Be @($script:pipeNames[1], $script:pipeNames[2])
+    }
+}
+
+Describe 'A failure on one item does not stop the pipeline' {
+    It 'Stop-Container writes one ContainerNotFound for the missing name and still stops the existing one' {
+        $c = New-Container busybox -Name (New-TestName 'nonterm') sleep infinity | Start-Container -PassThru
+        try {
+            $errs = $null
+            $out = @('missing1', $c.Name | ForEach-Object { [pscustomobject]@{ Name = $_ } } |
+                    Stop-Container -Timeout 1 -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'ContainerNotFound,PodShell.StopContainerCommand'
+            $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errs[0].TargetObject | Should -Be 'missing1'
+            $out.Count | Should -Be 1
+            $out[0].Name | Should -Be $c.Name
+            "$((Get-Container -Id $c.Id).State)" | Should -Be 'Exited'
+        }
+        finally { Remove-Container -Id $c.Id -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Ctrl+C' {
+    It 'stops Wait-Container on a running container promptly and leaves the container running' {
+        $c = New-Container busybox -Name (New-TestName 'ctrlc') sleep infinity | Start-Container -PassThru
+        $ps = [powershell]::Create()
+        $stopped = $false
+        try {
+            # The new runspace inherits this process's PODSHELL_* variables: the same store and cgroup parent.
+            $ps.AddScript("Import-Module '$env:PODSHELL_MODULE_PATH' -ErrorAction Stop").Invoke() | Out-Null
+            $ps.Commands.Clear()
+            $ps.AddScript("'waiting'; Wait-Container -Id '$($c.Id)'") | Out-Null
+            # A completed input collection: an open one would hold the script before its first statement.
+            $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $inputData.Complete()
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke($inputData, $output)
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            while ($output.Count -eq 0 -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            # Index, do not enumerate: a PSDataCollection's enumerator blocks until the collection completes.
+            $output.Count | Should -BeGreaterThan 0
+            "$($output[0])" | Should -Be 'waiting'
+            Start-Sleep -Seconds 1
+            $ps.InvocationStateInfo.State | Should -Be 'Running' -Because 'Wait-Container must still be waiting for a running container'
+
+            # A bound (an unresponsive StopProcessing would block forever), not a benchmark.
+            $sw = [System.Diagnostics.Stopwatch]::StartNew()
+            $stop = $ps.StopAsync($null, $null)
+            $stopped = $stop.Wait(5000)
+            $sw.Stop()
+            $stopped | Should -BeTrue -Because 'Wait-Container must end within 5 s of Ctrl+C'
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            "$((Get-Container -Id $c.Id).State)" | Should -Be 'Running'
+            Test-Path "/proc/$($c.Pid)" | Should -BeTrue
+        }
+        finally {
+            # Disposing a pipeline that did not stop would block this run too.
+            if ($stopped -or $ps.InvocationStateInfo.State -ne 'Running') { $ps.Dispose() }
+            Remove-Container -Id $c.Id -Force -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+}
