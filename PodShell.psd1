@@ -7,6 +7,9 @@
     Description          = 'A daemonless container engine for Linux, native to the PowerShell pipeline: namespaces, cgroups and overlay layers as objects.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
+    # The engine assembly must be loaded before the types file is read: it names engine enums as
+    # deserialization targets, so State and Kind come back from Import-Clixml as enums, not numbers.
+    RequiredAssemblies   = @('PodShell.Engine.dll')
     FormatsToProcess     = @('PodShell.format.ps1xml')
     TypesToProcess       = @('PodShell.types.ps1xml')
     CmdletsToExport      = @(
@@ -15,7 +18,7 @@
         'New-Container', 'Invoke-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
         'New-ContainerVolume', 'Get-ContainerVolume', 'Remove-ContainerVolume',
-        'Invoke-ContainerCommand', 'Get-ContainerLog',
+        'Invoke-ContainerCommand', 'Enter-Container', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
     )
     FunctionsToExport    = @()

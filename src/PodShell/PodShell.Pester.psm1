@@ -13,7 +13,8 @@ operators (Pester allows 32 operators in all and uses 26 itself).
 
 function Resolve-AssertedContainer {
     param($Actual)
-    $o = if ($Actual -is [System.Management.Automation.PSObject]) { $Actual.BaseObject } else { $Actual }
+    # Pipeline input arrives wrapped in a PSObject; .BaseObject would look for a property of that name.
+    $o = if ($Actual -is [System.Management.Automation.PSObject]) { $Actual.psobject.BaseObject } else { $Actual }
     if ($o -is [PodShell.Container]) { return Get-Container -Id $o.Id -ErrorAction Stop }
     if ($o -is [string]) { return Get-Container -Name $o -ErrorAction Stop }
     throw [System.ArgumentException]::new("Expected a PodShell.Container or a container name, but got '$Actual'.")

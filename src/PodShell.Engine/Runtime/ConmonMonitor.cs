@@ -97,6 +97,140 @@ public sealed class ConmonMonitor
         return new Launch(data, conmonPid);
     }
 
+    /// <summary>A conmon watching one exec process. Holds the sync pipe: after the pid, conmon writes
+    /// the exec's exit code on it when the process ends.</summary>
+    public sealed class ExecLaunch : IDisposable
+    {
+        internal SyncPipe Sync { get; }
+        public int Pid { get; }
+        public int ConmonPid { get; }
+
+        internal ExecLaunch(SyncPipe sync, int pid, int conmonPid)
+        {
+            Sync = sync;
+            Pid = pid;
+            ConmonPid = conmonPid;
+        }
+
+        /// <summary>The exit code conmon reports on the sync pipe, or null on EOF/timeout (the
+        /// exit file in the exec dir then has it).</summary>
+        public int? ReadExitCode(TimeSpan timeout, CancellationToken ct)
+        {
+            try
+            {
+                var line = Sync.ReadLine(timeout, ct);
+                if (line is null) return null;
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.GetProperty("data").GetInt32();
+            }
+            catch (TimeoutException) { return null; }
+            catch (JsonException) { return null; }
+        }
+
+        public void Dispose() => Sync.Dispose();
+    }
+
+    /// <summary>Start a process in a running container through a second conmon, as podman exec does:
+    /// "runtime exec --detach --process spec" under a monitor that owns its stdio, writes its output
+    /// to the exec log and its exit code to &lt;exec dir&gt;/exit (--persist-dir; no --exit-dir, whose
+    /// file would be named after the container and clobber the container's own exit file).
+    /// With <paramref name="onAttachReady"/>, conmon is run with --exec-attach -i: it creates the attach
+    /// socket and the ctl FIFO in the exec dir, says so on _OCI_ATTACHPIPE, and only runs the runtime
+    /// after the callback (which connects) has returned and we have written the start pipe again.</summary>
+    public ExecLaunch Exec(OciRuntime runtime, ContainerPaths paths, string containerId, string name, ExecPaths exec,
+        bool terminal, Action? onAttachReady, CancellationToken ct)
+    {
+        Directory.CreateDirectory(paths.SocketDir);
+        var args = new List<string>
+        {
+            "--api-version", "1",
+            "-c", containerId, "-u", exec.ExecId, "-n", name,
+            "-r", runtime.Path,
+            "-b", exec.Dir,
+            "-p", exec.PidFile,
+            "--persist-dir", exec.Dir,
+            "--full-attach",
+            "-l", "k8s-file:" + exec.LogFile,
+            "--log-level", "warning",
+            "--conmon-pidfile", exec.ConmonPidFile,
+            "--socket-dir-path", paths.SocketDir,
+            "--exec", "--exec-process-spec", exec.ProcessSpecFile,
+        };
+        if (terminal) args.Add("-t");
+        bool attach = onAttachReady != null;
+        if (attach) { args.Add("-i"); args.Add("--exec-attach"); }
+        foreach (var g in runtime.GlobalArgs) { args.Add("--runtime-arg"); args.Add(g); }
+
+        var sync = new SyncPipe();
+        using var start = new StartPipe();
+        using var attachPipe = attach ? new SyncPipe() : null;
+        try
+        {
+            var env = new List<string>
+            {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "_OCI_SYNCPIPE=3",
+                "_OCI_STARTPIPE=4",
+            };
+            var fds = new List<(int, int)> { (sync.WriteFd, 3), (start.ReadFd, 4) };
+            if (attachPipe != null) { env.Add("_OCI_ATTACHPIPE=5"); fds.Add((attachPipe.WriteFd, 5)); }
+            // conmon puts its console socket in $TMPDIR; keep it out of a caller's odd TMPDIR.
+            env.Add("TMPDIR=/tmp");
+            int pid = PosixSpawn.Spawn(Path, args, env, fds);
+            sync.CloseWriteEnd();
+            attachPipe?.CloseWriteEnd();
+            start.CloseReadEnd();
+            // The first read happens before conmon forks, so write before reaping its first process.
+            start.Signal();
+            int rc = PosixSpawn.Wait(pid);
+            if (rc > 0)
+                throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, $"conmon exited with code {rc} before starting the exec process.", containerId);
+
+            if (attachPipe != null)
+            {
+                var ready = ReadMessage(attachPipe, "attach", containerId, exec, ct);
+                if (ready < 0)
+                    throw new PodShellException("ExecAttachFailed", FailureKind.RuntimeFailed, "conmon could not set up the attach socket.", containerId);
+                onAttachReady!();
+                start.Signal();
+            }
+
+            int execPid = ReadMessage(sync, "exec", containerId, exec, ct);
+            int conmonPid = 0;
+            try { conmonPid = int.Parse(File.ReadAllText(exec.ConmonPidFile).Trim()); } catch (IOException) { } catch (FormatException) { }
+            return new ExecLaunch(sync, execPid, conmonPid);
+        }
+        catch
+        {
+            sync.Dispose();
+            throw;
+        }
+    }
+
+    private static int ReadMessage(SyncPipe pipe, string what, string containerId, ExecPaths exec, CancellationToken ct)
+    {
+        string? line;
+        try
+        {
+            line = pipe.ReadLine(TimeSpan.FromSeconds(60), ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new PodShellException("ConmonTimeout", FailureKind.RuntimeFailed, $"conmon did not answer ({what}) within 60 s.", containerId);
+        }
+        if (line is null)
+            throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, $"conmon exited during {what} setup.", containerId);
+        using var doc = JsonDocument.Parse(line);
+        int data = doc.RootElement.GetProperty("data").GetInt32();
+        if (data < 0 || (what == "exec" && data == 0))
+        {
+            var msg = doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
+            throw new PodShellException("ExecFailed", FailureKind.RuntimeFailed,
+                $"The runtime could not start the process: {OciRuntime.Clean(msg ?? "(no message)")}", containerId);
+        }
+        return data;
+    }
+
     private static string ReadRuntimeLog(ContainerPaths paths)
     {
         try { return OciRuntime.Clean(File.ReadAllText(paths.RuntimeLogFile)); }

@@ -102,3 +102,120 @@ public sealed class ExecSession : IDisposable
         _lines.Dispose();
     }
 }
+
+/// <summary>Files of one conmon-monitored exec, in &lt;bundle&gt;/exec/&lt;exec id&gt;, so removing the
+/// container removes them too.</summary>
+public sealed class ExecPaths
+{
+    public ExecPaths(string bundleDir, string execId)
+    {
+        ExecId = execId;
+        Dir = System.IO.Path.Combine(bundleDir, "exec", execId);
+    }
+
+    public string ExecId { get; }
+    public string Dir { get; }
+    public string ProcessSpecFile => System.IO.Path.Combine(Dir, "process.json");
+    public string PidFile => System.IO.Path.Combine(Dir, "exec_pid");
+    public string ConmonPidFile => System.IO.Path.Combine(Dir, "conmon.pid");
+    public string LogFile => System.IO.Path.Combine(Dir, "exec.log");
+    /// <summary>conmon's --persist-dir exit file: the decimal exit status, 128+n for signal n.</summary>
+    public string ExitFile => System.IO.Path.Combine(Dir, "exit");
+    /// <summary>Attach socket and ctl FIFO, created by conmon only for an attached exec.</summary>
+    public string AttachSocketName => "attach";
+    public string ControlFifo => System.IO.Path.Combine(Dir, "ctl");
+
+    /// <summary>The exit code once the process has ended, else null.</summary>
+    public int? ReadExitCode()
+    {
+        try { return int.Parse(File.ReadAllText(ExitFile).Trim()); }
+        catch (IOException) { return null; }
+        catch (FormatException) { return null; }
+    }
+}
+
+/// <summary>A process started with Invoke-ContainerCommand -Detach: it runs under its own conmon and
+/// outlives the pwsh that started it. <see cref="ExitCode"/> reads conmon's exit file, so it is
+/// null while the process runs and the exit code afterwards, from any session.</summary>
+public sealed class DetachedExec
+{
+    private readonly ExecPaths _paths;
+
+    internal DetachedExec(string containerId, string containerName, string[] command, int pid, int conmonPid, ExecPaths paths)
+    {
+        ContainerId = containerId;
+        ContainerName = containerName;
+        Command = command;
+        Pid = pid;
+        ConmonPid = conmonPid;
+        _paths = paths;
+        Started = DateTime.UtcNow;
+    }
+
+    public string ContainerId { get; }
+    public string ContainerName { get; }
+    public string ExecId => _paths.ExecId;
+    public string[] Command { get; }
+    /// <summary>The process id on the host.</summary>
+    public int Pid { get; }
+    public int ConmonPid { get; }
+    public DateTime Started { get; }
+    /// <summary>Its stdout and stderr, in k8s-file format (conmon's exec log).</summary>
+    public string LogPath => _paths.LogFile;
+    public bool HasExited => ExitCode.HasValue;
+    public int? ExitCode => _paths.ReadExitCode();
+}
+
+/// <summary>The OCI process JSON for "runtime exec --process": the container's own process section
+/// (capabilities, rlimits, no_new_privileges, apparmor and the environment stay as the container
+/// has them, as podman does) with the command, the terminal flag and the caller's options applied.</summary>
+internal static class ExecProcessSpec
+{
+    public static System.Text.Json.Nodes.JsonObject Build(string bundleDir, IReadOnlyList<string> command,
+        IReadOnlyList<string> env, string? workingDirectory, string? user, bool terminal, (int Rows, int Columns)? size)
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(System.IO.Path.Combine(bundleDir, "config.json")))!.AsObject();
+        var process = (config["process"]?.DeepClone() as System.Text.Json.Nodes.JsonObject) ?? new System.Text.Json.Nodes.JsonObject();
+        process["terminal"] = terminal;
+        process["args"] = new System.Text.Json.Nodes.JsonArray(command.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray());
+
+        var merged = new List<string>();
+        if (process["env"] is System.Text.Json.Nodes.JsonArray baseEnv)
+            merged.AddRange(baseEnv.Select(e => e?.GetValue<string>() ?? "").Where(e => e.Length > 0));
+        foreach (var e in env)
+        {
+            var key = e.Split('=', 2)[0];
+            merged.RemoveAll(x => x.Split('=', 2)[0] == key);
+            merged.Add(e);
+        }
+        // The container's TERM says "no terminal" for a detached container; a shell with a pty needs one.
+        if (terminal && !merged.Any(x => x.StartsWith("TERM=", StringComparison.Ordinal)))
+            merged.Add("TERM=xterm");
+        process["env"] = new System.Text.Json.Nodes.JsonArray(merged.Select(e => (System.Text.Json.Nodes.JsonNode?)e).ToArray());
+
+        if (!string.IsNullOrEmpty(workingDirectory))
+        {
+            if (!workingDirectory.StartsWith('/'))
+                throw new PodShellException("InvalidWorkingDirectory", FailureKind.InvalidArgument,
+                    $"The working directory '{workingDirectory}' must be an absolute path.", workingDirectory);
+            process["cwd"] = workingDirectory;
+        }
+
+        if (!string.IsNullOrEmpty(user))
+        {
+            var rootPath = config["root"]?["path"]?.GetValue<string>() ?? "rootfs";
+            var rootfs = System.IO.Path.IsPathRooted(rootPath) ? rootPath : System.IO.Path.Combine(bundleDir, rootPath);
+            var u = Containers.UserResolver.Resolve(rootfs, user);
+            var userNode = new System.Text.Json.Nodes.JsonObject { ["uid"] = u.Uid, ["gid"] = u.Gid };
+            if (u.AdditionalGids.Length > 0)
+                userNode["additionalGids"] = new System.Text.Json.Nodes.JsonArray(u.AdditionalGids.Select(g => (System.Text.Json.Nodes.JsonNode?)g).ToArray());
+            process["user"] = userNode;
+        }
+
+        if (terminal && size is { } s && s.Rows > 0 && s.Columns > 0)
+            process["consoleSize"] = new System.Text.Json.Nodes.JsonObject { ["height"] = s.Rows, ["width"] = s.Columns };
+        else
+            process.Remove("consoleSize");
+        return process;
+    }
+}
