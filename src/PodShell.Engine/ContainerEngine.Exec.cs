@@ -12,6 +12,12 @@ public sealed partial class ContainerEngine
     {
         var c = RunningForExec(id, command);
         var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
+        // runc exec --user takes numbers only; names are looked up in the container's own /etc/passwd.
+        if (!string.IsNullOrEmpty(user))
+        {
+            var u = Containers.UserResolver.Resolve(MergedDir(c.Id), user);
+            user = $"{u.Uid}:{u.Gid}";
+        }
         return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);
     }
 

@@ -133,3 +133,13 @@ Describe 'Enter-Container' {
         { Enter-Container $script:name -ErrorAction Stop } | Should -Throw -ErrorId 'NotATerminal,PodShell.EnterContainerCommand'
     }
 }
+
+Describe 'Invoke-ContainerCommand -User by name' {
+    It 'runs as a user named in the container''s /etc/passwd' {
+        $c = New-Container busybox -Name (New-TestName 'exu') sleep infinity | Start-Container -PassThru
+        try {
+            Invoke-ContainerCommand $c.Id -User nobody -- id -u | Should -Be '65534'
+        }
+        finally { $c | Remove-Container -Force -Confirm:$false }
+    }
+}
