@@ -54,11 +54,14 @@ BeforeAll {
         'PodShell.ContainerCgroup'    = @(Get-ContainerCgroup $script:name)
         'PodShell.OverlayLayer'       = @(Get-OverlayLayer -Container $script:name)
         'PodShell.ContainerLogEntry'  = @(Get-ContainerLog $script:name)
+        'PodShell.ContainerVolume'    = @(New-ContainerVolume (New-TestName 'convvol'))
+        'PodShell.Engine.Runtime.DetachedExec' = @(Invoke-ContainerCommand $script:name -Detach -- sleep 1)
     }
 }
 
 AfterAll {
     if ($script:name) { Remove-Container -Name $script:name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    if ($script:samples) { $script:samples['PodShell.ContainerVolume'] | Remove-ContainerVolume -Confirm:$false -ErrorAction SilentlyContinue }
 }
 
 Describe 'ShouldProcess on <Name>' -ForEach $stateChanging -AllowNullOrEmptyForEach {
@@ -127,6 +130,8 @@ Describe 'CLIXML round trip of <TypeName>' -ForEach @(
     @{ TypeName = 'PodShell.ContainerImage'; Properties = 'Id', 'Names'; Expected = @{ Names = 'busybox:latest' } }
     @{ TypeName = 'PodShell.OverlayLayer'; Properties = 'Id', 'Kind'; Expected = @{ Kind = 'Container' } }
     @{ TypeName = 'PodShell.ContainerLogEntry'; Properties = 'ContainerName', 'Line'; Expected = @{} }
+    @{ TypeName = 'PodShell.ContainerVolume'; Properties = 'Name', 'Mountpoint', 'Created'; Expected = @{ Driver = 'local' } }
+    @{ TypeName = 'PodShell.Engine.Runtime.DetachedExec'; Properties = 'ContainerName', 'ExecId', 'Pid', 'Command'; Expected = @{} }
 ) {
     BeforeAll {
         $original = $script:samples[$TypeName][0]

@@ -9,7 +9,7 @@ namespace PodShell;
 /// runtime and held by conmon, reached through conmon's attach socket. The local terminal is in raw
 /// mode until the shell exits (Ctrl+D or exit); window resizes follow. The exit code goes to $LASTEXITCODE.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-[Cmdlet(VerbsCommon.Enter, "Container")]
+[Cmdlet(VerbsCommon.Enter, "Container", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(void))]
 public sealed class EnterContainerCommand : PodShellCmdlet
 {
@@ -37,6 +37,7 @@ public sealed class EnterContainerCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
+        if (!ShouldProcess(Container, $"Open an interactive '{(Command.Length > 0 ? string.Join(' ', Command) : "sh")}' session")) return;
         Try(() =>
         {
             if (!ConsoleRelay.IsTerminal(ConsoleRelay.StdinFd))
