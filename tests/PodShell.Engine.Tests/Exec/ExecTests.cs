@@ -145,7 +145,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         try
         {
             using var a = Engine.ExecInteractive(c.Id,
-                new[] { "sh", "-c", "[ -t 0 ] && echo IS-A-$WHO; read l; echo GOT-$l; stty size; cat; echo CAT-ENDED; exit 4" },
+                new[] { "sh", "-c", "[ -t 0 ] && echo IS-A-$WHO; read l; echo GOT-$l; i=0; while [ $i -lt 100 ]; do s=$(stty size); [ \"$s\" = '33 101' ] && break; i=$((i+1)); sleep 0.05; done; echo SIZE-$s; cat; echo CAT-ENDED; exit 4" },
                 env: new Dictionary<string, string> { ["WHO"] = "tty" }, size: (24, 80));
             Assert.True(a.Pid > 0);
             var seen = new StringBuilder();
@@ -154,7 +154,8 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
             Assert.True(a.Resize(33, 101));
             a.Send(Encoding.ASCII.GetBytes("x\r"));
             ReadUntil(a, "GOT-x", seen);
-            ReadUntil(a, "33 101", seen);
+            // conmon applies the resize from its ctl FIFO asynchronously; the shell polls until it shows.
+            ReadUntil(a, "SIZE-33 101", seen);
 
             // In the pty's canonical mode Ctrl+D at the start of a line is end of input: cat ends.
             a.Send(Encoding.ASCII.GetBytes("line\r"));
