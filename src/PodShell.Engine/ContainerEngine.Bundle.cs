@@ -127,6 +127,13 @@ public sealed partial class ContainerEngine
         }
     }
 
+    /// <summary>null = a private namespace, "host" = none in the spec, else the path to join.</summary>
+    private string? SpecNamespace(string mode, string type) =>
+        mode == "host" ? "host" : mode.StartsWith("container:") ? SharedNamespacePath(mode, type) : null;
+
+    private static bool SharesNamespaces(Container c) =>
+        new[] { c.Network, c.PidMode, c.IpcMode, c.UtsMode }.Any(m => m.StartsWith("container:"));
+
     private void WriteBundle(Container c, ContainerPaths paths)
     {
         AtomicWrite(paths.HostnameFile, c.Hostname + "\n");
@@ -155,7 +162,10 @@ public sealed partial class ContainerEngine
             HostsFile = paths.HostsFile,
             ResolvConfFile = paths.ResolvConfFile,
             ContainerEnvFile = paths.ContainerEnvFile,
-            NetworkMode = "none",
+            NetworkMode = SpecNetworkMode(c),
+            PidNamespacePath = SpecNamespace(c.PidMode, "pid"),
+            IpcNamespacePath = SpecNamespace(c.IpcMode, "ipc"),
+            UtsNamespacePath = SpecNamespace(c.UtsMode, "uts"),
             Annotations = new Dictionary<string, string>
             {
                 ["io.container.manager"] = "podshell",

@@ -80,6 +80,7 @@ public sealed partial class ContainerEngine
             LogSizeMax = o.LogSizeMax ?? long.MaxValue,
         };
         ApplySecurityOptions(o, container, image);
+        ApplyNetworkOptions(o, container);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
         // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.
@@ -207,6 +208,9 @@ public sealed partial class ContainerEngine
             Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
             // The generated /etc files live on the run root (tmpfs): after a reboot they are gone.
             if (!File.Exists(paths.HostnameFile)) { Directory.CreateDirectory(paths.RunDir); WriteBundle(c, paths); }
+            // A shared namespace may be /proc/<pid>/ns/... of the other container: only valid for this start.
+            else if (SharesNamespaces(c)) WriteBundle(c, paths);
+            SetupNetwork(c, paths);
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct, c.LogSizeMax);
             Runtime.Start(id);
             c.State = ContainerState.Running;
@@ -226,6 +230,8 @@ public sealed partial class ContainerEngine
         catch
         {
             try { Runtime.Delete(id); } catch (PodShellException) { }
+            try { TeardownNetwork(id); } catch (Exception e) when (e is PodShellException or IOException) { }
+            c.IPAddresses = Array.Empty<string>();
             c.State = previous;
             c.Pid = 0;
             r.OwnerPid = 0;
@@ -307,6 +313,7 @@ public sealed partial class ContainerEngine
         void Try(Action a) { try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }
         Try(() => { if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id); });
         Try(() => Cgroups.Remove(CgroupsPathFor(id)));
+        Try(() => TeardownNetwork(id));
         Try(() => OverlayMount.Unmount(MergedDir(id)));
         Try(() => Layers.Delete(id));
         Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });

@@ -22,6 +22,8 @@ public sealed partial class ContainerEngine
 
             case ContainerState.Starting when !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
                 try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+                try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
+                c.IPAddresses = Array.Empty<string>();
                 c.State = ContainerState.Created;
                 c.Pid = 0;
                 r.OwnerPid = 0;
@@ -50,6 +52,7 @@ public sealed partial class ContainerEngine
                 c.FinishedAt = finished;
                 c.OomKilled = File.Exists(paths.OomFile) || File.Exists(Path.Combine(paths.RunDir, "oom"));
                 c.Pid = 0;
+                c.IPAddresses = Array.Empty<string>();
                 if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
                 {
                     if (c.AutoRemove)
@@ -61,6 +64,7 @@ public sealed partial class ContainerEngine
                     // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
                     // and the rootfs is unmounted until the next start.
                     try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+                    try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
                     try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
                     return r;
                 }

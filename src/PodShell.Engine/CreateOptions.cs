@@ -41,4 +41,13 @@ public sealed class CreateOptions
     public bool ReadOnly { get; set; }
     /// <summary>"&lt;destination&gt;[:options]", e.g. "/scratch:size=64m".</summary>
     public string[]? Tmpfs { get; set; }
+
+    /// <summary>"none", "host", "bridge" (default network), a network name, or "container:&lt;name&gt;".</summary>
+    public string? Network { get; set; }
+    /// <summary>"[hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp]".</summary>
+    public string[]? Publish { get; set; }
+    /// <summary>"host" or "container:&lt;name&gt;"; null = a private namespace.</summary>
+    public string? Pid { get; set; }
+    public string? Ipc { get; set; }
+    public string? Uts { get; set; }
 }

@@ -74,5 +74,18 @@ public sealed class Container
     /// <summary>tmpfs mounts as "destination[:options]".</summary>
     public string[] Tmpfs { get; set; } = Array.Empty<string>();
 
+    /// <summary>Networks the container is attached to (empty for none, host and container:&lt;id&gt;).</summary>
+    public string[] Networks { get; set; } = Array.Empty<string>();
+    /// <summary>Its addresses on those networks while it runs, in the order of <see cref="Networks"/>.</summary>
+    public string[] IPAddresses { get; set; } = Array.Empty<string>();
+    /// <summary>The first of <see cref="IPAddresses"/>, or empty.</summary>
+    public string IPAddress => IPAddresses.Length > 0 ? IPAddresses[0] : "";
+    /// <summary>PID namespace: "private", "host" or "container:&lt;id&gt;".</summary>
+    public string PidMode { get; set; } = "private";
+    /// <summary>IPC namespace: "private", "host" or "container:&lt;id&gt;".</summary>
+    public string IpcMode { get; set; } = "private";
+    /// <summary>UTS namespace: "private", "host" or "container:&lt;id&gt;".</summary>
+    public string UtsMode { get; set; } = "private";
+
     public override string ToString() => Name;
 }

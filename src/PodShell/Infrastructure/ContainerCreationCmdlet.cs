@@ -126,6 +126,33 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Tmpfs { get; set; }
 
+    /// <summary>none, host, bridge (the default network), a network's name, or container:&lt;name&gt;.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Network { get; set; }
+
+    /// <summary>[hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp], as podman run -p.</summary>
+    [Parameter]
+    [Alias("p")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Publish { get; set; }
+
+    /// <summary>PID namespace: host or container:&lt;name&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Pid { get; set; }
+
+    /// <summary>IPC namespace: host or container:&lt;name&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Ipc { get; set; }
+
+    /// <summary>UTS namespace: host or container:&lt;name&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Uts { get; set; }
+
     /// <summary>The create request these parameters describe, or null after writing the error that
     /// made it impossible (a size that does not parse).</summary>
     protected CreateOptions? BuildOptions()
@@ -172,6 +199,11 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
             Devices = Device,
             ReadOnly = ReadOnly.IsPresent,
             Tmpfs = Tmpfs,
+            Network = Network,
+            Publish = Publish,
+            Pid = Pid,
+            Ipc = Ipc,
+            Uts = Uts,
         };
         return options;
     }

@@ -57,6 +57,13 @@ public sealed class ContainerSpec
     /// <summary>"none" (own empty netns), "host" (no network namespace entry) or "ns:&lt;path&gt;" (join that netns file).</summary>
     public string NetworkMode { get; set; } = "none";
 
+    /// <summary>null = a new PID namespace; "host" = the host's (no entry); else the path of one to join.</summary>
+    public string? PidNamespacePath { get; set; }
+    /// <summary>As <see cref="PidNamespacePath"/>, for IPC.</summary>
+    public string? IpcNamespacePath { get; set; }
+    /// <summary>As <see cref="PidNamespacePath"/>, for UTS (a joined or host UTS namespace gets no hostname).</summary>
+    public string? UtsNamespacePath { get; set; }
+
     public Dictionary<string, string> Annotations { get; set; } = new();
 
     public bool Terminal { get; set; }

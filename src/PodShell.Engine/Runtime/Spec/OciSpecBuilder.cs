@@ -109,7 +109,8 @@ public static class OciSpecBuilder
             w.WriteString("path", spec.RootfsPath);
             w.WriteBoolean("readonly", spec.ReadOnlyRootfs);
             w.WriteEndObject();
-            if (spec.Hostname.Length > 0)
+            // runc refuses a hostname without a private UTS namespace.
+            if (spec.Hostname.Length > 0 && spec.UtsNamespacePath is null)
             {
                 w.WriteString("hostname", spec.Hostname);
             }
@@ -407,11 +408,12 @@ public static class OciSpecBuilder
 
         // runtime-tools generate.New order; podman fills the network path in place.
         w.WriteStartArray("namespaces");
-        WriteNamespace(w, "pid");
+        // A "host" namespace is simply left out; a path joins another container's (podman pods).
+        if (spec.PidNamespacePath != "host") WriteNamespace(w, "pid", spec.PidNamespacePath);
         if (network.Kind == NetworkKind.None) WriteNamespace(w, "network");
         if (network.Kind == NetworkKind.Path) WriteNamespace(w, "network", network.Path);
-        WriteNamespace(w, "ipc");
-        WriteNamespace(w, "uts");
+        if (spec.IpcNamespacePath != "host") WriteNamespace(w, "ipc", spec.IpcNamespacePath);
+        if (spec.UtsNamespacePath != "host") WriteNamespace(w, "uts", spec.UtsNamespacePath);
         WriteNamespace(w, "mount");
         // containers/common default.go: cgroupns "private" only on unified v2; on v1 and hybrid a cgroup
         // namespace would hide the v1 paths runc and the engine expect, so podman shares the host's.

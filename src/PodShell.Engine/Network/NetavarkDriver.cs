@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PodShell.Engine.Network;
+
+/// <summary>Drives netavark as podman does (engine-reference §7): argv plus the NetworkOptions JSON on
+/// stdin, "setup" and "teardown" with the same JSON. netavark creates the bridge, the veth pair, the
+/// addresses, the iptables rules and starts aardvark-dns; the engine does the IPAM.</summary>
+public sealed class NetavarkDriver
+{
+    public const string DefaultBinary = "/usr/lib/podman/netavark";
+    public const string DefaultAardvark = "/usr/lib/podman/aardvark-dns";
+
+    public NetavarkDriver(string configDir, string? binary = null, string? aardvark = null)
+    {
+        ConfigDir = configDir;
+        Binary = binary ?? Find("netavark", DefaultBinary);
+        Aardvark = aardvark ?? Find("aardvark-dns", DefaultAardvark);
+    }
+
+    public string ConfigDir { get; }
+    public string Binary { get; }
+    public string Aardvark { get; }
+
+    private static string Find(string name, string fallback)
+    {
+        foreach (var dir in new[] { "/usr/lib/podman", "/usr/libexec/podman", "/usr/local/lib/podman", "/usr/bin", "/usr/local/bin" })
+        {
+            var p = Path.Combine(dir, name);
+            if (File.Exists(p)) return p;
+        }
+        return fallback;
+    }
+
+    /// <summary>The NetworkOptions JSON for one container on its networks.</summary>
+    public static string Options(string containerId, string containerName, IEnumerable<PortMapping> ports,
+        IEnumerable<(ContainerNetwork Network, string Ip, string[] Aliases, string Interface)> attachments)
+    {
+        var networks = new JsonObject();
+        var info = new JsonObject();
+        foreach (var (n, ip, aliases, iface) in attachments)
+        {
+            networks[n.Name] = new JsonObject
+            {
+                ["static_ips"] = new JsonArray(ip),
+                ["aliases"] = new JsonArray(aliases.Select(a => (JsonNode)a!).ToArray()),
+                ["interface_name"] = iface,
+            };
+            info[n.Name] = new JsonObject
+            {
+                ["name"] = n.Name,
+                ["id"] = n.Id,
+                ["driver"] = "bridge",
+                ["network_interface"] = n.NetworkInterface,
+                ["subnets"] = new JsonArray(new JsonObject { ["subnet"] = n.Subnet, ["gateway"] = n.Gateway }),
+                ["ipv6_enabled"] = false,
+                ["internal"] = n.Internal,
+                ["dns_enabled"] = n.DnsEnabled,
+                ["ipam_options"] = new JsonObject { ["driver"] = "host-local" },
+            };
+        }
+        var o = new JsonObject
+        {
+            ["container_id"] = containerId,
+            ["container_name"] = containerName,
+            ["port_mappings"] = new JsonArray(ports.Select(p => (JsonNode)new JsonObject
+            {
+                ["host_ip"] = p.HostIp,
+                ["container_port"] = p.ContainerPort,
+                ["host_port"] = p.HostPort,
+                ["range"] = p.Range,
+                ["protocol"] = p.Protocol,
+            }).ToArray()),
+            ["networks"] = networks,
+            ["network_info"] = info,
+        };
+        return o.ToJsonString();
+    }
+
+    /// <summary>Returns netavark's StatusBlock per network: name server addresses for aardvark-dns.</summary>
+    public IReadOnlyList<string> Setup(string netnsPath, string optionsJson)
+    {
+        var stdout = Run("setup", netnsPath, optionsJson);
+        var dns = new List<string>();
+        try
+        {
+            if (JsonNode.Parse(stdout) is JsonObject status)
+                foreach (var kv in status)
+                    if (kv.Value?["dns_server_ips"] is JsonArray a)
+                        dns.AddRange(a.Select(x => x!.GetValue<string>()));
+        }
+        catch (JsonException) { }
+        return dns.Distinct().ToList();
+    }
+
+    public void Teardown(string netnsPath, string optionsJson) => Run("teardown", netnsPath, optionsJson);
+
+    // aardvark-dns is a daemon that netavark forks: it must not inherit a pipe we read to the end, or
+    // the read would last as long as the daemon. So netavark's output goes to files.
+    private string Run(string verb, string netnsPath, string json)
+    {
+        Directory.CreateDirectory(ConfigDir);
+        var tmp = Path.Combine(ConfigDir, $".{verb}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec \"$0\" \"$@\" >\"$OUT\" 2>\"$ERR\"");
+        psi.ArgumentList.Add(Binary);
+        foreach (var a in new[] { "--config", ConfigDir, "--rootless=false", "--aardvark-binary=" + Aardvark, verb, netnsPath })
+            psi.ArgumentList.Add(a);
+        psi.Environment["OUT"] = tmp + ".out";
+        psi.Environment["ERR"] = tmp + ".err";
+        try
+        {
+            using var p = Process.Start(psi) ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Could not start {Binary}", Binary);
+            p.StandardInput.Write(json);
+            p.StandardInput.Close();
+            if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
+            {
+                try { p.Kill(); } catch (InvalidOperationException) { }
+                p.WaitForExit();
+                throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"netavark {verb} did not finish within a minute.", netnsPath);
+            }
+            var stdout = File.Exists(tmp + ".out") ? File.ReadAllText(tmp + ".out") : "";
+            var stderr = File.Exists(tmp + ".err") ? File.ReadAllText(tmp + ".err") : "";
+            if (p.ExitCode != 0)
+            {
+                string msg = stderr.Trim();
+                try { if (JsonNode.Parse(stdout)?["error"]?.GetValue<string>() is { } e) msg = e; } catch (JsonException) { }
+                throw new PodShellException(verb == "setup" ? "NetworkSetupFailed" : "NetworkTeardownFailed", FailureKind.RuntimeFailed,
+                    $"netavark {verb} failed: {msg}", netnsPath);
+            }
+            return stdout;
+        }
+        finally
+        {
+            try { File.Delete(tmp + ".out"); } catch (IOException) { }
+            try { File.Delete(tmp + ".err"); } catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Management.Automation;
+
+namespace PodShell;
+
+/// <summary>Lists networks (podman network ls / inspect) with the containers attached to them.</summary>
+[Cmdlet(VerbsCommon.Get, "ContainerNetwork")]
+[OutputType(typeof(ContainerNetwork))]
+public sealed class GetContainerNetworkCommand : PodShellCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Name is null || Name.Length == 0)
+        {
+            Try(() => WriteObject(Engine.GetNetworks(), true));
+            return;
+        }
+        foreach (var n in Name)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(n))
+            {
+                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
+                Try(() => WriteObject(Engine.GetNetworks().Where(x => p.IsMatch(x.Name)), true));
+            }
+            else
+            {
+                Try(() => WriteObject(Engine.GetNetwork(n)));
+            }
+        }
+    }
+}
