@@ -56,12 +56,16 @@ BeforeAll {
         'PodShell.ContainerLogEntry'  = @(Get-ContainerLog $script:name)
         'PodShell.ContainerVolume'    = @(New-ContainerVolume (New-TestName 'convvol'))
         'PodShell.Engine.Runtime.DetachedExec' = @(Invoke-ContainerCommand $script:name -Detach -- sleep 1)
+        'PodShell.ContainerNetwork'   = @(New-ContainerNetwork -Name (New-TestName 'convnet'))
     }
 }
 
 AfterAll {
     if ($script:name) { Remove-Container -Name $script:name -Force -Confirm:$false -ErrorAction SilentlyContinue }
-    if ($script:samples) { $script:samples['PodShell.ContainerVolume'] | Remove-ContainerVolume -Confirm:$false -ErrorAction SilentlyContinue }
+    if ($script:samples) {
+        $script:samples['PodShell.ContainerVolume'] | Remove-ContainerVolume -Confirm:$false -ErrorAction SilentlyContinue
+        $script:samples['PodShell.ContainerNetwork'] | Remove-ContainerNetwork -Confirm:$false -ErrorAction SilentlyContinue
+    }
 }
 
 Describe 'ShouldProcess on <Name>' -ForEach $stateChanging -AllowNullOrEmptyForEach {
@@ -131,6 +135,7 @@ Describe 'CLIXML round trip of <TypeName>' -ForEach @(
     @{ TypeName = 'PodShell.OverlayLayer'; Properties = 'Id', 'Kind'; Expected = @{ Kind = 'Container' } }
     @{ TypeName = 'PodShell.ContainerLogEntry'; Properties = 'ContainerName', 'Line'; Expected = @{} }
     @{ TypeName = 'PodShell.ContainerVolume'; Properties = 'Name', 'Mountpoint', 'Created'; Expected = @{ Driver = 'local' } }
+    @{ TypeName = 'PodShell.ContainerNetwork'; Properties = 'Name', 'Subnet', 'Gateway'; Expected = @{} }
     @{ TypeName = 'PodShell.Engine.Runtime.DetachedExec'; Properties = 'ContainerName', 'ExecId', 'Pid', 'Command'; Expected = @{} }
 ) {
     BeforeAll {

@@ -23,7 +23,7 @@ public sealed class RestartContainerCommand : ContainerTargetCmdlet
             if (!ShouldProcess(c.Name, "Restart container")) continue;
             Try(() =>
             {
-                var started = Engine.RestartContainer(c.Id, Timeout, CancellationToken);
+                var started = RunWithProgress(() => Engine.RestartContainer(c.Id, Timeout, CancellationToken), $"Restarting {c.Name}", "stopping and starting");
                 if (PassThru) WriteObject(started);
             });
         }

@@ -28,7 +28,7 @@ public sealed class StopContainerCommand : ContainerTargetCmdlet
             Try(() =>
             {
                 int? signal = Signal is null ? null : PodShell.Engine.Runtime.Signals.Parse(Signal);
-                var stopped = Engine.StopContainer(c.Id, Timeout, signal, CancellationToken);
+                var stopped = RunWithProgress(() => Engine.StopContainer(c.Id, Timeout, signal, CancellationToken), $"Stopping {c.Name}", $"waiting up to {Timeout} s for it to exit");
                 if (PassThru) WriteObject(stopped);
             });
         }

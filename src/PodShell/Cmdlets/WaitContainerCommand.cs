@@ -32,7 +32,7 @@ public sealed class WaitContainerCommand : ContainerTargetCmdlet
             {
                 if (Condition.Length == 1 && Condition[0] == ContainerState.Exited && !PassThru)
                 {
-                    WriteObject(Engine.WaitContainer(c.Id, timeout, CancellationToken));
+                    WriteObject(RunWithProgress(() => Engine.WaitContainer(c.Id, timeout, CancellationToken), $"Waiting for {c.Name}", "until it exits"));
                     return;
                 }
                 var reached = Engine.WaitForState(c.Id, Condition, timeout, CancellationToken);

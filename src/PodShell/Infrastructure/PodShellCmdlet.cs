@@ -70,6 +70,30 @@ public abstract class PodShellCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>Run a blocking engine call on a worker thread while this (pipeline) thread reports
+    /// progress once it has taken more than a second, as the web cmdlets do; only the pipeline thread
+    /// may write progress. Exceptions come back unchanged.</summary>
+    protected T RunWithProgress<T>(Func<T> work, string activity, string status)
+    {
+        var task = Task.Run(work);
+        var started = DateTime.UtcNow;
+        ProgressRecord? record = null;
+        // Not task.Wait: that wraps a failure in AggregateException; GetResult below rethrows it as it was.
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
+        {
+            if (DateTime.UtcNow - started < TimeSpan.FromSeconds(1)) continue;
+            record ??= new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000) + 1, activity, status);
+            record.StatusDescription = $"{status} ({(DateTime.UtcNow - started).TotalSeconds:0} s)";
+            WriteProgress(record);
+        }
+        if (record != null)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
     internal static ErrorRecord ToErrorRecord(PodShellException e) =>
         new(e, e.ErrorId, Category(e.Kind), e.Target);
 
