@@ -28,7 +28,9 @@ public sealed partial class ContainerEngine
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : fallback;
 
     public string NetnsPathFor(string id) => Path.Combine(Options.RunRoot, "netns", id);
-    private static string NetworkStateFile(ContainerPaths p) => Path.Combine(p.RunDir, "network.json");
+    // In the bundle (persistent), not the run root: after a reboot or a wiped run root the teardown still
+    // knows which rules and addresses the container had.
+    private static string NetworkStateFile(ContainerPaths p) => Path.Combine(p.BundleDir, "network.json");
 
     // ---- networks ------------------------------------------------------------------------------
 
@@ -240,6 +242,11 @@ public sealed partial class ContainerEngine
             }
     }
 
+    /// <summary>netavark fails a teardown when what it would remove is not there: a setup that a killed
+    /// pwsh never finished, or a second teardown. Nothing is left to undo then.</summary>
+    private static bool AlreadyGone(string message) =>
+        message.Contains("No such device") || message.Contains("No chain/target/match") || message.Contains("No such file");
+
     /// <summary>Idempotent: netavark teardown (veth, firewall rules, DNS entries), the netns file and the
     /// addresses. Safe for a container that never had a network.</summary>
     private void TeardownNetwork(string id)
@@ -257,6 +264,7 @@ public sealed partial class ContainerEngine
                 NetnsFile.Create(netns);
                 Netavark.Teardown(netns, File.ReadAllText(state));
             }
+            catch (PodShellException e) when (AlreadyGone(e.Message)) { /* a half setup (pwsh killed mid-start) */ }
             catch (PodShellException e) { failure = e; }
         }
         NetnsFile.Remove(netns);

@@ -98,6 +98,7 @@ public sealed partial class ContainerEngine
                 if (r.ConmonPid > 0 && ProcStat.IsAlive(r.ConmonPid, 0)) ProcStat.Signal(r.ConmonPid, 9);
                 try { Cgroups.Remove(CgroupsPathFor(c.Id)); } catch (PodShellException) { }
                 try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
+                try { TeardownNetwork(c.Id); } catch (PodShellException) { }
                 c.State = ContainerState.Exited;
                 c.ExitCode ??= -1;
                 c.FinishedAt ??= DateTime.UtcNow;

@@ -103,6 +103,9 @@ Describe 'Truthful state' {
     It 'after a reboot (the run root wiped) running containers show as exited and can be started again or removed' {
         $a = New-Container busybox -Name (New-TestName 'boot') sleep infinity | Start-Container -PassThru
         $b = New-Container busybox -Name (New-TestName 'boot') sleep infinity | Start-Container -PassThru
+        # A reboot takes the run root's tmpfs and its mounts (the netns files) with it.
+        Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_ -like "$env:PODSHELL_RUNROOT/*" } |
+            ForEach-Object { & umount -l $_ }
         Remove-Item -Recurse -Force $env:PODSHELL_RUNROOT
         $all = Get-Container -Id $a.Id, $b.Id
         $all.State | Sort-Object -Unique | Should -Be 'Exited'
@@ -110,6 +113,9 @@ Describe 'Truthful state' {
         Test-Path "/proc/$($a.Pid)" | Should -BeFalse
         Test-Path "/proc/$($b.Pid)" | Should -BeFalse
         (Get-Content /proc/self/mountinfo) -like "*$($a.Id)*" | Should -BeNullOrEmpty
+        # nor its network: the address is free again and no firewall rule names it
+        $a.IPAddress | Should -Not -BeNullOrEmpty
+        (& iptables-save) -join "`n" | Should -Not -Match ([regex]::Escape($a.IPAddress + '/'))
         ($a | Start-Container -PassThru).State | Should -Be 'Running'
         $a | Remove-Container -Force -Confirm:$false
         $b | Remove-Container -Confirm:$false

@@ -15,6 +15,9 @@ $testRoot = Join-Path ([IO.Path]::GetTempPath()) "podshell-test-$runId"
 $env:PODSHELL_GRAPHROOT = Join-Path $testRoot 'graph'
 $env:PODSHELL_RUNROOT = Join-Path $testRoot 'run'
 $env:PODSHELL_CGROUP_PARENT = "podshell-test-$runId"
+# The default bridge network of this run: its own bridge and a subnet no other run or real podman uses.
+$env:PODSHELL_BRIDGE = "pst$($runId.Substring(0, 6))"
+$env:PODSHELL_DEFAULT_SUBNET = "10.$(200 + [Convert]::ToInt32($runId.Substring(0, 2), 16) % 50).$([Convert]::ToInt32($runId.Substring(2, 2), 16)).0/24"
 $env:PODSHELL_TEST_ROOT = $testRoot
 $env:PODSHELL_MODULE_PATH = (Resolve-Path $ModulePath).Path
 New-Item -ItemType Directory -Force -Path $testRoot | Out-Null

@@ -96,10 +96,17 @@ public sealed class NetavarkDriver
 
     public void Teardown(string netnsPath, string optionsJson) => Run("teardown", netnsPath, optionsJson);
 
+    private const string HostLockDir = "/run/lock";
+
     // aardvark-dns is a daemon that netavark forks: it must not inherit a pipe we read to the end, or
     // the read would last as long as the daemon. So netavark's output goes to files.
     private string Run(string verb, string netnsPath, string json)
     {
+        // netavark edits shared iptables chains (NETAVARK-*, the per-network chain) without a lock of its
+        // own; two at once fail with "CHAIN_DEL failed (Device or resource busy)" or "No chain". Podman holds
+        // a lock around every call; so do we, host-wide, since engines with other roots share the chains.
+        Directory.CreateDirectory(HostLockDir);
+        using var hostLock = Linux.FileLock.Acquire(Path.Combine(HostLockDir, "podshell-netavark.lock"), TimeSpan.FromMinutes(2));
         Directory.CreateDirectory(ConfigDir);
         var tmp = Path.Combine(ConfigDir, $".{verb}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };
