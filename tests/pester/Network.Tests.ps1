@@ -1,10 +1,10 @@
 BeforeAll {
-    # Never podman's 10.88.0.0/16 or podman0: a subnet and bridge of this run only, set before the
-    # engine first reads them.
-    $script:tag = Get-Random -Minimum 1 -Maximum 250
-    $env:PODSHELL_DEFAULT_SUBNET = "10.216.$script:tag.0/24"
-    $env:PODSHELL_BRIDGE = "pspt$script:tag"
+    # Never podman's 10.88.0.0/16 or podman0: run.ps1 gives each run its own default subnet and bridge
+    # (PODSHELL_DEFAULT_SUBNET, PODSHELL_BRIDGE) before the engine first reads them.
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:prefix = [regex]::Escape((($env:PODSHELL_DEFAULT_SUBNET -split '/')[0] -split '\.')[0..2] -join '.') + '\.'
+    $script:bridge = $env:PODSHELL_BRIDGE
+    $script:tag = Get-Random -Minimum 1 -Maximum 250
 }
 
 Describe 'Container networking' {
@@ -24,7 +24,7 @@ Describe 'Container networking' {
         New-Container busybox -Name $name -Publish "127.0.0.1:${port}:8080" -- sh -c 'echo hello-pester > /tmp/index.html; exec busybox httpd -f -p 8080 -h /tmp' | Start-Container
         try {
             $c = Get-Container $name
-            $c.IPAddress | Should -Match "^10\.216\.$script:tag\."
+            $c.IPAddress | Should -Match "^$script:prefix"
             $c.Ports | Should -Be "127.0.0.1:${port}:8080/tcp"
             $body = $null
             for ($i = 0; $i -lt 100 -and -not $body; $i++) {
@@ -35,8 +35,7 @@ Describe 'Container networking' {
         }
         finally { Remove-Container $name -Force -Confirm:$false }
         (iptables-save) -join "`n" | Should -Not -Match $c.Id
-        (iptables-save) -join "`n" | Should -Not -Match "10\.216\.$script:tag\."
-        Test-Path "/sys/class/net/pspt$script:tag" | Should -BeFalse
+        (iptables-save) -join "`n" | Should -Not -Match ([regex]::Escape($c.IPAddress + '/'))
     }
 
     It 'lets container A fetch a page from container B by name on a user network' {

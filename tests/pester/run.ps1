@@ -53,6 +53,13 @@ foreach ($d in $cgroupDirs) {
     foreach ($ch in $children) { $leftovers += "cgroup left behind: $($ch.FullName)"; [IO.Directory]::Delete($ch.FullName) }
     try { [IO.Directory]::Delete($d) } catch { $leftovers += "cgroup parent could not be removed: $d ($_)" }
 }
+if ($env:PODSHELL_BRIDGE -and (Test-Path "/sys/class/net/$env:PODSHELL_BRIDGE")) {
+    # netavark removes a bridge with its last container; one still here means a teardown was missed.
+    $leftovers += "bridge left behind: $env:PODSHELL_BRIDGE"
+    & ip link del $env:PODSHELL_BRIDGE 2>$null
+}
+$subnetPrefix = (($env:PODSHELL_DEFAULT_SUBNET -split '/')[0] -split '\.')[0..2] -join '.'
+if ((& iptables-save 2>$null) -join "`n" -match [regex]::Escape("$subnetPrefix.")) { $leftovers += "iptables rules for $env:PODSHELL_DEFAULT_SUBNET left behind" }
 $conmons = @(Get-Process conmon -ErrorAction Ignore | Where-Object { (Get-Content "/proc/$($_.Id)/cmdline" -Raw -ErrorAction Ignore) -like "*$testRoot*" })
 foreach ($p in $conmons) { $leftovers += "conmon left running: pid $($p.Id)"; Stop-Process -Id $p.Id -Force }
 Remove-Item -Recurse -Force $testRoot -ErrorAction SilentlyContinue
