@@ -87,6 +87,8 @@ internal static class CgroupFile
             var bytes = System.Text.Encoding.ASCII.GetBytes(value);
             fs.Write(bytes, 0, bytes.Length);
             fs.Flush();
+            // cgroupfs files stat as size 0 and take no truncation; a longer length is a plain file (fixtures).
+            if (fs.Length > bytes.Length) fs.SetLength(bytes.Length);
         }
         catch (FileNotFoundException e)
         {
