@@ -59,6 +59,26 @@ Describe 'Looking inside a running container' {
         $changes.Path | Should -Not -Contain '/run/.containerenv'
         (Get-ContainerChange $script:name -Kind Deleted).Path | Should -Be '/bin/cat'
     }
+    It 'renders <_> in 120 columns as a table and as a list' -ForEach 'Stats', 'Process', 'Change' {
+        $objects = switch ($_) {
+            'Stats' { @(Get-ContainerStats $script:name -Interval 0.2) }
+            'Process' { @(Get-ContainerProcess $script:name) }
+            'Change' { @(Get-ContainerChange $script:name) }
+        }
+        $objects | Should -Not -BeNullOrEmpty
+        $err = $null
+        $table = $objects | Format-Table -ShowError -ErrorVariable err | Out-String -Width 120
+        $err | Should -BeNullOrEmpty
+        $table | Should -Not -Match '#ERR'
+        foreach ($line in $table -split "`r?`n") { $line.Length | Should -BeLessOrEqual 120 }
+        $wide = ($objects | Format-Table | Out-String -Width 1000) -split "`r?`n" | Where-Object { $_ -match '^[\s-]+$' -and $_ -match '-' } | Select-Object -First 1
+        $narrow = $table -split "`r?`n" | Where-Object { $_ -match '^[\s-]+$' -and $_ -match '-' } | Select-Object -First 1
+        (-split $narrow).Count | Should -Be (-split $wide).Count
+        $list = $objects | Format-List -ShowError -ErrorVariable err | Out-String -Width 120
+        $err | Should -BeNullOrEmpty
+        $list | Should -Not -Match '#ERR'
+        $list | Should -Match 'ContainerName'
+    }
 }
 
 Describe 'Set-ContainerResource' {
