@@ -212,3 +212,35 @@ Describe 'Commit, export and copy' {
             Should -Throw -ErrorId 'PathNotFoundInContainer,PodShell.CopyContainerItemCommand'
     }
 }
+
+Describe 'Get-ContainerNamespace -ProcessId' {
+    BeforeAll {
+        $script:name = New-TestName 'ns'
+        $script:ctr = New-Container busybox -Name $script:name -- sleep 1000 | Start-Container -PassThru
+    }
+    AfterAll {
+        Remove-Container $script:name -Force -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'reads any host process and matches the calling process for pwsh itself' {
+        $ns = Get-ContainerNamespace -ProcessId $PID
+        ($ns | Where-Object Type -eq 'net').SharedWithHost | Should -BeTrue
+        $ns.Pid | Sort-Object -Unique | Should -Be $PID
+        $ns.ContainerName | Sort-Object -Unique | Should -BeNullOrEmpty
+    }
+    It 'names the container when the pid is its init, and compares with the container view' {
+        $c = Get-Container $script:name
+        $byPid = Get-ContainerNamespace -ProcessId $c.Pid -Type net
+        $byPid.ContainerName | Should -Be $script:name
+        $byPid.Inode | Should -Be (Get-ContainerNamespace $script:name -Type net).Inode
+        $byPid.SharedWithHost | Should -BeFalse
+    }
+    It 'a process started by exec shares the namespaces of the container' {
+        $sleep = Get-ContainerProcess $script:name | Where-Object ContainerPid -eq 1
+        (Get-ContainerNamespace -ProcessId $sleep.Pid -Type pid).Inode | Should -Be (Get-ContainerNamespace $script:name -Type pid).Inode
+    }
+    It 'reports a missing process as ProcessNotFound' {
+        { Get-ContainerNamespace -ProcessId 2147483646 -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotFound,PodShell.GetContainerNamespaceCommand'
+    }
+}
+
