@@ -244,3 +244,25 @@ Describe 'Get-ContainerNamespace -ProcessId' {
     }
 }
 
+
+Describe 'Get-ContainerStorageUsage' {
+    It 'reports images, containers and volumes, and counts a new container layer' {
+        $before = Get-ContainerStorageUsage
+        $before.Type | Should -Be @('Images', 'Containers', 'Volumes')
+        ($before | Where-Object Type -eq 'Images').Size | Should -BeGreaterThan 0
+        $name = New-TestName 'df'
+        try {
+            New-Container busybox -Name $name -- sh -c 'dd if=/dev/zero of=/big bs=1k count=512 2>/dev/null' | Start-Container | Out-Null
+            Wait-Container $name | Out-Null
+            $after = Get-ContainerStorageUsage
+            $ctr = $after | Where-Object Type -eq 'Containers'
+            $ctr.Total | Should -Be (($before | Where-Object Type -eq 'Containers').Total + 1)
+            $ctr.Size - ($before | Where-Object Type -eq 'Containers').Size | Should -BeGreaterOrEqual 512KB
+            $ctr.Reclaimable | Should -BeGreaterOrEqual 512KB
+            ($after | Where-Object Type -eq 'Images').Active | Should -BeGreaterOrEqual 1
+            foreach ($u in $after) { $u.Reclaimable | Should -BeLessOrEqual $u.Size }
+            ($after | Format-Table | Out-String -Width 120) | Should -Not -Match '#ERR'
+        }
+        finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+}
