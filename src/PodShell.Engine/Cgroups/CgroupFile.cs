@@ -67,4 +67,38 @@ internal static class CgroupFile
     /// <summary>Cpus as the user sees them: quota/period, +Infinity when unlimited.</summary>
     public static double Cpus(long quota, long period)
         => quota == long.MaxValue || period <= 0 ? double.PositiveInfinity : (double)quota / period;
+
+    /// <summary>The raw text of a file, null when missing or unreadable.</summary>
+    public static string? ReadRaw(string directory, string name)
+    {
+        try { return File.ReadAllText(Path.Combine(directory, name)).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>One write(2) of <paramref name="value"/>: cgroupfs takes a value per write and answers
+    /// EINVAL/EBUSY/ENOSPC for refused ones (a memory limit below what cannot be reclaimed, a quota
+    /// past the parent's).</summary>
+    public static void Write(string directory, string name, string value)
+    {
+        var path = Path.Combine(directory, name);
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            var bytes = System.Text.Encoding.ASCII.GetBytes(value);
+            fs.Write(bytes, 0, bytes.Length);
+            fs.Flush();
+            // cgroupfs files stat as size 0 and take no truncation; a longer length is a plain file (fixtures).
+            if (fs.Length > bytes.Length) fs.SetLength(bytes.Length);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new PodShellException("CgroupControllerMissing", FailureKind.NotSupported,
+                $"{path} does not exist: the controller is not enabled for this cgroup.", path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PodShellException("CgroupWriteFailed", FailureKind.InvalidArgument,
+                $"The kernel refused '{value}' for {name}: {e.Message}", path, e);
+        }
+    }
 }

@@ -11,6 +11,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
         new V1.CpuController(),
         new V1.CpuacctController(),
         new V1.PidsController(),
+        new V1.BlkioController(),
     };
 
     // Which hierarchy names the container's Path: the first of these the process is in.

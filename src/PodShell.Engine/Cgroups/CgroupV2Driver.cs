@@ -8,6 +8,7 @@ public sealed class CgroupV2Driver : ICgroupDriver
         new V2.MemoryController(),
         new V2.CpuController(),
         new V2.PidsController(),
+        new V2.IoController(),
     };
 
     private readonly string _mountRoot;

@@ -15,4 +15,32 @@ internal sealed class MemoryController : ICgroupController
         if (CgroupFile.TryParseCounter(CgroupFile.Read(directory, "memory.usage_in_bytes", into), out var usage))
             into.MemoryCurrent = usage;
     }
+
+    /// <summary>Sets memory.limit_in_bytes (-1 = unlimited), keeping memsw.limit_in_bytes in step when swap
+    /// accounting is on: the kernel refuses (EINVAL) a memory limit above memsw, so when raising memsw is
+    /// written first and when lowering last. A set swap allowance (memsw - memory) is kept.</summary>
+    public static void WriteLimit(string directory, long bytes)
+    {
+        var memsw = Path.Combine(directory, "memory.memsw.limit_in_bytes");
+        long oldMemory = CgroupFile.TryParseLimit(CgroupFile.ReadRaw(directory, "memory.limit_in_bytes"), out var m) ? m : long.MaxValue;
+        long? oldSwap = File.Exists(memsw) && CgroupFile.TryParseLimit(CgroupFile.ReadRaw(directory, "memory.memsw.limit_in_bytes"), out var s) ? s : null;
+        string memText = bytes == long.MaxValue ? "-1" : bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (oldSwap is null || oldSwap >= UnlimitedThreshold)
+        {
+            CgroupFile.Write(directory, "memory.limit_in_bytes", memText);
+            return;
+        }
+        long allowance = oldMemory >= UnlimitedThreshold ? 0 : Math.Max(0, oldSwap.Value - oldMemory);
+        string swText = bytes == long.MaxValue ? "-1" : (bytes + allowance).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (bytes == long.MaxValue || bytes > oldMemory)
+        {
+            CgroupFile.Write(directory, "memory.memsw.limit_in_bytes", swText);
+            CgroupFile.Write(directory, "memory.limit_in_bytes", memText);
+        }
+        else
+        {
+            CgroupFile.Write(directory, "memory.limit_in_bytes", memText);
+            CgroupFile.Write(directory, "memory.memsw.limit_in_bytes", swText);
+        }
+    }
 }

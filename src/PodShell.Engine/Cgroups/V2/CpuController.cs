@@ -23,4 +23,11 @@ internal sealed class CpuController : ICgroupController
         if (CgroupFile.TryParseCounter(usec, out var usage))
             into.CpuUsage = usage > long.MaxValue / 1000 ? long.MaxValue : usage * 1000;
     }
+
+    /// <summary>cpu.max is "quota period" in one write, "max period" when unlimited.</summary>
+    public static void WriteLimit(string directory, double cpus, long period)
+    {
+        var quota = double.IsPositiveInfinity(cpus) ? "max" : CgroupLimits.Quota(cpus, period).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        CgroupFile.Write(directory, "cpu.max", quota + " " + period.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -11,4 +11,8 @@ internal sealed class MemoryController : ICgroupController
         if (CgroupFile.TryParseCounter(CgroupFile.Read(directory, "memory.current", into), out var current))
             into.MemoryCurrent = current;
     }
+
+    /// <summary>memory.max; the kernel reclaims (and OOM-kills if it must) down to a lower value.</summary>
+    public static void WriteLimit(string directory, long bytes) =>
+        CgroupFile.Write(directory, "memory.max", CgroupLimits.MaxText(bytes));
 }

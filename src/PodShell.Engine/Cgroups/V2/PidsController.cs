@@ -11,4 +11,7 @@ internal sealed class PidsController : ICgroupController
         if (CgroupFile.TryParseCounter(CgroupFile.Read(directory, "pids.current", into), out var current))
             into.PidsCurrent = current;
     }
+
+    public static void WriteLimit(string directory, long max) =>
+        CgroupFile.Write(directory, "pids.max", CgroupLimits.MaxText(max));
 }

@@ -1,0 +1,108 @@
+using PodShell.Engine.Containers;
+using PodShell.Engine.Images.Archive;
+using PodShell.Engine.Layers;
+using PodShell.Engine.Linux;
+using PodShell.Engine.Overlay;
+
+namespace PodShell.Engine;
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>Runs <paramref name="work"/> with the container's root filesystem mounted (it is while the
+    /// container runs; a stopped one is mounted for the call and unmounted after).</summary>
+    private T WithRootfs<T>(Container c, Func<string, T> work)
+    {
+        var merged = MergedDir(c.Id);
+        bool mountedHere = false;
+        if (!OverlayMount.IsMounted(merged))
+        {
+            var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
+            MountRootfs(c.Id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(c.Id));
+            mountedHere = true;
+        }
+        try
+        {
+            return work(merged);
+        }
+        finally
+        {
+            // Another caller may have started the container meanwhile: only unmount what nobody runs on.
+            if (mountedHere && GetContainer(c.Id).State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Starting))
+                try { OverlayMount.Unmount(merged); } catch (PodShellException) { }
+        }
+    }
+
+    /// <summary>Writes the container's root filesystem as one tar (podman export): what the container sees
+    /// at /, volumes and bind mounts excluded.</summary>
+    public void ExportContainer(string nameOrId, Stream output, CancellationToken ct = default)
+    {
+        var c = GetContainer(nameOrId);
+        WithRootfs(c, merged =>
+        {
+            // The merged view has no whiteouts, so the layer writer gives a plain root filesystem tar.
+            DiffTarWriter.Write(merged, output, ct);
+            return 0;
+        });
+    }
+
+    /// <summary>Copies from the container's <paramref name="pathInside"/> to the host path <paramref name="hostDestination"/>
+    /// (podman cp). The source path is resolved inside the container: its symlinks never lead to host files.
+    /// Returns the host paths of what was written (the top one first).</summary>
+    public string CopyFromContainer(string nameOrId, string pathInside, string hostDestination, CancellationToken ct = default)
+    {
+        var c = GetContainer(nameOrId);
+        return WithRootfs(c, merged =>
+        {
+            var source = RootPath.Resolve(merged, pathInside);
+            if (FileStatus.TryLStat(source) is null)
+                throw new PodShellException("PathNotFoundInContainer", FailureKind.NotFound,
+                    $"'{pathInside}' does not exist in container '{c.Name}'.", pathInside);
+            bool contents = pathInside.EndsWith("/.", StringComparison.Ordinal);
+            var target = CopyTarget(hostDestination, Path.GetFileName(source.TrimEnd('/')), contents, p => FileStatus.TryLStat(p), hostDestination);
+            TreeCopy.Copy(source, target, p => p, contents, ct);
+            return target;
+        });
+    }
+
+    /// <summary>Copies the host path <paramref name="hostSource"/> into the container at <paramref name="pathInside"/>.
+    /// Every destination path is resolved inside the container's root (chroot-like): a symlink to /etc in the
+    /// container leads to the container's /etc, never the host's. Returns the path written, inside the container.</summary>
+    public string CopyToContainer(string hostSource, string nameOrId, string pathInside, CancellationToken ct = default)
+    {
+        var c = GetContainer(nameOrId);
+        if (c.ReadOnly)
+            throw new PodShellException("ContainerReadOnly", FailureKind.InvalidState,
+                $"Container '{c.Name}' has a read-only root filesystem.", c);
+        if (FileStatus.TryLStat(hostSource.EndsWith("/.") ? hostSource[..^2] : hostSource) is null)
+            throw new PodShellException("PathNotFound", FailureKind.NotFound, $"'{hostSource}' does not exist.", hostSource);
+        return WithRootfs(c, merged =>
+        {
+            bool contents = hostSource.EndsWith("/.", StringComparison.Ordinal);
+            var src = Path.GetFullPath(contents ? hostSource[..^2] : hostSource);
+            var insideAbs = pathInside.StartsWith('/') ? pathInside : (c.WorkingDirectory.TrimEnd('/') + "/" + pathInside);
+            var target = CopyTarget(insideAbs, Path.GetFileName(src.TrimEnd('/')), contents,
+                p => FileStatus.TryLStat(RootPath.Resolve(merged, p)), pathInside);
+            // Every path is resolved again as it is created: a link made meanwhile cannot lead out either.
+            TreeCopy.Copy(src, target, p => RootPath.Resolve(merged, p), contents, ct);
+            return target;
+        });
+    }
+
+    // podman cp's rules: into an existing directory the source keeps its name; else the destination is the new
+    // name, and its parent must exist. "src/." copies the directory's contents.
+    private static string CopyTarget(string destination, string sourceName, bool contents, Func<string, FileStatusInfo?> stat, string shown)
+    {
+        var st = stat(destination);
+        bool destIsDir = st is { IsDirectory: true };
+        if (destination.EndsWith('/') && st is not null && !destIsDir)
+            throw new PodShellException("DestinationNotDirectory", FailureKind.InvalidArgument, $"'{shown}' is not a directory.", shown);
+        if (destIsDir && !contents)
+            return destination.TrimEnd('/') + "/" + sourceName;
+        var trimmed = destination.TrimEnd('/');
+        var parent = trimmed.Contains('/') ? trimmed[..trimmed.LastIndexOf('/')] : ".";
+        if (!destIsDir && stat(parent.Length == 0 ? "/" : parent) is not { IsDirectory: true })
+            throw new PodShellException("DestinationParentNotFound", FailureKind.NotFound,
+                $"The directory that would hold '{shown}' does not exist.", shown);
+        return trimmed.Length == 0 ? "/" : trimmed;
+    }
+}

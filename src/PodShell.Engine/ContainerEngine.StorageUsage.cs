@@ -1,0 +1,66 @@
+namespace PodShell.Engine;
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>Space used by images, containers and volumes (podman system df). Sizes are walked on disk (layer
+    /// diff dirs, container upper dirs, volume data), not taken from records; a layer shared by several images
+    /// counts once, and is reclaimable only when no image a container uses holds it.</summary>
+    public IReadOnlyList<StorageUsage> GetStorageUsage(CancellationToken ct = default)
+    {
+        var containers = GetContainers();
+        var images = GetImages();
+        var usedImages = containers.Select(c => c.ImageId).ToHashSet(StringComparer.Ordinal);
+
+        var layerSize = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var layer in images.SelectMany(i => i.Layers).Distinct())
+        {
+            ct.ThrowIfCancellationRequested();
+            layerSize[layer] = Layers.Exists(layer) ? DirectorySize(Layers.Get(layer).DiffDir) : 0;
+        }
+        var activeLayers = images.Where(i => usedImages.Contains(i.Id)).SelectMany(i => i.Layers).ToHashSet(StringComparer.Ordinal);
+        var imageUsage = new StorageUsage
+        {
+            Type = "Images",
+            Total = images.Count,
+            Active = images.Count(i => usedImages.Contains(i.Id)),
+            Size = layerSize.Values.Sum(),
+            Reclaimable = layerSize.Where(kv => !activeLayers.Contains(kv.Key)).Sum(kv => kv.Value),
+        };
+
+        long ctrSize = 0, ctrReclaim = 0;
+        foreach (var c in containers)
+        {
+            ct.ThrowIfCancellationRequested();
+            var size = DirectorySize(Path.Combine(Layers.Root, c.Id, "diff"));
+            ctrSize += size;
+            if (c.State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Starting)) ctrReclaim += size;
+        }
+        var containerUsage = new StorageUsage
+        {
+            Type = "Containers",
+            Total = containers.Count,
+            Active = containers.Count(c => c.State is ContainerState.Running or ContainerState.Paused),
+            Size = ctrSize,
+            Reclaimable = ctrReclaim,
+        };
+
+        var volumes = GetVolumes(withSize: false);
+        long volSize = 0, volReclaim = 0;
+        foreach (var v in volumes)
+        {
+            ct.ThrowIfCancellationRequested();
+            var size = DirectorySize(v.Mountpoint);
+            volSize += size;
+            if (v.UsedBy.Length == 0) volReclaim += size;
+        }
+        var volumeUsage = new StorageUsage
+        {
+            Type = "Volumes",
+            Total = volumes.Count,
+            Active = volumes.Count(v => v.UsedBy.Length > 0),
+            Size = volSize,
+            Reclaimable = volReclaim,
+        };
+        return new[] { imageUsage, containerUsage, volumeUsage };
+    }
+}
