@@ -262,6 +262,9 @@ $null = $md.AppendLine('| Phase | Count per run | ms per run |').AppendLine('|--
 foreach ($p in $phaseTotals.Keys | Sort-Object) {
     $null = $md.AppendLine("| $p | $('{0:0.0}' -f ($phaseTotals[$p].Count / $phaseRuns)) | $('{0:0.0}' -f ($phaseTotals[$p].Ms / $phaseRuns)) |")
 }
+# The analysis of why targets are missed is kept by hand next to the harness and copied in, so a rerun keeps it.
+$notes = Join-Path $PSScriptRoot 'notes.md'
+if (Test-Path $notes) { $null = $md.AppendLine().Append((Get-Content $notes -Raw)) }
 [IO.File]::WriteAllText($OutFile, $md.ToString())
 Write-Host "bench: wrote $OutFile"
 Remove-Item -Recurse -Force $WorkDir -ErrorAction Continue
