@@ -25,6 +25,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $started = Get-Date
+$loadAtStart = (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '
 $commandLine = "dotnet pwsh -NoProfile -File bench/run.ps1 -ModulePath $ModulePath -Rounds $Rounds -Batch $Batch -ListSize $ListSize -MemoryContainers $MemoryContainers"
 
 foreach ($tool in 'podman', 'runc', 'hyperfine', 'conmon') {
@@ -37,7 +38,7 @@ $WorkDir = (Resolve-Path $WorkDir).Path
 # --- private stores ---------------------------------------------------------------------------------------------
 $env:PODSHELL_GRAPHROOT = Join-Path $WorkDir 'podshell/graph'
 $env:PODSHELL_RUNROOT = Join-Path $WorkDir 'podshell/run'
-$env:PODSHELL_CGROUP_PARENT = 'podshell-bench-' + (Split-Path $WorkDir -Leaf)
+$env:PODSHELL_CGROUP_PARENT = Split-Path $WorkDir -Leaf
 $podmanRoot = Join-Path $WorkDir 'podman/root'
 $podmanRunRoot = Join-Path $WorkDir 'podman/runroot'
 # The same limits for both: podman run fails here without them (no CAP_SYS_RESOURCE to raise nofile/nproc).
@@ -201,7 +202,8 @@ $importMs = @(1..$Batch | ForEach-Object {
 Add-Row '8 cold start' 'Import-Module PodShell (inside a fresh pwsh)' $importMs
 $cold = @{ Bare = @(); PodShell = @(); Podman = @() }
 $ulimitText = "-Ulimit $($Ulimits -join ',')"
-for ($r = 0; $r -lt [Math]::Max(1, [int]($Rounds / 2)); $r++) {
+# One round: each cold run starts PowerShell (seconds when launched through `dotnet pwsh`).
+for ($r = 0; $r -lt 1; $r++) {
     $cold.Bare += Measure-Hyperfine "$pwshArgs -NoProfile -NonInteractive -Command 1" $Batch
     $cold.PodShell += Measure-Hyperfine "$pwshArgs -NoProfile -NonInteractive -Command 'Import-Module $ModulePath; Invoke-Container busybox -AutoRemove $ulimitText -- true'" $Batch
     $cold.Podman += Measure-Hyperfine $podmanRun $Batch
@@ -215,6 +217,11 @@ Get-Container | Remove-Container -Force -Confirm:$false
 Invoke-Podman rm -a -f | Out-Null
 Invoke-Podman rmi -a -f 2>$null | Out-Null
 & podman @PodmanGlobal system reset -f 2>$null | Out-Null
+# The engine leaves its (empty) cgroup parent in each hierarchy; rmdir only ever removes empty cgroups.
+foreach ($h in Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction Ignore) {
+    $parent = Join-Path $h.FullName $env:PODSHELL_CGROUP_PARENT
+    if (Test-Path $parent) { Get-ChildItem $parent -Directory -Recurse | Sort-Object { $_.FullName.Length } -Descending | ForEach-Object { & rmdir $_.FullName }; & rmdir $parent }
+}
 foreach ($m in @(Get-Content /proc/self/mountinfo | ForEach-Object { ($_ -split ' ')[4] } | Where-Object { $_.StartsWith($WorkDir) } | Sort-Object Length -Descending)) { & umount -l $m }
 
 # --- results.md ---------------------------------------------------------------------------------------------------
@@ -232,6 +239,7 @@ $null = $md.AppendLine('# PodShell benchmark results (issue 9)').AppendLine()
 $null = $md.AppendLine("Produced by ``$commandLine`` (what ``build.ps1 Bench`` runs), $($started.ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC, in $([Math]::Round(((Get-Date) - $started).TotalMinutes, 1)) min.").AppendLine()
 $null = $md.AppendLine("Machine: $(& nproc) CPUs ($cpu), $mem GiB RAM, kernel $(& uname -r), $((Get-Content /etc/os-release | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace 'PRETTY_NAME=|`"', ''),")
 $null = $md.AppendLine("$(& runc --version | Select-Object -First 1), conmon $((& conmon --version | Select-Object -First 1) -replace 'conmon version ', ''), $(& podman --version), $(& hyperfine --version), PowerShell $($PSVersionTable.PSVersion), .NET $([Environment]::Version).")
+$null = $md.AppendLine("Load average (1/5/15 min) at start: $loadAtStart, at end: $((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ') (on $(& nproc) CPUs; anything above that means other work shared the machine and the medians are noisier).")
 $null = $md.AppendLine("Limits for both engines: ``--ulimit $($Ulimits -join ' --ulimit ')`` (podman run fails on this host without them: no CAP_SYS_RESOURCE). podman: runc, cgroupfs, overlay, events backend none, private --root/--runroot.").AppendLine()
 $null = $md.AppendLine('PodShell is timed with a Stopwatch inside one pwsh session (how scripts use it); podman and runc with hyperfine (one warmup per batch). Each scenario runs in rounds that alternate the tools; the median is over all runs of all rounds.').AppendLine()
 $null = $md.AppendLine('| Scenario | Tool | Runs | Median | Note |').AppendLine('|---|---|---:|---:|---|')
