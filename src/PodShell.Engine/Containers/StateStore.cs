@@ -43,6 +43,7 @@ public sealed class StateStore
 
     internal SqliteConnection Open()
     {
+        using var counted = Diagnostics.EngineCounters.Enter(Diagnostics.EnginePhase.Database);
         var c = new SqliteConnection(_connectionString);
         c.Open();
         using var cmd = c.CreateCommand();

@@ -30,6 +30,7 @@ internal static unsafe class PosixSpawn
     /// because .NET ignores SIGPIPE and an ignored disposition survives exec.</summary>
     public static int Spawn(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, IReadOnlyList<(int ParentFd, int ChildFd)> fds)
     {
+        using var counted = Diagnostics.EngineCounters.EnterProcess(path);
         byte* fa = stackalloc byte[256];
         byte* attr = stackalloc byte[512];
         byte* set = stackalloc byte[256];

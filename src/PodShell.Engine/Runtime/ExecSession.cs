@@ -40,7 +40,7 @@ public sealed class ExecSession : IDisposable
         _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(false, e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(true, e.Data);
-        _process.Start();
+        using (Diagnostics.EngineCounters.EnterProcess(runtime.Path)) _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         if (stdin != null)

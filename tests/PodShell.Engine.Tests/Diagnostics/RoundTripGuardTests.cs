@@ -1,0 +1,117 @@
+using PodShell.Engine.Diagnostics;
+using PodShell.Engine.Tests.EngineFacade;
+using Xunit.Abstractions;
+
+namespace PodShell.Engine.Tests.Diagnostics;
+
+/// <summary>The CI regression guard of issue 9: it times nothing, it counts. Runtime and conmon invocations per
+/// container start and database round trips (connections opened) per create and per list are pinned at the
+/// numbers measured when the guard was written; if a change makes one of them rise, this fails.
+/// Lower is fine: then pin the new, lower number.</summary>
+public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
+{
+    private readonly EngineFixture _fx;
+    private readonly ITestOutputHelper _out;
+    private ContainerEngine Engine => _fx.Engine;
+
+    public RoundTripGuardTests(EngineFixture fx, ITestOutputHelper output) => (_fx, _out) = (fx, output);
+
+    private static string UniqueName() => "guard-" + Guid.NewGuid().ToString("N")[..8];
+
+    private EngineCounters Count(Action action, string what)
+    {
+        using var scope = EngineCounters.Measure();
+        action();
+        _out.WriteLine($"{what}: {scope.Counters}");
+        return scope.Counters;
+    }
+
+    private Container Create(string name, params string[] command) =>
+        Engine.CreateContainer(new CreateOptions { Image = "busybox", Name = name, Command = command });
+
+    // Pinned on 2026-11-29 (runc 1.1.5, conmon 2.1.6). Waiting (Stop, Wait) polls the store every 20 ms,
+    // so its round trips depend on time and are not pinned here; only the steps around it are.
+    private const int CreateDbMax = 3, StartDbMax = 5, StartRuntimeMax = 2, StartMonitor = 1;
+    private const int ListDbMax = 1, GetOneDbMax = 1, RemoveDbMax = 6, StopRuntimeMax = 3;
+
+    [Fact]
+    public void ContainerLifecycle_CountsDoNotRise()
+    {
+        Container c = null!;
+        var create = Count(() => c = Create(UniqueName(), "sleep", "60"), "create");
+        try
+        {
+            Assert.InRange(create.Count(EnginePhase.Database), 1, CreateDbMax);
+            Assert.Equal(0, create.Count(EnginePhase.Runtime));
+            Assert.Equal(0, create.Count(EnginePhase.Monitor));
+
+            var start = Count(() => Engine.StartContainer(c.Id), "start");
+            Assert.Equal(ContainerState.Running, Engine.GetContainer(c.Id).State);
+            Assert.InRange(start.Count(EnginePhase.Database), 1, StartDbMax);
+            // conmon runs "runc create"; the engine itself runs "runc start" and at most one more.
+            Assert.InRange(start.Count(EnginePhase.Runtime), 1, StartRuntimeMax);
+            Assert.Equal(StartMonitor, start.Count(EnginePhase.Monitor));
+
+            var list = Count(() => Assert.Contains(Engine.GetContainers(), x => x.Id == c.Id), "list with one running");
+            Assert.InRange(list.Count(EnginePhase.Database), 1, ListDbMax);
+            Assert.Equal(0, list.Count(EnginePhase.Runtime));
+
+            var one = Count(() => Engine.GetContainer(c.Id), "get one");
+            Assert.InRange(one.Count(EnginePhase.Database), 1, GetOneDbMax);
+            Assert.Equal(0, one.Count(EnginePhase.Runtime));
+
+            var stop = Count(() => Engine.StopContainer(c.Id, 1), "stop");
+            Assert.Equal(ContainerState.Exited, Engine.GetContainer(c.Id).State);
+            Assert.InRange(stop.Count(EnginePhase.Runtime), 1, StopRuntimeMax);
+            Assert.Equal(0, stop.Count(EnginePhase.Monitor));
+        }
+        finally
+        {
+            var remove = Count(() => Engine.RemoveContainer(c.Id, force: true), "remove");
+            Assert.InRange(remove.Count(EnginePhase.Database), 1, RemoveDbMax);
+            Assert.Equal(0, remove.Count(EnginePhase.Monitor));
+        }
+        Assert.DoesNotContain(Engine.GetContainers(), x => x.Id == c.Id);
+    }
+
+    [Fact]
+    public void GetContainers_RoundTripsDoNotGrowWithTheNumberOfContainers()
+    {
+        var made = new List<string>();
+        try
+        {
+            made.Add(Create(UniqueName(), "true").Id);
+            var few = Count(() => Engine.GetContainers(), "list (1 created)");
+            for (int i = 0; i < 24; i++) made.Add(Create(UniqueName(), "true").Id);
+            IReadOnlyList<Container> all = null!;
+            var many = Count(() => all = Engine.GetContainers(), "list (25 created)");
+            Assert.All(made, id => Assert.Contains(all, x => x.Id == id));
+            Assert.InRange(many.Count(EnginePhase.Database), 1, ListDbMax);
+            Assert.Equal(few.Count(EnginePhase.Database), many.Count(EnginePhase.Database));
+            Assert.Equal(0, many.Count(EnginePhase.Runtime));
+            Assert.Equal(0, many.Count(EnginePhase.Monitor));
+        }
+        finally
+        {
+            foreach (var id in made) Engine.RemoveContainer(id, force: true);
+        }
+    }
+
+    [Fact]
+    public void RunToExit_StartsOneMonitorAndAtMostTwoRuntimes()
+    {
+        var c = Create(UniqueName(), "true");
+        try
+        {
+            var start = Count(() => Engine.StartContainer(c.Id), "start of true");
+            Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(30)));
+            Assert.Equal(StartMonitor, start.Count(EnginePhase.Monitor));
+            Assert.InRange(start.Count(EnginePhase.Runtime), 1, StartRuntimeMax);
+            Assert.InRange(start.Count(EnginePhase.Database), 1, StartDbMax);
+        }
+        finally
+        {
+            Engine.RemoveContainer(c.Id, force: true);
+        }
+    }
+}
