@@ -20,7 +20,9 @@
         'New-ContainerVolume', 'Get-ContainerVolume', 'Remove-ContainerVolume',
         'New-ContainerNetwork', 'Get-ContainerNetwork', 'Remove-ContainerNetwork',
         'Invoke-ContainerCommand', 'Enter-Container', 'Get-ContainerLog',
-        'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer'
+        'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer',
+        'Get-ContainerStats', 'Get-ContainerProcess', 'Set-ContainerResource', 'Get-ContainerChange',
+        'New-ContainerImage', 'Export-Container', 'Copy-ContainerItem', 'Get-ContainerStorageUsage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @('Run-Container', 'Pull-ContainerImage', 'Push-ContainerImage', 'Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')

@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-PodShell's build: Bootstrap, Build, Test, Demo, Install.
+PodShell's build: Bootstrap, Build, Test, Demo, Install, Bench (on demand, never in CI).
 
 .DESCRIPTION
   dotnet tool restore && dotnet pwsh ./build.ps1 Demo    # the article's lab, done with PodShell
@@ -11,7 +11,7 @@ importable module to module/PodShell. Install copies it where Import-Module PodS
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install')]
+    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install', 'Bench')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -36,7 +36,7 @@ function Invoke-Bootstrap {
     # and the peers the tests use: a registry server, htpasswd, skopeo/umoci/podman for interop, tmux for TTYs.
     $wanted = [ordered]@{
         runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = '/bin/busybox'; catatonit = 'catatonit'
-        'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'; skopeo = 'skopeo'; umoci = 'umoci'; podman = 'podman'; tmux = 'tmux'
+        'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'; skopeo = 'skopeo'; umoci = 'umoci'; podman = 'podman'; tmux = 'tmux'; hyperfine = 'hyperfine'
     }
     $missing = @($wanted.Keys | Where-Object {
         $probe = $wanted[$_]
@@ -132,6 +132,11 @@ switch ($Task) {
     'Demo' {
         Invoke-Bootstrap; Invoke-Build
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleDir
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Bench' {
+        Invoke-Bootstrap; Invoke-Build
+        & dotnet pwsh -NoProfile -File (Join-Path $Root 'bench/run.ps1') -ModulePath $ModuleDir
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Install' {

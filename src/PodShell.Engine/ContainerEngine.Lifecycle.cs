@@ -205,7 +205,9 @@ public sealed partial class ContainerEngine
         {
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
             MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
-            Runtime.Delete(id); // a leftover from an earlier run would make "create" fail
+            // A leftover from an earlier run would make "create" fail; only look when there is one
+            // (a runtime call is about 20 ms of every start).
+            if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id);
             // The generated /etc files live on the run root (tmpfs): after a reboot they are gone.
             if (!File.Exists(paths.HostnameFile)) { Directory.CreateDirectory(paths.RunDir); WriteBundle(c, paths); }
             // A shared namespace may be /proc/<pid>/ns/... of the other container: only valid for this start.

@@ -57,6 +57,10 @@ BeforeAll {
         'PodShell.ContainerVolume'    = @(New-ContainerVolume (New-TestName 'convvol'))
         'PodShell.Engine.Runtime.DetachedExec' = @(Invoke-ContainerCommand $script:name -Detach -- sleep 1)
         'PodShell.ContainerNetwork'   = @(New-ContainerNetwork -Name (New-TestName 'convnet'))
+        'PodShell.ContainerStats'     = @(Get-ContainerStats $script:name -Interval 0.2)
+        'PodShell.ContainerProcess'   = @(Get-ContainerProcess $script:name)
+        'PodShell.ContainerChange'    = @(Invoke-ContainerCommand $script:name -- touch /root/conventions-change; Get-ContainerChange $script:name)
+        'PodShell.StorageUsage'       = @(Get-ContainerStorageUsage)
     }
 }
 
@@ -135,6 +139,9 @@ Describe 'CLIXML round trip of <TypeName>' -ForEach @(
     @{ TypeName = 'PodShell.OverlayLayer'; Properties = 'Id', 'Kind'; Expected = @{ Kind = 'Container' } }
     @{ TypeName = 'PodShell.ContainerLogEntry'; Properties = 'ContainerName', 'Line'; Expected = @{} }
     @{ TypeName = 'PodShell.ContainerVolume'; Properties = 'Name', 'Mountpoint', 'Created'; Expected = @{ Driver = 'local' } }
+    @{ TypeName = 'PodShell.ContainerStats'; Properties = 'ContainerName', 'MemoryLimit', 'PidsCurrent'; Expected = @{ MemoryLimit = 67108864 } }
+    @{ TypeName = 'PodShell.ContainerProcess'; Properties = 'Pid', 'CommandLine'; Expected = @{} }
+    @{ TypeName = 'PodShell.ContainerChange'; Properties = 'Path', 'Kind'; Expected = @{} }
     @{ TypeName = 'PodShell.ContainerNetwork'; Properties = 'Name', 'Subnet', 'Gateway'; Expected = @{} }
     @{ TypeName = 'PodShell.Engine.Runtime.DetachedExec'; Properties = 'ContainerName', 'ExecId', 'Pid', 'Command'; Expected = @{} }
 ) {
