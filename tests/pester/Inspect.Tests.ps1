@@ -172,6 +172,22 @@ Describe 'Commit, export and copy' {
         $entries | Should -Not -Contain 'etc/hostname'
         $entries | Should -Not -Contain 'run/.containerenv'
     }
+    It 'the committed image loads in podman' {
+        $tar = Join-Path $script:dir 'img-podman.tar'
+        Export-ContainerImage $script:image -Path $tar -Format oci-archive
+        # podman as a peer only, in roots of its own (vfs: it mounts nothing); podman 4.3 wants a short run root.
+        $run = "/tmp/psi-run-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $peer = @('--root', (Join-Path $script:dir 'podman-root'), '--runroot', $run, '--storage-driver', 'vfs')
+        try {
+            $out = & podman @peer load -i $tar 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+            (& podman @peer images --format '{{.Id}}' 2>&1) | Should -Not -BeNullOrEmpty
+        }
+        finally {
+            & podman @peer system reset -f *> $null
+            if (Test-Path $run) { Remove-Item -Recurse -Force $run }
+        }
+    }
     It 'Export-Container writes the root filesystem as a tar' {
         $tar = Join-Path $script:dir 'fs.tar'
         Export-Container $script:name -Path $tar -PassThru | Should -BeOfType System.IO.FileInfo
