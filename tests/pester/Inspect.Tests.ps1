@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Looking inside a running container' {
     BeforeAll {
         $script:name = New-TestName 'insp'
-        New-Container busybox -Name $script:name -PidsLimit 64 -- sh -c 'echo hi > /newfile; rm /bin/cat; mkdir -p /data/sub; echo x > /data/sub/f; dd if=/dev/zero of=/tmp/blob bs=1k count=64 2>/dev/null; sync; sleep 1000' | Out-Null
+        New-Container busybox -Name $script:name -Network none -PidsLimit 64 -- sh -c 'echo hi > /newfile; rm /bin/cat; mkdir -p /data/sub; echo x > /data/sub/f; dd if=/dev/zero of=/tmp/blob bs=1k count=64 2>/dev/null; sync; sleep 1000' | Out-Null
         Start-Container $script:name | Out-Null
         # The command writes its files before it sleeps.
         $deadline = (Get-Date).AddSeconds(20)
