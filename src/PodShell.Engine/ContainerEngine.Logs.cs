@@ -34,6 +34,8 @@ public sealed partial class ContainerEngine
         // the new one before it is itself replaced, so it waits on the directory, not on a timer.
         using var changed = new AutoResetEvent(false);
         using var watcher = WatchLog(path, changed);
+        // A container that writes nothing would otherwise be seen to exit only at the next poll.
+        using var exitWatcher = WatchExit(PathsFor(c.Id), changed);
         var wait = new WaitHandle[] { changed, ct.WaitHandle };
         for (int poll = 1; ; poll++)
         {
@@ -49,6 +51,23 @@ public sealed partial class ContainerEngine
             if (exited) yield break;
             if (batch.Count == 0 && WaitHandle.WaitAny(wait, LogPollInterval) == 1)
                 ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static FileSystemWatcher? WatchExit(Runtime.ContainerPaths paths, AutoResetEvent changed)
+    {
+        try
+        {
+            Directory.CreateDirectory(paths.ExitsDir);
+            var w = new FileSystemWatcher(paths.ExitsDir, paths.Id) { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+            w.Created += (_, _) => changed.Set();
+            w.Renamed += (_, _) => changed.Set();
+            w.EnableRaisingEvents = true;
+            return w;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null; // the poll still notices the exit
         }
     }
 
