@@ -123,7 +123,7 @@ $phaseTotals = @{}
 $phaseRuns = 0
 for ($r = 0; $r -lt $Rounds; $r++) {
     $counters.Reset()
-    $s1.PodShell += Measure-InProcess { Invoke-Container busybox -AutoRemove -Ulimit $Ulimits -- true | Out-Null } $Batch
+    $s1.PodShell += Measure-InProcess { Invoke-Container busybox -AutoRemove -Network none -Ulimit $Ulimits -- true | Out-Null } $Batch
     $phaseRuns += $Batch + 1
     foreach ($p in [Enum]::GetValues([PodShell.Engine.Diagnostics.EnginePhase])) {
         $t = $phaseTotals["$p"]; if (-not $t) { $t = $phaseTotals["$p"] = @{ Count = 0L; Ms = 0.0 } }
@@ -141,7 +141,7 @@ $s3 = @{ PodShell = @(); Podman = @() }
 $podman3 = "sh -c 'id=`$($podmanCmd run -d $($PodmanRunFlags -join ' ') busybox sleep 600) && $podmanCmd stop -t 0 `$id >/dev/null && $podmanCmd rm `$id >/dev/null'"
 for ($r = 0; $r -lt $Rounds; $r++) {
     $s3.PodShell += Measure-InProcess {
-        $c = Invoke-Container busybox -Detach -Ulimit $Ulimits -- sleep 600
+        $c = Invoke-Container busybox -Detach -Network none -Ulimit $Ulimits -- sleep 600
         Stop-Container -Id $c.Id -Timeout 0
         Remove-Container -Id $c.Id -Confirm:$false
     } $Batch
@@ -153,7 +153,7 @@ Add-Row '3 detached sleep, stop, remove' 'podman run -d; stop -t 0; rm' $s3.Podm
 # --- 4: listing a store of $ListSize created containers ---------------------------------------------------------
 Write-Host "bench: creating $ListSize containers in each store"
 $fill = [Diagnostics.Stopwatch]::StartNew()
-for ($i = 0; $i -lt $ListSize; $i++) { New-Container busybox -Name "bench-list-$i" -- true | Out-Null }
+for ($i = 0; $i -lt $ListSize; $i++) { New-Container busybox -Name "bench-list-$i" -Network none -- true | Out-Null }
 $fillPodShell = $fill.Elapsed.TotalSeconds; $fill.Restart()
 for ($i = 0; $i -lt $ListSize; $i++) { Invoke-Podman create -q --name "bench-list-$i" @PodmanRunFlags busybox true | Out-Null }
 $fillPodman = $fill.Elapsed.TotalSeconds
@@ -175,7 +175,7 @@ Invoke-Podman rm -a -f | Out-Null
 # --- 7: memory per running detached container -------------------------------------------------------------------
 [GC]::Collect(); [GC]::WaitForPendingFinalizers()
 $pwshBefore = Get-Rss $PID
-$ours = @(1..$MemoryContainers | ForEach-Object { Invoke-Container busybox -Detach -Ulimit $Ulimits -- sleep 600 })
+$ours = @(1..$MemoryContainers | ForEach-Object { Invoke-Container busybox -Detach -Network none -Ulimit $Ulimits -- sleep 600 })
 $podmans = @(1..$MemoryContainers | ForEach-Object { & podman @PodmanGlobal run -d @PodmanRunFlags busybox sleep 600 })
 Start-Sleep -Seconds 1
 [GC]::Collect(); [GC]::WaitForPendingFinalizers()
@@ -205,7 +205,7 @@ $ulimitText = "-Ulimit $($Ulimits -join ',')"
 # One round: each cold run starts PowerShell (seconds when launched through `dotnet pwsh`).
 for ($r = 0; $r -lt 1; $r++) {
     $cold.Bare += Measure-Hyperfine "$pwshArgs -NoProfile -NonInteractive -Command 1" $Batch
-    $cold.PodShell += Measure-Hyperfine "$pwshArgs -NoProfile -NonInteractive -Command 'Import-Module $ModulePath; Invoke-Container busybox -AutoRemove $ulimitText -- true'" $Batch
+    $cold.PodShell += Measure-Hyperfine "$pwshArgs -NoProfile -NonInteractive -Command 'Import-Module $ModulePath; Invoke-Container busybox -AutoRemove -Network none $ulimitText -- true'" $Batch
     $cold.Podman += Measure-Hyperfine $podmanRun $Batch
 }
 Add-Row '8 cold start' "pwsh -c 1 (the shell alone, via $(Split-Path $pwshExe -Leaf))" $cold.Bare
