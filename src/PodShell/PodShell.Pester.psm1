@@ -32,6 +32,11 @@ function Invoke-AssertionFailure {
     $Cmdlet.ThrowTerminatingError($record)
 }
 
+# A running container is judged by the kernel's figure, a stopped one by its configuration.
+function Get-AssertedLimit($Container, [string] $Property) {
+    if ($Container.State -eq 'Running') { (Get-ContainerCgroup -Id $Container.Id -ErrorAction Stop).$Property } else { $Container.$Property }
+}
+
 function Format-Limit($Value) {
     if ($Value -is [long] -and $Value -eq [long]::MaxValue) { return 'max (no limit)' }
     if ($Value -is [double] -and [double]::IsPositiveInfinity($Value)) { return 'max (no limit)' }
@@ -54,8 +59,7 @@ function Should-HaveMemoryLimit {
     param([Parameter(Position = 0, Mandatory)] [long] $Expected, [Parameter(Position = 1, ValueFromPipeline)] $Actual, [string] $Because)
     process {
         $c = Resolve-AssertedContainer $Actual
-        # A running container is judged by the kernel's figure, a stopped one by its configuration.
-        $value = if ($c.State -eq 'Running') { (Get-ContainerCgroup -Id $c.Id -ErrorAction Stop).MemoryMax } else { $c.MemoryMax }
+        $value = Get-AssertedLimit $c MemoryMax
         if ($value -ne $Expected) {
             Invoke-AssertionFailure $PSCmdlet "Expected container '$($c.Name)' to have memory limit $Expected, but it was $(Format-Limit $value)." $Because $MyInvocation
         }
@@ -67,7 +71,7 @@ function Should-HaveCpuLimit {
     param([Parameter(Position = 0, Mandatory)] [double] $Expected, [Parameter(Position = 1, ValueFromPipeline)] $Actual, [string] $Because)
     process {
         $c = Resolve-AssertedContainer $Actual
-        $value = if ($c.State -eq 'Running') { (Get-ContainerCgroup -Id $c.Id -ErrorAction Stop).Cpus } else { $c.Cpus }
+        $value = Get-AssertedLimit $c Cpus
         if ([math]::Abs($value - $Expected) -gt 0.001) {
             Invoke-AssertionFailure $PSCmdlet "Expected container '$($c.Name)' to have CPU limit $Expected, but it was $(Format-Limit $value)." $Because $MyInvocation
         }
@@ -79,7 +83,7 @@ function Should-HavePidsLimit {
     param([Parameter(Position = 0, Mandatory)] [long] $Expected, [Parameter(Position = 1, ValueFromPipeline)] $Actual, [string] $Because)
     process {
         $c = Resolve-AssertedContainer $Actual
-        $value = if ($c.State -eq 'Running') { (Get-ContainerCgroup -Id $c.Id -ErrorAction Stop).PidsMax } else { $c.PidsMax }
+        $value = Get-AssertedLimit $c PidsMax
         if ($value -ne $Expected) {
             Invoke-AssertionFailure $PSCmdlet "Expected container '$($c.Name)' to have pids limit $Expected, but it was $(Format-Limit $value)." $Because $MyInvocation
         }
@@ -136,7 +140,7 @@ if (Get-Command Add-ShouldOperator -ErrorAction Ignore) {
         HaveMemoryLimit = {
             param($ActualValue, $ExpectedValue, [switch] $Negate, [string] $Because, $CallerSessionState)
             $c = Resolve-AssertedContainer $ActualValue
-            $value = if ($c.State -eq 'Running') { (Get-ContainerCgroup -Id $c.Id).MemoryMax } else { $c.MemoryMax }
+            $value = Get-AssertedLimit $c MemoryMax
             $ok = ($value -eq [long]$ExpectedValue) -xor [bool]$Negate
             [pscustomobject]@{ Succeeded = $ok; FailureMessage = if (-not $ok) { "Expected container '$($c.Name)' $(if ($Negate) { 'not ' })to have memory limit $([long]$ExpectedValue), but it was $(Format-Limit $value)." } }
         }

@@ -4,7 +4,7 @@ namespace PodShell.Engine.Layers;
 
 /// <summary>A read-only pass-through that hashes every byte read: the DiffId is the sha256 of the uncompressed
 /// tar exactly as the producer wrote it, so it is computed while extracting rather than from the files.</summary>
-internal sealed class DigestingStream : Stream
+internal sealed class DigestingStream : IO.ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -17,8 +17,6 @@ internal sealed class DigestingStream : Stream
     /// <summary>"sha256:&lt;hex&gt;" of everything read so far.</summary>
     public string Digest() => "sha256:" + Convert.ToHexString(_hash.GetCurrentHash()).ToLowerInvariant();
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int n = _inner.Read(buffer);
@@ -27,15 +25,7 @@ internal sealed class DigestingStream : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _length; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

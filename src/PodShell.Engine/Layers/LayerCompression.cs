@@ -44,14 +44,12 @@ public static class LayerCompression
 
 /// <summary>Turns decoder failures (corrupt or truncated frames) into one clear error instead of a
 /// library-specific exception type.</summary>
-internal sealed class TruncationCheckingStream : Stream
+internal sealed class TruncationCheckingStream : IO.ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly string _format;
 
     public TruncationCheckingStream(Stream inner, string format) { _inner = inner; _format = format; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -62,14 +60,5 @@ internal sealed class TruncationCheckingStream : Stream
         }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) _inner.Dispose(); base.Dispose(disposing); }
 }

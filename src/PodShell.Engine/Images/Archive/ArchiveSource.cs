@@ -238,15 +238,13 @@ internal sealed class TarArchiveSource : ArchiveSource
 }
 
 /// <summary>Reads a tar member's window without disposing it (the reader owns it), one reader at a time.</summary>
-internal sealed class SharedWindow : Stream
+internal sealed class SharedWindow : IO.ReadOnlyStream
 {
     private readonly Stream _window;
     private readonly object _gate;
     private long _pos;
 
     public SharedWindow(Stream window, object gate) { _window = window; _gate = gate; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -259,26 +257,16 @@ internal sealed class SharedWindow : Stream
         }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _pos; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A read-only window of <c>length</c> bytes from the current position of a stream it owns.</summary>
-internal sealed class WindowStream : Stream
+internal sealed class WindowStream : IO.ReadOnlyStream
 {
     private readonly Stream _inner;
     private long _remaining;
 
     public WindowStream(Stream inner, long length) { _inner = inner; _remaining = length; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -290,14 +278,5 @@ internal sealed class WindowStream : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) _inner.Dispose(); base.Dispose(disposing); }
 }
