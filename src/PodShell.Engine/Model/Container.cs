@@ -59,6 +59,9 @@ public sealed class Container
     public string[] CapDrop { get; set; } = Array.Empty<string>();
     /// <summary>All capabilities and devices, no seccomp filter, no masked paths, /sys writable.</summary>
     public bool Privileged { get; set; }
+    /// <summary>Created by an ordinary user: its root is the user's own uid outside, in a user namespace
+    /// whose other ids come from the user's /etc/subuid and /etc/subgid ranges.</summary>
+    public bool Rootless { get; set; }
     /// <summary>Read-only root filesystem (with tmpfs on /tmp, /var/tmp and /run).</summary>
     public bool ReadOnly { get; set; }
     /// <summary>-SecurityOpt values, e.g. no-new-privileges, seccomp=unconfined, seccomp=/path/profile.json.</summary>

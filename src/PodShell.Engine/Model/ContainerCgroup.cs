@@ -8,6 +8,10 @@ public sealed class ContainerCgroup
     public string ContainerName { get; set; } = "";
     /// <summary>1 for cgroup v1 (including hybrid hosts), 2 for the unified hierarchy.</summary>
     public int Version { get; set; }
+    /// <summary>False when the kernel does not enforce the container's limits: a rootless container on a
+    /// host that does not delegate cgroups to the user (every cgroup v1 host). Note says why.</summary>
+    public bool LimitsEnforced { get; set; } = true;
+    public string Note { get; set; } = "";
     /// <summary>The cgroup path relative to the hierarchy root, e.g. /podshell/&lt;id&gt;.</summary>
     public string Path { get; set; } = "";
     public long MemoryMax { get; set; } = long.MaxValue;

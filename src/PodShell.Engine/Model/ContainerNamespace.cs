@@ -15,4 +15,8 @@ public sealed class ContainerNamespace
     /// <summary>The inode of the calling process's namespace of this type.</summary>
     public ulong HostInode { get; set; }
     public int Pid { get; set; }
+    /// <summary>For the user namespace: /proc/&lt;pid&gt;/uid_map, one "inside outside count" line per range.</summary>
+    public string[] UidMap { get; set; } = Array.Empty<string>();
+    /// <summary>For the user namespace: /proc/&lt;pid&gt;/gid_map.</summary>
+    public string[] GidMap { get; set; } = Array.Empty<string>();
 }

@@ -32,12 +32,29 @@ public static class NamespaceInspector
                 Pid = pid,
                 HostInode = host ?? 0,
                 SharedWithHost = host == inode,
+                UidMap = type == "user" ? ReadIdMap(Path.Combine(processDir, "uid_map")) : Array.Empty<string>(),
+                GidMap = type == "user" ? ReadIdMap(Path.Combine(processDir, "gid_map")) : Array.Empty<string>(),
             });
         }
         // The links vanish when the process exits; an empty answer from a dead process is "not found".
         if (result.Count == 0 && !Directory.Exists(processDir))
             throw NotFound(pid);
         return result;
+    }
+
+    /// <summary>The lines of a uid_map or gid_map with the kernel's column padding squeezed to one space.</summary>
+    internal static string[] ReadIdMap(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path)
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+                .Where(l => l.Length > 0).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Array.Empty<string>();
+        }
     }
 
     /// <summary>The inode in a namespace link's text, "mnt:[4026531840]"; null when the link is missing,
