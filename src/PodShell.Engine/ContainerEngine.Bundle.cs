@@ -140,7 +140,7 @@ public sealed partial class ContainerEngine
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
         AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());
         AtomicWrite(paths.ContainerEnvFile, $"engine=\"podshell\"\nname=\"{c.Name}\"\nid=\"{c.Id}\"\nimage=\"{c.Image}\"\nimageid=\"{c.ImageId}\"\n");
-        var user = UserResolver.Resolve(MergedDir(c.Id), c.User);
+        var user = UserResolver.Resolve(RootfsView(c.Id), c.User);
         var spec = new ContainerSpec
         {
             Uid = user.Uid,
@@ -155,6 +155,7 @@ public sealed partial class ContainerEngine
             MemoryMax = c.MemoryMax == long.MaxValue ? null : c.MemoryMax,
             Cpus = double.IsPositiveInfinity(c.Cpus) ? null : c.Cpus,
             PidsLimit = c.PidsMax == long.MaxValue ? 0 : c.PidsMax,
+            Rootless = c.Rootless,
             RootfsPath = MergedDir(c.Id),
             ReadOnlyRootfs = c.ReadOnly,
             CgroupsPath = CgroupsPathFor(c.Id),

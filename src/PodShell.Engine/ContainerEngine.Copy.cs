@@ -14,7 +14,7 @@ public sealed partial class ContainerEngine
     {
         var merged = MergedDir(c.Id);
         bool mountedHere = false;
-        if (!OverlayMount.IsMounted(merged))
+        if (!IsRootfsMounted(c.Id))
         {
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
             MountRootfs(c.Id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(c.Id));
@@ -22,13 +22,13 @@ public sealed partial class ContainerEngine
         }
         try
         {
-            return work(merged);
+            return work(RootfsView(c.Id));
         }
         finally
         {
             // Another caller may have started the container meanwhile: only unmount what nobody runs on.
             if (mountedHere && GetContainer(c.Id).State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Starting))
-                try { OverlayMount.Unmount(merged); } catch (PodShellException) { }
+                try { UnmountRootfs(c.Id); } catch (PodShellException) { }
         }
     }
 

@@ -15,7 +15,7 @@ public sealed partial class ContainerEngine
         // runc exec --user takes numbers only; names are looked up in the container's own /etc/passwd.
         if (!string.IsNullOrEmpty(user))
         {
-            var u = Containers.UserResolver.Resolve(MergedDir(c.Id), user);
+            var u = Containers.UserResolver.Resolve(RootfsView(c.Id), user);
             user = $"{u.Uid}:{u.Gid}";
         }
         return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);

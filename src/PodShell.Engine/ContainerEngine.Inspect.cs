@@ -45,7 +45,7 @@ public sealed partial class ContainerEngine
         var c = GetContainer(nameOrId);
         var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
         var merged = MergedDir(c.Id);
-        var mount = OverlayMount.Find(merged);
+        var mount = UserNamespace is { } ns ? OverlayMount.Find(merged, ns.MountInfoPath) : OverlayMount.Find(merged);
         var root = Path.Combine(Layers.Root, c.Id);
         var top = new OverlayLayer
         {

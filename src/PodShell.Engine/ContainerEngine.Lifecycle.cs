@@ -79,6 +79,14 @@ public sealed partial class ContainerEngine
             Mounts = o.Volumes ?? Array.Empty<string>(),
             LogSizeMax = o.LogSizeMax ?? long.MaxValue,
         };
+        container.Rootless = Options.Rootless;
+        if (!LimitsEnforcement.Enforced)
+        {
+            // Only what the kernel enforces is recorded: a rootless container without delegation has no limits.
+            container.MemoryMax = long.MaxValue;
+            container.Cpus = double.PositiveInfinity;
+            container.PidsMax = long.MaxValue;
+        }
         ApplySecurityOptions(o, container, image);
         ApplyNetworkOptions(o, container);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
@@ -155,9 +163,13 @@ public sealed partial class ContainerEngine
     private void MountRootfs(string id, IReadOnlyList<string> lowerTopFirst, LayerInfo? layer = null)
     {
         var merged = MergedDir(id);
-        if (OverlayMount.IsMounted(merged)) return;
+        if (IsRootfsMounted(id)) return;
         var root = Path.Combine(Layers.Root, id);
-        OverlayMount.Mount(lowerTopFirst.Select(Layers.LinkPath).ToList(), Path.Combine(root, "diff"), Path.Combine(root, "work"), merged);
+        var lowers = lowerTopFirst.Select(Layers.LinkPath).ToList();
+        if (UserNamespace is { } ns)
+            ns.MountOverlay(OverlayMount.Options(lowers, Path.Combine(root, "diff"), Path.Combine(root, "work"), merged), merged);
+        else
+            OverlayMount.Mount(lowers, Path.Combine(root, "diff"), Path.Combine(root, "work"), merged);
     }
 
     /// <summary>A command that does not exist in the image is reported at create time, with its name,
@@ -165,7 +177,7 @@ public sealed partial class ContainerEngine
     private void CheckCommandExists(Container c, ContainerPaths paths)
     {
         var cmd = c.Command[0];
-        var rootfs = MergedDir(c.Id);
+        var rootfs = RootfsView(c.Id);
         IEnumerable<string> candidates;
         if (cmd.Contains('/'))
         {
@@ -314,9 +326,9 @@ public sealed partial class ContainerEngine
         var errors = new List<string>();
         void Try(Action a) { try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }
         Try(() => { if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id); });
-        Try(() => Cgroups.Remove(CgroupsPathFor(id)));
+        Try(() => { if (CgroupsPathFor(id) is { Length: > 0 } cg) Cgroups.Remove(cg); });
         Try(() => TeardownNetwork(id));
-        Try(() => OverlayMount.Unmount(MergedDir(id)));
+        Try(() => UnmountRootfs(id));
         Try(() => Layers.Delete(id));
         Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
         Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });

@@ -135,6 +135,7 @@ public sealed partial class ContainerEngine
     /// happens before anything exists.</summary>
     private void ApplyNetworkOptions(CreateOptions o, Container c)
     {
+        if (Options.Rootless) { ApplyRootlessNetworkOptions(o, c); return; }
         var mode = NetworkMode.Parse(o.Network);
         var ports = (o.Publish ?? []).Select(PortMapping.Parse).ToList();
         if (ports.Count > 0 && mode.Kind is not NetworkModeKind.Bridge)
@@ -199,6 +200,7 @@ public sealed partial class ContainerEngine
     private void SetupNetwork(Container c, ContainerPaths paths)
     {
         c.IPAddresses = Array.Empty<string>();
+        if (Options.Rootless) { SetupRootlessNetwork(c, paths); return; }
         if (c.Networks.Length == 0 || c.Network is "none" or "host" || c.Network.StartsWith("container:")) return;
         var ports = c.Ports.Select(PortMapping.Parse).ToList();
         CheckPortsFree(ports);
@@ -251,6 +253,7 @@ public sealed partial class ContainerEngine
     /// addresses. Safe for a container that never had a network.</summary>
     private void TeardownNetwork(string id)
     {
+        if (Options.Rootless) { TeardownRootlessNetwork(id); return; }
         var paths = PathsFor(id);
         var state = NetworkStateFile(paths);
         var netns = NetnsPathFor(id);

@@ -65,7 +65,7 @@ public sealed partial class ContainerEngine
                     // and the rootfs is unmounted until the next start.
                     try { Runtime.Delete(c.Id); } catch (PodShellException) { }
                     try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
-                    try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
+                    try { UnmountRootfs(c.Id); } catch (PodShellException) { }
                     return r;
                 }
                 return Store.GetContainer(c.Id);
@@ -96,8 +96,8 @@ public sealed partial class ContainerEngine
                 if (ProcStat.IsAlive(c.Pid, r.PidStart)) ProcStat.Signal(c.Pid, 9);
                 for (int i = 0; i < 100 && ProcStat.StartTime(c.Pid) == r.PidStart && r.PidStart != 0; i++) Thread.Sleep(20);
                 if (r.ConmonPid > 0 && ProcStat.IsAlive(r.ConmonPid, 0)) ProcStat.Signal(r.ConmonPid, 9);
-                try { Cgroups.Remove(CgroupsPathFor(c.Id)); } catch (PodShellException) { }
-                try { OverlayMount.Unmount(MergedDir(c.Id)); } catch (PodShellException) { }
+                try { if (CgroupsPathFor(c.Id) is { Length: > 0 } cg) Cgroups.Remove(cg); } catch (PodShellException) { }
+                try { UnmountRootfs(c.Id); } catch (PodShellException) { }
                 try { TeardownNetwork(c.Id); } catch (PodShellException) { }
                 c.State = ContainerState.Exited;
                 c.ExitCode ??= -1;

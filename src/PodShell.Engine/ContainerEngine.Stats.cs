@@ -77,7 +77,7 @@ public sealed partial class ContainerEngine
             : cg.Directories.TryGetValue("pids", out var p) ? p
             : cg.Directories.TryGetValue("memory", out var m) ? m
             : cg.Directories.Values.First();
-        var rootfs = MergedDir(c.Id);
+        var rootfs = RootfsView(c.Id);
         var list = new List<ContainerProcess>();
         foreach (var pid in ProcessTable.PidsIn(dir))
         {

@@ -33,30 +33,34 @@ public sealed partial class ContainerEngine
     /// <summary>The engine for the roots named by the environment (PODSHELL_GRAPHROOT, PODSHELL_RUNROOT).</summary>
     public static ContainerEngine FromEnvironment() => Get(EngineOptions.FromEnvironment());
 
-    /// <summary>Fail early and clearly where the engine cannot work: rootless comes in a later release.</summary>
-    public static void RequireRoot()
-    {
-        if (ProcStat.EffectiveUid != 0)
-            throw new PodShellException("RootRequired", FailureKind.PermissionDenied,
-                "PodShell currently needs root (run pwsh with sudo). Rootless containers are planned for a later release.", ProcStat.EffectiveUid);
-    }
-
     public ContainerEngine(EngineOptions options)
     {
         Options = options;
         Directory.CreateDirectory(options.GraphRoot);
-        Directory.CreateDirectory(options.RunRoot);
+        if (options.Rootless)
+        {
+            // The run root may be in /tmp (no XDG_RUNTIME_DIR): it must be ours and private.
+            Rootless.RootlessPaths.EnsurePrivate(options.RunRoot, ProcStat.EffectiveUid);
+            UserNamespace = new Rootless.UserNamespace(options.RunRoot, ProcStat.EffectiveUid, ProcStat.EffectiveGid, Environment.UserName);
+        }
+        else
+        {
+            Directory.CreateDirectory(options.RunRoot);
+        }
         Store = new StateStore(Path.Combine(options.GraphRoot, "podshell.db"));
-        Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"));
+        Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
         CgroupMode = CgroupHost.Detect();
         Cgroups = CgroupHost.CreateDriver(CgroupMode);
     }
 
-    public OciRuntime Runtime => _runtime ??= OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime"));
-    public ConmonMonitor Conmon => _conmon ??= ConmonMonitor.Find();
+    public OciRuntime Runtime => _runtime ??= WithLauncher(OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime")));
+    public ConmonMonitor Conmon => _conmon ??= WithLauncher(ConmonMonitor.Find());
+
+    // Rootless: the runtime and conmon are started inside the user namespace.
+    private OciRuntime WithLauncher(OciRuntime r) { if (UserNamespace is { } ns) r.Launcher = ns.Wrap; return r; }
+    private ConmonMonitor WithLauncher(ConmonMonitor m) { if (UserNamespace is { } ns) m.Launcher = ns.Wrap; return m; }
 
     public ContainerPaths PathsFor(string id) => new(Options.GraphRoot, Options.RunRoot, id);
-    private string CgroupsPathFor(string id) => $"/{Options.CgroupParent}/{id}";
 
     // ---- images -----------------------------------------------------------------------------
 

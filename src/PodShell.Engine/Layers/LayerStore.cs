@@ -25,8 +25,13 @@ public sealed class LayerStore
     private const int LinkLength = 26;
     private const string Base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    public LayerStore(string overlayRoot)
+    private readonly IUserNamespaceFiles? _userns;
+
+    /// <param name="overlayRoot">The store's directory (graph root/overlay).</param>
+    /// <param name="userns">For an ordinary user's store: the user namespace its files' owners belong to.</param>
+    public LayerStore(string overlayRoot, IUserNamespaceFiles? userns = null)
     {
+        _userns = userns;
         ArgumentException.ThrowIfNullOrEmpty(overlayRoot);
         Root = Path.GetFullPath(overlayRoot).TrimEnd('/');
         Directory.CreateDirectory(Root);
@@ -88,7 +93,7 @@ public sealed class LayerStore
         (string diffId, long size) unpacked;
         try
         {
-            unpacked = LayerUnpacker.Unpack(layer, diff, ct);
+            unpacked = LayerUnpacker.Unpack(layer, diff, ct, _userns);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
@@ -341,16 +346,21 @@ public sealed class LayerStore
             && ProcessIdentity.IsAlive(pid, start);
     }
 
-    private static bool HasMountsUnder(string dir)
+    private bool HasMountsUnder(string dir)
     {
         string prefix = dir + "/";
-        return MountInfo.Read().Any(m => m.MountPoint == dir || m.MountPoint.StartsWith(prefix, StringComparison.Ordinal));
+        // A rootless store's mounts are in its user's mount namespace: the host's table never shows them.
+        var table = MountInfo.Read();
+        if (_userns is not null) table.AddRange(MountInfo.Read(_userns.MountInfoPath));
+        return table.Any(m => m.MountPoint == dir || m.MountPoint.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     /// <summary>.NET's recursive delete unlinks symlinks instead of descending into them.</summary>
-    private static void DeleteTree(string dir)
+    private void DeleteTree(string dir)
     {
-        if (FileStatus.TryLStat(dir) is { IsDirectory: true }) Directory.Delete(dir, recursive: true);
+        if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return;
+        if (_userns is not null) _userns.RemoveTree(dir);
+        else Directory.Delete(dir, recursive: true);
     }
 
     private static bool IsValidId(string? id)

@@ -12,28 +12,38 @@ internal sealed class LayerUnpacker
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueWhiteout = ".wh..wh..opq";
     private const string OpaqueXattr = "trusted.overlay.opaque";
+    // An unprivileged overlay mount (userxattr) reads user.overlay.*; trusted.* is root's alone.
+    private const string UserOpaqueXattr = "user.overlay.opaque";
     private const string PaxXattrPrefix = "SCHILY.xattr.";
 
     private readonly string _root;
     private readonly CancellationToken _ct;
     // Directory mtimes are set after all entries: creating a child changes its parent's mtime.
     private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
+    // Rootless: owners the user cannot give are handed to the user namespace after extraction, and directory modes
+    // wait until the end (a 0555 directory would refuse its own children to a non-root writer).
+    private readonly IUserNamespaceFiles? _userns;
+    private readonly List<DeferredOwner> _owners = new();
+    private readonly List<(string Path, int Mode)> _directoryModes = new();
 
-    private LayerUnpacker(string root, CancellationToken ct)
+    private LayerUnpacker(string root, CancellationToken ct, IUserNamespaceFiles? userns)
     {
         _root = Path.GetFullPath(root).TrimEnd('/');
         _ct = ct;
+        _userns = userns;
     }
 
     /// <summary>Extracts <paramref name="layer"/> (plain, gzip or zstd tar) into <paramref name="root"/> and returns the
     /// DiffId and the uncompressed tar length.</summary>
-    public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct)
+    public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct, IUserNamespaceFiles? userns = null)
     {
         using var tar = new DigestingStream(Decompress(layer));
-        new LayerUnpacker(root, ct).Run(tar);
+        var unpacker = new LayerUnpacker(root, ct, userns);
+        unpacker.Run(tar);
         // The tar end marker is followed by padding up to the producer's record size: hash it all.
         var buffer = new byte[81920];
         while (tar.Read(buffer) > 0) ct.ThrowIfCancellationRequested();
+        userns?.SetOwners(unpacker._owners);
         return (tar.Digest(), tar.BytesRead);
     }
 
@@ -61,6 +71,8 @@ internal sealed class LayerUnpacker
                     $"Extracting layer entry '{entry.Name}' failed: {e.Message}", entry.Name, e);
             }
         }
+        foreach (var (path, mode) in _directoryModes)
+            FileOwnership.Chmod(path, mode);
         foreach (var (path, time) in _directoryTimes)
         {
             if (FileStatus.TryLStat(path) is { IsDirectory: true })
@@ -87,7 +99,7 @@ internal sealed class LayerUnpacker
         if (baseName == OpaqueWhiteout)
         {
             string? dir = EnsureParent(parentInside, entry.Name, whiteout: true);
-            if (dir is not null) Xattr.Set(dir, OpaqueXattr, "y"u8.ToArray());
+            if (dir is not null) Xattr.Set(dir, _userns is null ? OpaqueXattr : UserOpaqueXattr, "y"u8.ToArray());
             return;
         }
         if (baseName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
@@ -102,7 +114,7 @@ internal sealed class LayerUnpacker
             // A whiteout below a directory that is itself whited out: the parent is now a char device.
             if (errno == FileNodes.ENOTDIR) return;
             if (errno != 0) throw new IOException($"mknod whiteout {target}: {MountSyscalls.ErrorText(errno)}", errno);
-            FileOwnership.LChown(target, entry.Uid, entry.Gid);
+            SetOwner(target, entry, isDirectory: false);
             return;
         }
 
@@ -141,6 +153,11 @@ internal sealed class LayerUnpacker
                 // The inode already carries its metadata; reapplying would also retouch the target.
                 return;
 
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice when _userns is not null:
+                // Only real root may create device nodes; a rootless container gets /dev from the runtime (bind
+                // mounts of the host's), as Podman's does.
+                return;
+
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                 if (existing is not null) RemoveExisting(path);
                 int type = entry.EntryType switch
@@ -161,18 +178,33 @@ internal sealed class LayerUnpacker
 
     private void ApplyMetadata(string path, TarEntry entry)
     {
-        FileOwnership.LChown(path, entry.Uid, entry.Gid);
         bool symlink = entry.EntryType == TarEntryType.SymbolicLink;
+        bool directory = entry.EntryType == TarEntryType.Directory;
+        SetOwner(path, entry, directory);
         // chmod follows symlinks, and Linux ignores a symlink's own mode. After lchown, which clears setuid/setgid.
-        if (!symlink) FileOwnership.Chmod(path, (int)entry.Mode);
-        ApplyXattrs(path, entry);
+        if (!symlink && directory && _userns is not null) _directoryModes.Add((path, (int)entry.Mode));
+        else if (!symlink) FileOwnership.Chmod(path, (int)entry.Mode);
+        ApplyXattrs(path, entry, _userns is not null);
         if (entry.EntryType == TarEntryType.Directory)
             _directoryTimes.Add((path, entry.ModificationTime));
         else
             FileTimes.SetNoFollow(path, entry.ModificationTime, entry.ModificationTime);
     }
 
-    private static void ApplyXattrs(string path, TarEntry entry)
+    private void SetOwner(string path, TarEntry entry, bool isDirectory)
+    {
+        if (_userns is null)
+        {
+            FileOwnership.LChown(path, entry.Uid, entry.Gid);
+            return;
+        }
+        // Root inside is the user outside: the file already has that owner.
+        if (entry.Uid == 0 && entry.Gid == 0) return;
+        bool setid = !isDirectory && entry.EntryType != TarEntryType.SymbolicLink && ((int)entry.Mode & 0xC00) != 0;
+        _owners.Add(new DeferredOwner(path, entry.Uid, entry.Gid, (int)entry.Mode, setid));
+    }
+
+    private static void ApplyXattrs(string path, TarEntry entry, bool unprivileged)
     {
         if (entry is not PaxTarEntry pax) return;
         foreach (var (key, value) in pax.ExtendedAttributes)
@@ -186,6 +218,8 @@ internal sealed class LayerUnpacker
             // with U+FFFD and cannot be restored faithfully, so it is skipped rather than written corrupted.
             if (value.Contains('\uFFFD')) continue;
             int errno = Xattr.TrySet(path, name, Encoding.UTF8.GetBytes(value));
+            // An ordinary user may set only user.* attributes; the others are dropped, as in a rootless Podman store.
+            if (unprivileged && errno is 1 or 13) continue;
             if (errno != 0 && errno != Xattr.EOPNOTSUPP)
                 throw new IOException($"lsetxattr({path}, {name}): {MountSyscalls.ErrorText(errno)}", errno);
         }

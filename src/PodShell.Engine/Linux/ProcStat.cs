@@ -8,8 +8,10 @@ public static class ProcStat
 {
     [DllImport("libc", SetLastError = true)] private static extern int kill(int pid, int sig);
     [DllImport("libc")] private static extern uint geteuid();
+    [DllImport("libc")] private static extern uint getegid();
 
     public static uint EffectiveUid => geteuid();
+    public static uint EffectiveGid => getegid();
 
     /// <summary>Start time of pid, or 0 when the process does not exist.</summary>
     public static ulong StartTime(int pid, string procRoot = "/proc")

@@ -18,6 +18,27 @@ public static class OverlayMount
     /// Pass the short l/ link paths to keep the option string within a page.</summary>
     public static void Mount(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target)
     {
+        string data = Options(lowerDirs, upperDir, workDir, target);
+        Directory.CreateDirectory(target);
+        int errno = MountSyscalls.Mount("overlay", target, "overlay", 0, data);
+        if (errno != 0)
+        {
+            var kind = errno switch
+            {
+                MountSyscalls.EPERM => FailureKind.PermissionDenied,
+                MountSyscalls.EBUSY => FailureKind.ResourceBusy,
+                MountSyscalls.ENOENT or MountSyscalls.ENOTDIR or MountSyscalls.EINVAL => FailureKind.InvalidArgument,
+                _ => FailureKind.RuntimeFailed,
+            };
+            throw new PodShellException("OverlayMountFailed", kind,
+                $"mount overlay on '{target}' failed: {MountSyscalls.ErrorText(errno)} (errno {errno}); options: {data}", target);
+        }
+    }
+
+    /// <summary>The checked mount data string "lowerdir=...,upperdir=...,workdir=..." (also what a rootless mount,
+    /// made by a helper inside the user namespace, passes).</summary>
+    public static string Options(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target)
+    {
         ArgumentNullException.ThrowIfNull(lowerDirs);
         if (lowerDirs.Count == 0)
             throw new PodShellException("OverlayMountFailed", FailureKind.InvalidArgument,
@@ -39,21 +60,7 @@ public static class OverlayMount
             throw new PodShellException("TooManyLayers", FailureKind.NotSupported,
                 $"The overlay mount options for {lowerDirs.Count} lower layers exceed {MaxMountData} bytes.", target);
         }
-
-        Directory.CreateDirectory(target);
-        int errno = MountSyscalls.Mount("overlay", target, "overlay", 0, data);
-        if (errno != 0)
-        {
-            var kind = errno switch
-            {
-                MountSyscalls.EPERM => FailureKind.PermissionDenied,
-                MountSyscalls.EBUSY => FailureKind.ResourceBusy,
-                MountSyscalls.ENOENT or MountSyscalls.ENOTDIR or MountSyscalls.EINVAL => FailureKind.InvalidArgument,
-                _ => FailureKind.RuntimeFailed,
-            };
-            throw new PodShellException("OverlayMountFailed", kind,
-                $"mount overlay on '{target}' failed: {MountSyscalls.ErrorText(errno)} (errno {errno}); options: {data}", target);
-        }
+        return data;
     }
 
     /// <summary>Unmounts <paramref name="target"/>; a no-op when nothing is mounted there. EBUSY is retried and then
@@ -75,10 +82,10 @@ public static class OverlayMount
     }
 
     /// <summary>True when anything (not only overlay) is mounted at <paramref name="target"/>.</summary>
-    public static bool IsMounted(string target)
+    public static bool IsMounted(string target, string mountInfoPath = "/proc/self/mountinfo")
     {
         var candidates = Candidates(target);
-        return MountInfo.Read().Any(m => candidates.Contains(m.MountPoint));
+        return MountInfo.Read(mountInfoPath).Any(m => candidates.Contains(m.MountPoint));
     }
 
     /// <summary>The topmost overlay mounted at <paramref name="target"/>, with lowerdir/upperdir/workdir resolved

@@ -13,6 +13,17 @@ public sealed class ConmonMonitor
 
     public ConmonMonitor(string path) => Path = path;
 
+    /// <summary>As <see cref="OciRuntime.Launcher"/>: a rootless conmon starts inside the user namespace (nsenter
+    /// execs it, so the pid, the inherited sync pipe and the double fork are as without it).</summary>
+    public Func<string, IEnumerable<string>, (string File, List<string> Args)>? Launcher { get; set; }
+
+    private int Spawn(List<string> args, List<string> env, IReadOnlyList<(int, int)> fds)
+    {
+        if (Launcher is null) return PosixSpawn.Spawn(Path, args, env, fds);
+        var (file, argv) = Launcher(Path, args);
+        return PosixSpawn.Spawn(file, argv, env, fds);
+    }
+
     public static ConmonMonitor Find()
     {
         var p = OciRuntime.FindExecutable("conmon")
@@ -65,7 +76,7 @@ public sealed class ConmonMonitor
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "_OCI_SYNCPIPE=3",
         };
-        int pid = PosixSpawn.Spawn(Path, args, env, new[] { (sync.WriteFd, 3) });
+        int pid = Spawn(args, env, new[] { (sync.WriteFd, 3) });
         sync.CloseWriteEnd();
         // The first conmon process exits as soon as it has forked the real monitor.
         int rc = PosixSpawn.Wait(pid);
@@ -176,7 +187,7 @@ public sealed class ConmonMonitor
             if (attachPipe != null) { env.Add("_OCI_ATTACHPIPE=5"); fds.Add((attachPipe.WriteFd, 5)); }
             // conmon puts its console socket in $TMPDIR; keep it out of a caller's odd TMPDIR.
             env.Add("TMPDIR=/tmp");
-            int pid = PosixSpawn.Spawn(Path, args, env, fds);
+            int pid = Spawn(args, env, fds);
             sync.CloseWriteEnd();
             attachPipe?.CloseWriteEnd();
             start.CloseReadEnd();

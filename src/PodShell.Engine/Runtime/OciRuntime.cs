@@ -11,6 +11,10 @@ public sealed class OciRuntime
     public string Path { get; }
     public string StateRoot { get; }
 
+    /// <summary>How a runtime command line is started: for a rootless engine, through nsenter into the user's
+    /// namespaces (the runtime must run as root of that user namespace). Null: directly.</summary>
+    public Func<string, IEnumerable<string>, (string File, List<string> Args)>? Launcher { get; set; }
+
     public OciRuntime(string name, string path, string stateRoot)
     {
         Name = name;
@@ -50,8 +54,12 @@ public sealed class OciRuntime
     /// <summary>Arguments that go before the subcommand; conmon passes them through --runtime-arg.</summary>
     public string[] GlobalArgs => new[] { "--root", StateRoot };
 
-    private ProcessRunner.Result Run(params string[] args) =>
-        ProcessRunner.Run(Path, GlobalArgs.Concat(args), TimeSpan.FromSeconds(60));
+    private ProcessRunner.Result Run(params string[] args)
+    {
+        if (Launcher is null) return ProcessRunner.Run(Path, GlobalArgs.Concat(args), TimeSpan.FromSeconds(60));
+        var (file, argv) = Launcher(Path, GlobalArgs.Concat(args));
+        return ProcessRunner.Run(file, argv, TimeSpan.FromSeconds(60));
+    }
 
     public void Start(string id)
     {

@@ -19,7 +19,6 @@ public abstract class PodShellCmdlet : PSCmdlet
         {
             if (_engine is null)
             {
-                ContainerEngine.RequireRoot();
                 _engine = ContainerEngine.FromEnvironment();
             }
             return _engine;

@@ -66,6 +66,11 @@ public sealed class ContainerSpec
 
     public Dictionary<string, string> Annotations { get; set; } = new();
 
+    /// <summary>Run by an ordinary user, in its user namespace: namespaces the container does not own (the host's
+    /// network, IPC) cannot have their pseudo-filesystems mounted afresh, so the host's are bind-mounted, and
+    /// without delegated cgroups there is no cgroup tree to mount.</summary>
+    public bool Rootless { get; set; }
+
     public bool Terminal { get; set; }
 
     /// <summary>Capabilities to add to podman's default set (names with or without CAP_, or ALL).</summary>

@@ -287,9 +287,17 @@ public static class OciSpecBuilder
         WriteMount(w, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
         WriteMount(w, "/dev", "tmpfs", "tmpfs", "nosuid", "noexec", "strictatime", "mode=755", ShmSize);
         // podman --privileged mounts /sys (and the cgroup tree below) read-write.
-        WriteMount(w, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", spec.Privileged ? "rw" : "ro");
+        // sysfs may only be mounted by the owner of the network namespace: a rootless container on the host's
+        // network binds the host's /sys instead (podman: rootless + --network host).
+        if (spec.Rootless && spec.NetworkMode == "host")
+            WriteMount(w, "/sys", "bind", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro");
+        else
+            WriteMount(w, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", spec.Privileged ? "rw" : "ro");
         WriteMount(w, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
-        WriteMount(w, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
+        if (spec.Rootless && spec.IpcNamespacePath == "host")
+            WriteMount(w, "/dev/mqueue", "bind", "/dev/mqueue", "bind", "nosuid", "noexec", "nodev");
+        else
+            WriteMount(w, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         // rprivate: mount events under these files must not propagate back to the host.
         WriteBind(w, "/etc/hostname", spec.HostnameFile);
         WriteBind(w, "/etc/resolv.conf", spec.ResolvConfFile);
@@ -306,7 +314,10 @@ public static class OciSpecBuilder
         WriteBind(w, "/run/.containerenv", spec.ContainerEnvFile);
         // On v1 runc builds a tmpfs with one bind per controller here; on v2 it mounts cgroup2 (scoped by the
         // private cgroup namespace). Read-only either way so the container cannot raise its own limits.
-        WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", spec.Privileged ? "rw" : "ro");
+        // A rootless container without a cgroup of its own (no cgroupsPath) would get the user's session cgroup
+        // tree; podman leaves it out in that case too.
+        if (!spec.Rootless || spec.CgroupsPath.Length > 0)
+            WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", spec.Privileged ? "rw" : "ro");
         if (spec.ReadOnlyRootfs)
         {
             // podman's --read-only-tmpfs default; tmpcopyup keeps what the image has there (runc and crun

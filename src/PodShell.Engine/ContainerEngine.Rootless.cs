@@ -1,0 +1,97 @@
+using PodShell.Engine.Overlay;
+using PodShell.Engine.Rootless;
+
+namespace PodShell.Engine;
+
+/// <summary>What differs when the engine runs as an ordinary user (docs/design.md, "Rootless"): the containers,
+/// their mounts and the runtime live in the user's user namespace, entered through <see cref="Rootless.UserNamespace"/>.</summary>
+public sealed partial class ContainerEngine
+{
+    /// <summary>The user namespace of an ordinary user's containers; null when the engine runs as root.</summary>
+    public UserNamespace? UserNamespace { get; }
+
+    /// <summary>The container's root filesystem as this process can read it. A rootless mount exists only in the
+    /// user's mount namespace, so it is read through the pause process's /proc/&lt;pid&gt;/root.</summary>
+    private string RootfsView(string id) => UserNamespace is { } ns ? ns.View(MergedDir(id)) : MergedDir(id);
+
+    private bool IsRootfsMounted(string id) =>
+        UserNamespace is { } ns ? ns.IsMounted(MergedDir(id)) : OverlayMount.IsMounted(MergedDir(id));
+
+    private void UnmountRootfs(string id)
+    {
+        if (UserNamespace is { } ns) ns.Unmount(MergedDir(id));
+        else OverlayMount.Unmount(MergedDir(id));
+    }
+
+    /// <summary>Whether the kernel will enforce -Memory, -Cpus and -PidsLimit for this engine's containers, and why not.
+    /// Root: always. An ordinary user: only with cgroups delegated to it, which a cgroup v1 host never does.</summary>
+    public (bool Enforced, string Reason) LimitsEnforcement =>
+        !Options.Rootless ? (true, "")
+        : (false, CgroupMode == PodShell.Engine.Cgroups.CgroupMode.V2
+            ? "this cgroup v2 host does not delegate a cgroup subtree to this user, so the kernel cannot enforce limits for rootless containers"
+            : "on a cgroup v1 host an ordinary user has no cgroup of its own, so the kernel cannot enforce limits for rootless containers");
+
+    /// <summary>The cgroup a container gets; empty for a rootless container without delegation (runc then leaves the
+    /// container in the user's own cgroup, as rootless Podman does on v1).</summary>
+    private string CgroupsPathFor(string id) =>
+        !Options.Rootless ? $"/{Options.CgroupParent}/{id}" : "";
+}
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>The user-mode network of rootless containers (Podman 4's rootless default).</summary>
+    public const string UserModeNetworkName = "slirp4netns";
+
+    /// <summary>An ordinary user cannot create bridges or firewall rules: none, host, container:&lt;name&gt; and the
+    /// user-mode network (the default) are what it has.</summary>
+    private void ApplyRootlessNetworkOptions(CreateOptions o, Container c)
+    {
+        var text = (o.Network ?? "").Trim();
+        bool userMode = text is "" or "bridge" or "default" or UserModeNetworkName;
+        var ports = (o.Publish ?? []).Select(Network.PortMapping.Parse).ToList();
+        if (!userMode)
+        {
+            var mode = Network.NetworkMode.Parse(text);
+            if (mode.Kind == Network.NetworkModeKind.Bridge)
+                throw new PodShellException("NetworkNotSupportedRootless", FailureKind.NotSupported,
+                    $"-Network '{text}': bridge networks need root. A rootless container can use {UserModeNetworkName} (the default), none, host or container:<name>.", text);
+            if (ports.Count > 0)
+                throw new PodShellException("PublishNeedsNetwork", FailureKind.InvalidArgument,
+                    $"-Publish needs a network of the container's own; -Network {mode} has no ports of its own to publish.", mode.ToString());
+            c.Network = mode.Kind == Network.NetworkModeKind.Container ? "container:" + GetContainer(mode.Value).Id : mode.ToString();
+        }
+        else
+        {
+            c.Network = UserModeNetworkName;
+        }
+        c.Networks = Array.Empty<string>();
+        c.Ports = ports.Select(p => p.ToString()).ToArray();
+        c.PidMode = ResolveShared(o.Pid);
+        c.IpcMode = ResolveShared(o.Ipc);
+        c.UtsMode = ResolveShared(o.Uts);
+    }
+
+    private void SetupRootlessNetwork(Container c, Runtime.ContainerPaths paths)
+    {
+        if (c.Network != UserModeNetworkName) return;
+        var ns = UserNamespace!;
+        var netns = NetnsPathFor(c.Id);
+        Directory.CreateDirectory(Path.GetDirectoryName(netns)!);
+        if (!File.Exists(netns)) File.WriteAllBytes(netns, Array.Empty<byte>());
+        // Born inside the user namespace, so the container (root there) may configure it; kept by a bind mount
+        // in the user's mount namespace, where the runtime will look for it.
+        var r = ns.Run("unshare", new[] { "--net=" + netns, "true" });
+        if (r.ExitCode != 0)
+            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {netns}: {r.Stderr.Trim()}", netns);
+        StartUserModeNetwork(c, paths, netns);
+    }
+
+    private void TeardownRootlessNetwork(string id)
+    {
+        StopUserModeNetwork(id);
+        var netns = NetnsPathFor(id);
+        if (!File.Exists(netns)) return;
+        if (UserNamespace!.TryGetPausePid(out _)) UserNamespace.Run("umount", new[] { "-l", netns });
+        File.Delete(netns);
+    }
+}
