@@ -68,6 +68,12 @@ internal static class FileStatus
             (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
     }
 
+    /// <summary>True when <paramref name="path"/> exists, is owned by <paramref name="uid"/> and has the owner
+    /// write bit. The mode bits, not access(2): the question is what that uid may do, not what the caller (often
+    /// root, which access(2) always answers yes) may do.</summary>
+    public static bool IsOwnerWritable(string path, int uid) =>
+        TryLStat(path) is { } st && st.Uid == uid && (st.Permissions & 0x80) != 0;
+
     /// <summary>realpath(3), or null when the path does not exist.</summary>
     public static string? RealPath(string path)
     {
