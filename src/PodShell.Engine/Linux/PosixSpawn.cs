@@ -9,6 +9,7 @@ internal static unsafe class PosixSpawn
 {
     private const int POSIX_SPAWN_SETSIGMASK = 0x08;
     private const int POSIX_SPAWN_SETSIGDEF = 0x04;
+    private const int POSIX_SPAWN_SETSID = 0x80;
     private const int O_RDWR = 2;
 
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawn_file_actions_init(byte* fa);
@@ -27,8 +28,10 @@ internal static unsafe class PosixSpawn
 
     /// <summary>Spawn <paramref name="path"/> with stdin/stdout/stderr on /dev/null and each
     /// (parentFd, childFd) pair dup2'ed into place. Signal mask is cleared and SIGPIPE reset to default,
-    /// because .NET ignores SIGPIPE and an ignored disposition survives exec.</summary>
-    public static int Spawn(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, IReadOnlyList<(int ParentFd, int ChildFd)> fds)
+    /// because .NET ignores SIGPIPE and an ignored disposition survives exec.
+    /// <paramref name="newSession"/> puts the child in a session of its own (glibc POSIX_SPAWN_SETSID), for
+    /// helpers that must outlive the calling shell: no SIGHUP when its terminal goes, no Ctrl+C from its group.</summary>
+    public static int Spawn(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, IReadOnlyList<(int ParentFd, int ChildFd)> fds, bool newSession = false)
     {
         using var counted = Diagnostics.EngineCounters.EnterProcess(path);
         byte* fa = stackalloc byte[256];
@@ -47,7 +50,7 @@ internal static unsafe class PosixSpawn
             posix_spawnattr_setsigmask(attr, set);
             sigaddset(set, 13 /* SIGPIPE */);
             posix_spawnattr_setsigdefault(attr, set);
-            posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0)));
 
             IntPtr[] ToArray(IEnumerable<string> items)
             {
@@ -84,4 +87,8 @@ internal static unsafe class PosixSpawn
             return -1;
         }
     }
+
+    /// <summary>Reap pid if it is a child of ours that has exited; never blocks. False when it is still
+    /// running or not our child (ECHILD).</summary>
+    public static bool TryReap(int pid) => waitpid(pid, out _, 1 /* WNOHANG */) == pid;
 }
