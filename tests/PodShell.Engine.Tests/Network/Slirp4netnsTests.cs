@@ -180,6 +180,38 @@ public sealed class Slirp4netnsTests : IDisposable
     }
 
     [Fact]
+    public void Inside_a_user_namespace_it_configures_a_netns_that_namespace_owns()
+    {
+        // The rootless shape: a pause process holds a user namespace and a netns it owns; slirp4netns is
+        // entered into that user namespace through the prefix (no -p, so nsenter execs).
+        var pause = new ProcessStartInfo("unshare") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--user", "--map-root-user", "--net", "--", "/usr/bin/busybox", "sleep", "300" }) pause.ArgumentList.Add(a);
+        var p = Process.Start(pause)!;
+        _started.Add(p);
+        var ownUserns = Ns("/proc/self/ns/user");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Ns($"/proc/{p.Id}/ns/user") == ownUserns || File.ReadAllText($"/proc/{p.Id}/comm").Trim() == "unshare")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pause process did not enter its namespaces");
+            Thread.Sleep(10);
+        }
+        var netns = $"/proc/{p.Id}/ns/net";
+
+        var s = Slirp4netns.Start(netns, new[] { PortMapping.Parse($"127.0.0.1:{FreeTcpPort()}:80") }, _state,
+            new[] { "nsenter", "-t", p.Id.ToString(), "-U", "--preserve-credentials", "--" });
+        try
+        {
+            Assert.True(s.IsRunning);
+            Assert.Equal(Ns($"/proc/{p.Id}/ns/user"),
+                Ns($"/proc/{s.Pid}/ns/user"));
+            Assert.Contains("inet 10.0.2.100/24", Run("nsenter", $"--net={netns}", "ip", "-4", "addr", "show", "dev", "tap0"));
+        }
+        finally { s.Stop(); }
+        Assert.Empty(SlirpProcessesFor(netns));
+        Assert.Empty(Directory.GetFiles(_state));
+    }
+
+    [Fact]
     public void A_missing_namespace_file_is_NetnsNotFound()
     {
         var e = Assert.Throws<PodShellException>(() =>
@@ -285,6 +317,8 @@ public sealed class Slirp4netnsTests : IDisposable
         }
         throw new InvalidOperationException("no two free adjacent ports");
     }
+
+    private static string Ns(string link) => new FileInfo(link).LinkTarget ?? "";
 
     private static string SessionId(int pid)
     {
