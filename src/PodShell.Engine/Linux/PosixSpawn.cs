@@ -28,9 +28,9 @@ internal static unsafe class PosixSpawn
 
     /// <summary>Spawn <paramref name="path"/> with stdin/stdout/stderr on /dev/null and each
     /// (parentFd, childFd) pair dup2'ed into place. Signal mask is cleared and SIGPIPE reset to default,
-    /// because .NET ignores SIGPIPE and an ignored disposition survives exec.</summary>
-    /// With <paramref name="newSession"/> the child calls setsid(): a Ctrl+C in pwsh's terminal (sent to the
-    /// whole foreground process group) does not reach it, and it outlives the session.
+    /// because .NET ignores SIGPIPE and an ignored disposition survives exec.
+    /// <paramref name="newSession"/> puts the child in a session of its own (glibc POSIX_SPAWN_SETSID), for
+    /// helpers that must outlive the calling shell: no SIGHUP when its terminal goes, no Ctrl+C from its group.</summary>
     public static int Spawn(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, IReadOnlyList<(int ParentFd, int ChildFd)> fds, bool newSession = false)
     {
         using var counted = Diagnostics.EngineCounters.EnterProcess(path);
@@ -87,4 +87,8 @@ internal static unsafe class PosixSpawn
             return -1;
         }
     }
+
+    /// <summary>Reap pid if it is a child of ours that has exited; never blocks. False when it is still
+    /// running or not our child (ECHILD).</summary>
+    public static bool TryReap(int pid) => waitpid(pid, out _, 1 /* WNOHANG */) == pid;
 }
