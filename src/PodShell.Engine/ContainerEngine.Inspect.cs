@@ -35,6 +35,7 @@ public sealed partial class ContainerEngine
         var cg = Cgroups.Read(c.Pid);
         cg.ContainerId = c.Id;
         cg.ContainerName = c.Name;
+        if (c.Rootless) MarkUnenforced(cg);
         return cg;
     }
 

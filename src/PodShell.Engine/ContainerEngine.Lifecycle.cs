@@ -225,6 +225,7 @@ public sealed partial class ContainerEngine
             // A shared namespace may be /proc/<pid>/ns/... of the other container: only valid for this start.
             else if (SharesNamespaces(c)) WriteBundle(c, paths);
             SetupNetwork(c, paths);
+            PrepareRootlessCgroup();
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct, c.LogSizeMax);
             Runtime.Start(id);
             c.State = ContainerState.Running;

@@ -1,3 +1,4 @@
+using PodShell.Engine.Linux;
 using PodShell.Engine.Overlay;
 using PodShell.Engine.Rootless;
 
@@ -23,18 +24,38 @@ public sealed partial class ContainerEngine
         else OverlayMount.Unmount(MergedDir(id));
     }
 
+    private PodShell.Engine.Cgroups.CgroupDelegation? _delegation;
+
+    /// <summary>The cgroup subtree the host delegates to this user (cgroup v2 with systemd's Delegate=yes), if any.</summary>
+    public PodShell.Engine.Cgroups.CgroupDelegation Delegation =>
+        _delegation ??= PodShell.Engine.Cgroups.CgroupDelegation.Detect((int)ProcStat.EffectiveUid, CgroupMode);
+
     /// <summary>Whether the kernel will enforce -Memory, -Cpus and -PidsLimit for this engine's containers, and why not.
     /// Root: always. An ordinary user: only with cgroups delegated to it, which a cgroup v1 host never does.</summary>
     public (bool Enforced, string Reason) LimitsEnforcement =>
-        !Options.Rootless ? (true, "")
-        : (false, CgroupMode == PodShell.Engine.Cgroups.CgroupMode.V2
-            ? "this cgroup v2 host does not delegate a cgroup subtree to this user, so the kernel cannot enforce limits for rootless containers"
-            : "on a cgroup v1 host an ordinary user has no cgroup of its own, so the kernel cannot enforce limits for rootless containers");
+        !Options.Rootless ? (true, "") : Delegation.CanEnforce ? (true, "") : (false, Delegation.Reason.TrimEnd('.'));
 
     /// <summary>The cgroup a container gets; empty for a rootless container without delegation (runc then leaves the
     /// container in the user's own cgroup, as rootless Podman does on v1).</summary>
     private string CgroupsPathFor(string id) =>
-        !Options.Rootless ? $"/{Options.CgroupParent}/{id}" : "";
+        !Options.Rootless ? $"/{Options.CgroupParent}/{id}"
+        : Delegation.CanEnforce ? $"{Delegation.Parent}/{id}" : "";
+
+    /// <summary>Creates the delegated parent and enables its controllers before a rootless start.</summary>
+    private void PrepareRootlessCgroup()
+    {
+        if (Options.Rootless && Delegation.CanEnforce) Delegation.Prepare();
+    }
+
+    /// <summary>Get-ContainerCgroup of a rootless container without delegation: the figures are those of the cgroup
+    /// its processes are really in (the user's session), and the object says that nothing is enforced.</summary>
+    private void MarkUnenforced(ContainerCgroup cg)
+    {
+        var (enforced, reason) = LimitsEnforcement;
+        if (enforced) return;
+        cg.LimitsEnforced = false;
+        cg.Note = reason + ".";
+    }
 }
 
 public sealed partial class ContainerEngine

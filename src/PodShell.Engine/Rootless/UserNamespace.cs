@@ -161,6 +161,10 @@ public sealed class UserNamespace : IUserNamespaceFiles
         return (NsenterPath, list);
     }
 
+    /// <summary>The words that put a command inside (for programs that take a command prefix).</summary>
+    public IReadOnlyList<string> CommandPrefix() =>
+        new[] { NsenterPath, "--target", PausePid.ToString(CultureInfo.InvariantCulture), "--user", "--mount", "--" };
+
     private string? _nsenter;
     private string NsenterPath => _nsenter ??= Tool("nsenter", "util-linux");
 

@@ -22,20 +22,22 @@ public sealed class ExecSession : IDisposable
         IReadOnlyList<string> env, string? workingDirectory, string? user, IEnumerable<string>? stdin)
     {
         ContainerId = containerId;
-        var psi = new ProcessStartInfo(runtime.Path)
+        var args = new List<string>(runtime.GlobalArgs) { "exec" };
+        foreach (var e in env) { args.Add("--env"); args.Add(e); }
+        if (!string.IsNullOrEmpty(workingDirectory)) { args.Add("--cwd"); args.Add(workingDirectory); }
+        if (!string.IsNullOrEmpty(user)) { args.Add("--user"); args.Add(user); }
+        args.Add(containerId);
+        args.AddRange(command);
+        // Rootless: the runtime runs inside the user namespace (see OciRuntime.Launcher).
+        var (file, argv) = runtime.Launcher?.Invoke(runtime.Path, args) ?? (runtime.Path, args);
+        var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var g in runtime.GlobalArgs) psi.ArgumentList.Add(g);
-        psi.ArgumentList.Add("exec");
-        foreach (var e in env) { psi.ArgumentList.Add("--env"); psi.ArgumentList.Add(e); }
-        if (!string.IsNullOrEmpty(workingDirectory)) { psi.ArgumentList.Add("--cwd"); psi.ArgumentList.Add(workingDirectory); }
-        if (!string.IsNullOrEmpty(user)) { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add(user); }
-        psi.ArgumentList.Add(containerId);
-        foreach (var a in command) psi.ArgumentList.Add(a);
+        foreach (var a in argv) psi.ArgumentList.Add(a);
 
         _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(false, e.Data);

@@ -76,7 +76,10 @@ public sealed class OciRuntime
         if (all) args.Add("--all");
         args.Add(id);
         args.Add(signal.ToString());
-        return Run(args.ToArray()).ExitCode == 0;
+        if (Run(args.ToArray()).ExitCode == 0) return true;
+        // --all walks the container's cgroup; a rootless container without one (cgroup v1) has none to walk.
+        // Its init is PID 1 of its own PID namespace: when it dies the kernel kills the rest.
+        return all && Run("kill", id, signal.ToString()).ExitCode == 0;
     }
 
     /// <summary>Freeze every process of the container (the cgroup freezer).</summary>

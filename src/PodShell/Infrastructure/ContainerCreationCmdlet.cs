@@ -208,7 +208,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         // Rootless without delegated cgroups: say so rather than record a limit nothing enforces.
         var (enforced, reason) = Engine.LimitsEnforcement;
         if (!enforced && (options.Memory != null || options.Cpus != null || options.PidsLimit != null))
-            WriteWarning($"The container is created without its -Memory, -Cpus and -PidsLimit limits: {reason}.");
+            WriteWarning($"The container is created without the -Memory, -Cpus and -PidsLimit limits. {reason}.");
         return options;
     }
 
