@@ -83,6 +83,8 @@ public sealed class NetworkConnectTests : IClassFixture<NetworkFixture>
             Engine.RemoveNetwork(net.Name, true);
         }
         Assert.DoesNotContain(client!.Id, NetworkFixture.Run("iptables-save"));
+        Assert.DoesNotContain($"10.216.{_f.Tag}.0/24", NetworkFixture.Run("iptables-save"));
+        Assert.False(Directory.Exists("/sys/class/net/" + net.NetworkInterface));
         Assert.False(File.Exists(Engine.NetnsPathFor(client.Id)));
     }
 
@@ -123,6 +125,8 @@ public sealed class NetworkConnectTests : IClassFixture<NetworkFixture>
             Engine.RemoveNetwork(net.Name, true);
         }
         Assert.DoesNotContain(c.Id, NetworkFixture.Run("iptables-save"));
+        Assert.DoesNotContain($"10.218.{_f.Tag}.0/24", NetworkFixture.Run("iptables-save"));
+        Assert.False(Directory.Exists("/sys/class/net/" + net.NetworkInterface));
         Assert.False(File.Exists(Engine.NetnsPathFor(c.Id)));
     }
 
