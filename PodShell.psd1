@@ -18,7 +18,7 @@
         'New-Container', 'Invoke-Container', 'Start-Container', 'Stop-Container', 'Remove-Container', 'Wait-Container', 'Get-Container',
         'Restart-Container', 'Send-ContainerSignal', 'Suspend-Container', 'Resume-Container',
         'New-ContainerVolume', 'Get-ContainerVolume', 'Remove-ContainerVolume',
-        'New-ContainerNetwork', 'Get-ContainerNetwork', 'Remove-ContainerNetwork',
+        'New-ContainerNetwork', 'Get-ContainerNetwork', 'Remove-ContainerNetwork', 'Connect-ContainerNetwork', 'Disconnect-ContainerNetwork',
         'Invoke-ContainerCommand', 'Enter-Container', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer',
         'Get-ContainerStats', 'Get-ContainerProcess', 'Set-ContainerResource', 'Get-ContainerChange',

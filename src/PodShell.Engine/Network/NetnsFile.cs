@@ -24,6 +24,15 @@ public static class NetnsFile
         }
     }
 
+    /// <summary>A namespace netavark never set up has lo down (runc only brings lo up in a namespace it
+    /// creates itself), so the container would not even reach 127.0.0.1.</summary>
+    public static void BringLoopbackUp(string path)
+    {
+        var r = ProcessRunner.Run("nsenter", new[] { "--net=" + path, "ip", "link", "set", "lo", "up" }, TimeSpan.FromSeconds(30));
+        if (r.ExitCode != 0)
+            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {r.Stderr.Trim()}", path);
+    }
+
     /// <summary>Idempotent: unmount (lazily, a process may still be inside) and delete the file.</summary>
     public static void Remove(string path)
     {

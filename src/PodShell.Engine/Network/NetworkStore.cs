@@ -101,9 +101,10 @@ public sealed class NetworkStore
         tx.Commit();
     }
 
-    /// <summary>The container's address on the network: the one it already holds, else the lowest free
-    /// host address after the gateway.</summary>
-    public IPAddress Allocate(ContainerNetwork n, string containerId)
+    /// <summary>The container's address on the network: the one it already holds, else
+    /// <paramref name="requested"/> (refused when another container holds it), else the lowest free host
+    /// address after the gateway.</summary>
+    public IPAddress Allocate(ContainerNetwork n, string containerId, IPAddress? requested = null)
     {
         var net = IPNetwork.Parse(n.Subnet);
         if (net.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
@@ -123,6 +124,19 @@ public sealed class NetworkStore
             }
         uint base_ = ToUInt(net.BaseAddress);
         uint size = net.PrefixLength >= 31 ? 0 : (1u << (32 - net.PrefixLength));
+        if (requested != null)
+        {
+            CheckHostAddress(n, requested);
+            if (used.Contains(requested.ToString()))
+                throw new PodShellException("IPAddressInUse", FailureKind.ResourceBusy,
+                    $"{requested} on network '{n.Name}' is already held by another container.", requested.ToString());
+            cmd.CommandText = "INSERT INTO network_addresses (network, ip, container_id) VALUES ($n, $ip, $c)";
+            cmd.Parameters.AddWithValue("$ip", requested.ToString());
+            cmd.Parameters.AddWithValue("$c", containerId);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+            return requested;
+        }
         for (uint i = 1; i + 1 < size; i++)
         {
             var ip = FromUInt(base_ + i);
@@ -136,6 +150,32 @@ public sealed class NetworkStore
             return ip;
         }
         throw new PodShellException("NetworkFull", FailureKind.ResourceBusy, $"Network '{n.Name}' ({n.Subnet}) has no free address left.", n.Name);
+    }
+
+    /// <summary>Refuses an address outside the network's subnet, its network or broadcast address, or the gateway.</summary>
+    public static void CheckHostAddress(ContainerNetwork n, IPAddress ip)
+    {
+        var net = IPNetwork.Parse(n.Subnet);
+        uint v = ip.AddressFamily == AddressFamily.InterNetwork ? ToUInt(ip) : 0;
+        uint first = ToUInt(net.BaseAddress);
+        uint last = first + (net.PrefixLength == 0 ? uint.MaxValue : (1u << (32 - net.PrefixLength)) - 1);
+        if (ip.AddressFamily != AddressFamily.InterNetwork || !net.Contains(ip) || v == first || v == last || ip.ToString() == n.Gateway)
+            throw new PodShellException("InvalidIPAddress", FailureKind.InvalidArgument,
+                $"'{ip}' is not a free host address of network '{n.Name}' ({n.Subnet}, gateway {n.Gateway}).", ip.ToString());
+    }
+
+    /// <summary>Gives back the container's address on one network (network disconnect).</summary>
+    public void Release(string containerId, string network)
+    {
+        using var c = _store.Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM network_addresses WHERE container_id = $c AND network = $n";
+        cmd.Parameters.AddWithValue("$c", containerId);
+        cmd.Parameters.AddWithValue("$n", network);
+        cmd.ExecuteNonQuery();
+        tx.Commit();
     }
 
     public void Release(string containerId)
