@@ -39,8 +39,8 @@ Describe 'Rootless test harness' -Tag Rootless {
             $u.Name | Should -Match '^psth[0-9a-f]{6}$'
             $u.Home | Should -BeLike "$env:PODSHELL_TEST_ROOT/*"
             $u.SubIdCount | Should -Be 65536
-            (Get-Content /etc/subuid) | Should -Contain "$($u.Name):$($u.SubUidStart):65536"
-            (Get-Content /etc/subgid) | Should -Contain "$($u.Name):$($u.SubGidStart):65536"
+            @(Get-Content /etc/subuid) | Should -Contain "$($u.Name):$($u.SubUidStart):65536"
+            @(Get-Content /etc/subgid) | Should -Contain "$($u.Name):$($u.SubGidStart):65536"
             # The new range overlaps none of the others.
             foreach ($file in '/etc/subuid', '/etc/subgid') {
                 $others = @(Get-SubIdRange $file | Where-Object Owner -ne $u.Name)
@@ -87,8 +87,8 @@ exit 4
             @(Get-RootlessUserProcessId $u) | Should -BeNullOrEmpty
             & getent passwd $u.Name | Should -BeNullOrEmpty
             Test-Path $u.Home | Should -BeFalse
-            (Get-Content /etc/subuid) -like "$($u.Name):*" | Should -BeNullOrEmpty
-            (Get-Content /etc/subgid) -like "$($u.Name):*" | Should -BeNullOrEmpty
+            @(Get-Content /etc/subuid) -like "$($u.Name):*" | Should -BeNullOrEmpty
+            @(Get-Content /etc/subgid) -like "$($u.Name):*" | Should -BeNullOrEmpty
         }
         finally {
             if (-not $removed) { Remove-RootlessTestUser -User $u | Out-Null }
@@ -121,7 +121,7 @@ $c = New-Container second-user-image -Name second-user-box -Network none -- slee
             if ($u) { $problems += @(Remove-RootlessTestUser -User $u) }
         }
         foreach ($u in $script:U1, $script:U2) {
-            if ($u -and ((Get-Content /etc/subuid, /etc/subgid) -like "$($u.Name):*")) { $problems += "subordinate ids of $($u.Name) still listed" }
+            if ($u -and (@(Get-Content /etc/subuid, /etc/subgid) -like "$($u.Name):*")) { $problems += "subordinate ids of $($u.Name) still listed" }
         }
         if ($problems.Count -gt 0) { throw "rootless clean-up: $($problems -join '; ')" }
     }
@@ -199,7 +199,11 @@ Invoke-ContainerCommand rootless-main -- sh -c 'echo from-inside > /root/written
             $devices | Should -Be @('lo')
         }
         It 'keeps the overlay mount out of the host''s mount namespace' {
-            (Get-Content /proc/self/mountinfo) -like "*$($script:Main.Layer.UpperDir)*" | Should -BeNullOrEmpty
+            $script:Main.Layer.UpperDir | Should -Not -BeNullOrEmpty
+            @(Get-Content /proc/self/mountinfo) -like "*$($script:Main.Layer.UpperDir)*" | Should -BeNullOrEmpty
+            # It is in the namespace of a process of the user (the pause process keeps it).
+            @(Get-RootlessUserMount @($script:Main.Layer.UpperDir) | Where-Object { $_.Pid -in @(Get-RootlessUserProcessId $script:U1) }) |
+                Should -Not -BeNullOrEmpty
         }
         It 'removes the container without leaving a process, mount, layer or record behind' {
             $c = $script:Main.Container
@@ -306,7 +310,7 @@ Remove-ContainerImage no-such-image -Confirm:$false
 '@
         $asRoot = @(
             foreach ($call in { New-Container no-such-image -Network none -- true }, { Get-Container no-such-container }, { Remove-ContainerImage no-such-image -Confirm:$false }) {
-                try { & $call -ErrorAction Stop | Out-Null; '' } catch { ($_.FullyQualifiedErrorId -split ',')[0] }
+                try { $ErrorActionPreference = 'Stop'; & $call | Out-Null; '' } catch { ($_.FullyQualifiedErrorId -split ',')[0] }
             })
         $asRoot | Should -Be @('ImageNotFound', 'ContainerNotFound', 'ImageNotFound')
         $r.Errors.ErrorId | Should -Be $asRoot

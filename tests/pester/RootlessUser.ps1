@@ -124,30 +124,42 @@ function Invoke-AsRootlessUser {
     $scriptPath = Join-Path $callDir 'script.ps1'
     $wrapperPath = Join-Path $callDir 'wrapper.ps1'
     Set-Content -LiteralPath $scriptPath -Value $Script
+    # The script runs in a nested pipeline of the same runspace, not inside the wrapper's try: an enclosing
+    # try/catch would turn a cmdlet's statement-terminating error (ThrowTerminatingError) into one that ends
+    # the whole script, and a test could not see several ErrorIds in one call.
     Set-Content -LiteralPath $wrapperPath -Value @'
 param([string] $ScriptPath, [string] $ResultPath)
-$__r = [ordered]@{ Output = [Collections.Generic.List[object]]::new(); Warnings = [Collections.Generic.List[string]]::new(); Errors = [Collections.Generic.List[object]]::new() }
-function __AddError($e, [bool] $terminating) {
-    $__r.Errors.Add([pscustomobject]@{
+$global:__RootlessSink = [Collections.Generic.List[object]]::new()
+$errors = [Collections.Generic.List[object]]::new()
+function ConvertTo-CallError($e, [bool] $terminating) {
+    [pscustomobject]@{
         ErrorId = ($e.FullyQualifiedErrorId -split ',')[0]; FullyQualifiedErrorId = $e.FullyQualifiedErrorId
         Message = $e.Exception.Message; Category = [string] $e.CategoryInfo.Category
-        TargetObject = [string] $e.TargetObject; Terminating = $terminating })
+        TargetObject = [string] $e.TargetObject; Terminating = $terminating }
 }
+$global:LASTEXITCODE = 0
+$ps = $null
 try {
     Import-Module PodShell -ErrorAction Stop
-    $global:LASTEXITCODE = 0
-    & $ScriptPath 2>&1 3>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.ErrorRecord]) { __AddError $_ $false }
-        elseif ($_ -is [System.Management.Automation.WarningRecord]) { $__r.Warnings.Add($_.Message) }
-        else { $__r.Output.Add($_) }
-    }
+    $ps = [powershell]::Create('CurrentRunspace')
+    $null = $ps.AddScript("& '$($ScriptPath -replace "'", "''")' 3>&1 | ForEach-Object { `$global:__RootlessSink.Add(`$_) }")
+    $null = $ps.Invoke()
 }
-catch { __AddError $_ $true }
+catch {
+    # A throw in the script reaches here as "Exception calling Invoke" around the script's own error.
+    $inner = $_.Exception
+    if ($inner -is [System.Management.Automation.MethodInvocationException] -and $inner.InnerException) { $inner = $inner.InnerException }
+    $errors.Add((ConvertTo-CallError (($inner -is [System.Management.Automation.IContainsErrorRecord]) ? $inner.ErrorRecord : $_) $true))
+}
 finally {
-    [pscustomobject]@{ Output = $__r.Output.ToArray(); Warnings = $__r.Warnings.ToArray(); Errors = $__r.Errors.ToArray() } |
-        Export-Clixml -LiteralPath $ResultPath -Depth 4
+    $recorded = @(if ($ps) { $ps.Streams.Error | ForEach-Object { ConvertTo-CallError $_ $false } })
+    [pscustomobject]@{
+        Output   = @($global:__RootlessSink | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] })
+        Warnings = @($global:__RootlessSink | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message)
+        Errors   = @($recorded) + @($errors)
+    } | Export-Clixml -LiteralPath $ResultPath -Depth 4
 }
-exit (@($__r.Errors | Where-Object Terminating).Count -gt 0 ? 1 : $global:LASTEXITCODE)
+exit ($errors.Count -gt 0 ? 1 : [int] $global:LASTEXITCODE)
 '@
     & chown -R "$($User.Uid):$($User.Gid)" $callDir
     & chmod 0700 $callDir
@@ -249,7 +261,7 @@ function Remove-RootlessTestUser {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $User)
     $problems = [Collections.Generic.List[string]]::new()
-    if (-not $User) { return @() }
+    if (-not $User) { return }
     $runRoots = @(
         (Join-Path ($env:TMPDIR ? $env:TMPDIR : '/tmp') "podshell-run-$($User.Uid)"),
         "/run/user/$($User.Uid)/podshell")
@@ -304,5 +316,5 @@ function Remove-RootlessTestUser {
         if (Test-Path -LiteralPath $item) { $problems.Add("could not remove $item") }
     }
     foreach ($pr in $problems) { Write-Warning "Remove-RootlessTestUser: $pr" }
-    , $problems.ToArray()
+    $problems.ToArray()
 }
