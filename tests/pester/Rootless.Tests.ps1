@@ -173,7 +173,7 @@ Invoke-ContainerCommand rootless-main -- sh -c 'echo from-inside > /root/written
             $containerPid = $script:Main.Container.Pid
             $containerPid | Should -BeGreaterThan 0
             $uids = ((Get-Content "/proc/$containerPid/status") -match '^Uid:') -split '\s+'
-            $uids[1..4] | ForEach-Object { [long] $_ } | Should -Be @($script:U1.Uid) * 4
+            @($uids[1..4] | ForEach-Object { [long] $_ }) | Should -Be (@([long] $script:U1.Uid) * 4)
         }
         It 'writes a file from inside into the upper dir in the user''s graph root, owned by the user' {
             $upper = $script:Main.Layer.UpperDir
@@ -213,14 +213,12 @@ Invoke-ContainerCommand rootless-main -- sh -c 'echo from-inside > /root/written
 Remove-Container rootless-main -Force -Confirm:$false
 [pscustomobject]@{
     Containers = @(Get-Container)
-    Layers     = @(Get-OverlayLayer | Where-Object Kind -eq 'Container')
 }
 Get-Container rootless-main -ErrorAction Continue
 '@
             @($r.Errors | Where-Object ErrorId -ne 'ContainerNotFound') | Should -BeNullOrEmpty -Because (Format-CallError $r)
             $r.Errors.ErrorId | Should -Be @('ContainerNotFound')
             $r.Output[0].Containers | Should -BeNullOrEmpty
-            $r.Output[0].Layers | Should -BeNullOrEmpty
             Test-Path "/proc/$($c.Pid)" | Should -BeFalse
             Test-Path $layerDir | Should -BeFalse
             # Nothing of the user's but its pause process: no conmon, no process naming the container.
@@ -270,8 +268,8 @@ finally { Remove-Container rootless-life -Force -Confirm:$false }
         $v2Delegated = (Test-Path /sys/fs/cgroup/cgroup.controllers) -and -not (Test-Path /sys/fs/cgroup/memory)
         if ($v2Delegated) { Set-ItResult -Skipped -Because 'this host has cgroup v2, where limits can be delegated'; return }
         $r = Invoke-AsRootlessUser -User $script:U1 -Script @'
-$c = New-Container busybox -Name rootless-mem -Network none -Memory 64MB -- true
-try { [pscustomobject]@{ Container = $c; Cgroup = Get-ContainerCgroup rootless-mem } }
+$c = New-Container busybox -Name rootless-mem -Network none -Memory 64MB -- sleep 60
+try { $c | Start-Container; [pscustomobject]@{ Container = $c; Cgroup = Get-ContainerCgroup rootless-mem } }
 finally { Remove-Container rootless-mem -Force -Confirm:$false }
 '@
         Format-CallError $r | Should -BeNullOrEmpty
@@ -280,6 +278,61 @@ finally { Remove-Container rootless-mem -Force -Confirm:$false }
         $r.Output[0].Container.Name | Should -Be 'rootless-mem'
         $r.Output[0].Cgroup.LimitsEnforced | Should -BeFalse
         $r.Output[0].Cgroup.Note | Should -Not -BeNullOrEmpty
+        # The record does not pretend either: no limit is shown that nothing enforces.
+        $r.Output[0].Container.MemoryMax | Should -Be ([long]::MaxValue)
+    }
+
+    Context 'the user-mode network (slirp4netns, the rootless default)' {
+        BeforeAll {
+            # Distributions make /dev/net/tun 0666; this machine has 0600. Each test sets the mode it needs and the
+            # original is put back in AfterAll.
+            $script:TunMode = (& stat -c '%a' /dev/net/tun)
+        }
+        AfterAll { & chmod $script:TunMode /dev/net/tun }
+
+        It 'publishes a port of a container on the default network to 127.0.0.1 of the host' {
+            & chmod 0666 /dev/net/tun
+            $port = Get-Random -Minimum 20000 -Maximum 29000
+            $r = Invoke-AsRootlessUser -User $script:U1 -Script @"
+`$c = New-Container busybox -Name rootless-web -Publish 127.0.0.1:${port}:80 -- sh -c 'mkdir -p /www; echo rootless-page > /www/index.html; exec httpd -f -p 80 -h /www'
+try {
+    `$c | Start-Container | Out-Null
+    `$page = `$null
+    foreach (`$i in 1..50) { try { `$page = (Invoke-WebRequest http://127.0.0.1:${port}/ -UseBasicParsing -TimeoutSec 2).Content; break } catch { Start-Sleep -Milliseconds 100 } }
+    `$resolv = Invoke-ContainerCommand rootless-web -- cat /etc/resolv.conf
+    [pscustomobject]@{ Container = Get-Container rootless-web; Page = `$page; Resolv = `$resolv }
+}
+finally { Remove-Container rootless-web -Force -Confirm:`$false }
+"@
+            Format-CallError $r | Should -BeNullOrEmpty
+            $r.Output[0].Container.Network | Should -Be 'slirp4netns'
+            $r.Output[0].Container.IPAddresses | Should -Be @('10.0.2.100')
+            $r.Output[0].Page.Trim() | Should -Be 'rootless-page'
+            ($r.Output[0].Resolv -join "`n") | Should -Match 'nameserver 10\.0\.2\.3'
+            ($r.Output[0].Resolv -join "`n") | Should -Not -Match 'nameserver 127\.'
+            # slirp4netns ended with the container: nothing of the user's is left but its pause process.
+            foreach ($p in Get-RootlessUserProcessId $script:U1) {
+                (Get-Content "/proc/$p/cmdline" -Raw -ErrorAction Ignore) -replace "`0", ' ' | Should -Not -Match 'slirp4netns|conmon|httpd'
+            }
+        }
+
+        It 'refuses clearly, with nothing left running, when the user cannot open /dev/net/tun' {
+            & chmod 0600 /dev/net/tun
+            $r = Invoke-AsRootlessUser -User $script:U1 -Script @'
+$c = New-Container busybox -Name rootless-notun -- sleep 60
+try { $c | Start-Container } finally { [pscustomobject]@{ State = (Get-Container rootless-notun).State }; Remove-Container rootless-notun -Force -Confirm:$false }
+'@
+            $r.Errors.ErrorId | Should -Contain 'UserModeNetworkUnavailable'
+            $r.Output[0].State | Should -Be 'Created'
+            foreach ($p in Get-RootlessUserProcessId $script:U1) {
+                (Get-Content "/proc/$p/cmdline" -Raw -ErrorAction Ignore) -replace "`0", ' ' | Should -Not -Match 'slirp4netns|conmon'
+            }
+        }
+
+        It 'refuses a bridge network with a clear error' {
+            $r = Invoke-AsRootlessUser -User $script:U1 -Script 'New-Container busybox -Network mynet -- true'
+            $r.Errors.ErrorId | Should -Be @('NetworkNotSupportedRootless')
+        }
     }
 
     It 'keeps two users'' stores apart' {
