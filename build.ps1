@@ -33,10 +33,12 @@ function Invoke-Native {
 
 function Invoke-Bootstrap {
     # Host packages: the OCI runtimes and monitor; busybox, which the demo and tests build images from;
-    # and the peers the tests use: a registry server, htpasswd, skopeo/umoci/podman for interop, tmux for TTYs.
+    # rootless helpers; and the peers the tests use: a registry server, htpasswd, skopeo/umoci/podman for interop, tmux for TTYs.
     $wanted = [ordered]@{
         runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = '/bin/busybox'; catatonit = 'catatonit'
         'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'; skopeo = 'skopeo'; umoci = 'umoci'; podman = 'podman'; tmux = 'tmux'; hyperfine = 'hyperfine'
+        # Rootless: newuidmap/newgidmap, the user-mode network, and overlay where the kernel refuses it unprivileged.
+        uidmap = 'newuidmap'; slirp4netns = 'slirp4netns'; 'fuse-overlayfs' = 'fuse-overlayfs'
     }
     $missing = @($wanted.Keys | Where-Object {
         $probe = $wanted[$_]

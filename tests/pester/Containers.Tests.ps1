@@ -239,18 +239,20 @@ Describe 'Bad input gets a clear error and leaves nothing behind' {
         { Get-Container -Id $a.Id -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PodShell.GetContainerCommand'
         $b | Remove-Container -Force -Confirm:$false
     }
-    It 'a caller who is not root gets RootRequired' {
+    It 'an ordinary user without subordinate ids gets SubordinateIdsMissing when a container needs its user namespace' {
         $pwshDll = Join-Path $PSHOME 'pwsh.dll'
         $home2 = Join-Path $env:PODSHELL_TEST_ROOT 'nobody-home'
         New-Item -ItemType Directory -Force $home2 | Out-Null
         & chown 65534:65534 $home2
-        # A real unprivileged uid; CAP_DAC_READ_SEARCH only so it can read pwsh from root's NuGet cache.
+        # A real unprivileged uid (nobody has no /etc/subuid range); CAP_DAC_READ_SEARCH only so it can read pwsh from
+        # root's NuGet cache. The rootless engine itself is tested as a real user with ranges in Rootless.Tests.ps1.
         $out = & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search `
-            env "HOME=$home2" "DOTNET_CLI_HOME=$home2" "PODSHELL_GRAPHROOT=$home2/graph" (Get-Command dotnet).Source $pwshDll -NoProfile -NonInteractive -Command `
-            "Import-Module '$env:PODSHELL_MODULE_PATH'; try { Get-Container -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.Exception.Message }" 2>&1
-        ($out -join "`n") | Should -Match 'RootRequired,PodShell.GetContainerCommand'
-        ($out -join "`n") | Should -Match 'PermissionDenied'
-        ($out -join "`n") | Should -Match 'later release'
+            env "HOME=$home2" "DOTNET_CLI_HOME=$home2" "PODSHELL_GRAPHROOT=$home2/graph" "PODSHELL_RUNROOT=$home2/run" (Get-Command dotnet).Source $pwshDll -NoProfile -NonInteractive -Command `
+            "Import-Module '$env:PODSHELL_MODULE_PATH'; Import-ContainerImage -Path '$script:BusyboxRootfs' -Name bb | Out-Null; try { New-Container bb -Network none -ErrorAction Stop -- true } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.Exception.Message }; 'containers=' + @(Get-Container).Count" 2>&1
+        ($out -join "`n") | Should -Match 'SubordinateIdsMissing,PodShell.NewContainerCommand'
+        ($out -join "`n") | Should -Match '/etc/subuid'
+        # Nothing half-made: the failed create left no container record behind.
+        ($out -join "`n") | Should -Match 'containers=0'
     }
 }
 

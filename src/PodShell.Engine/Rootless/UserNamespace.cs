@@ -37,7 +37,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
         var u = SubordinateIds.Find(SubordinateIds.UidFile, UserName, Uid);
         var g = SubordinateIds.Find(SubordinateIds.GidFile, UserName, Gid);
         if (u is null || g is null)
-            throw new PodShellException("SubordinateIdsMissing", FailureKind.NotSupported,
+            throw new PodShellException("SubordinateIdsMissing", FailureKind.PermissionDenied,
                 $"Rootless containers need subordinate ids for '{UserName ?? Uid.ToString(CultureInfo.InvariantCulture)}' in {(u is null ? SubordinateIds.UidFile : SubordinateIds.GidFile)} " +
                 $"(e.g. 'sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {UserName ?? "<user>"}').", UserName ?? (object)Uid);
         return (u, g);
