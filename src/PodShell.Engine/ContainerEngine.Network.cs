@@ -198,6 +198,7 @@ public sealed partial class ContainerEngine
     /// network.json is written before netavark runs, so a teardown always knows what to undo.</summary>
     private void SetupNetwork(Container c, ContainerPaths paths)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "setup");
         c.IPAddresses = Array.Empty<string>();
         if (c.Networks.Length == 0 || c.Network is "none" or "host" || c.Network.StartsWith("container:")) return;
         var ports = c.Ports.Select(PortMapping.Parse).ToList();
@@ -251,6 +252,7 @@ public sealed partial class ContainerEngine
     /// addresses. Safe for a container that never had a network.</summary>
     private void TeardownNetwork(string id)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "teardown");
         var paths = PathsFor(id);
         var state = NetworkStateFile(paths);
         var netns = NetnsPathFor(id);
