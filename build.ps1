@@ -16,7 +16,9 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Install: a modules folder to install into instead of the user's or the system's module path.
-    [string] $InstallPath
+    [string] $InstallPath,
+    # Bench: which scenarios of bench/run.ps1 to run, e.g. 2,5,6 (all by default).
+    [string] $BenchScenario = '1,2,3,4,5,6,7,8'
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -138,7 +140,7 @@ switch ($Task) {
     }
     'Bench' {
         Invoke-Bootstrap; Invoke-Build
-        & dotnet pwsh -NoProfile -File (Join-Path $Root 'bench/run.ps1') -ModulePath $ModuleDir
+        & dotnet pwsh -NoProfile -File (Join-Path $Root 'bench/run.ps1') -ModulePath $ModuleDir -Scenario $BenchScenario
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Install' {

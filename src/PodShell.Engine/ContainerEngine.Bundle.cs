@@ -136,6 +136,7 @@ public sealed partial class ContainerEngine
 
     private void WriteBundle(Container c, ContainerPaths paths)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Spec);
         AtomicWrite(paths.HostnameFile, c.Hostname + "\n");
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
         AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());

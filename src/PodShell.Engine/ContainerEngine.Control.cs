@@ -86,6 +86,7 @@ public sealed partial class ContainerEngine
     /// counts as Exited with its last known exit code.</summary>
     public Container WaitForState(string nameOrId, IReadOnlyCollection<ContainerState> conditions, TimeSpan? timeout = null, CancellationToken ct = default)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Wait, "state");
         Container first;
         try
         {

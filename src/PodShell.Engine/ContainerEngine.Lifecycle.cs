@@ -151,6 +151,7 @@ public sealed partial class ContainerEngine
 
     private void PrepareFilesystem(Container c, ContainerImage image, ContainerPaths paths)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Mount, "layer + overlay");
         var lowerTopFirst = Enumerable.Reverse(image.Layers).ToList();
         var layer = Layers.CreateContainerLayer(c.Id, lowerTopFirst);
         Directory.CreateDirectory(paths.BundleDir);
@@ -162,6 +163,7 @@ public sealed partial class ContainerEngine
 
     private void MountRootfs(string id, IReadOnlyList<string> lowerTopFirst, LayerInfo? layer = null)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Mount, "overlay");
         var merged = MergedDir(id);
         if (IsRootfsMounted(id)) return;
         var root = Path.Combine(Layers.Root, id);
@@ -280,6 +282,7 @@ public sealed partial class ContainerEngine
 
     private bool WaitForExitFile(string id, TimeSpan timeout, CancellationToken ct)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Wait, "exit file");
         var exit = PathsFor(id).ExitFile;
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -323,6 +326,7 @@ public sealed partial class ContainerEngine
     /// runtime goes first (it removes the cgroup), the mount before the layer directory.</summary>
     private void DestroyArtifacts(string id)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Cleanup);
         var paths = PathsFor(id);
         var errors = new List<string>();
         void Try(Action a) { try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }

@@ -200,6 +200,7 @@ public sealed partial class ContainerEngine
     /// network.json is written before netavark runs, so a teardown always knows what to undo.</summary>
     private void SetupNetwork(Container c, ContainerPaths paths)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "setup");
         c.IPAddresses = Array.Empty<string>();
         if (Options.Rootless) { SetupRootlessNetwork(c, paths); return; }
         if (c.Network is "none" or "host" || c.Network.StartsWith("container:")) return;
@@ -266,6 +267,7 @@ public sealed partial class ContainerEngine
     /// addresses. Safe for a container that never had a network.</summary>
     private void TeardownNetwork(string id)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "teardown");
         if (Options.Rootless) { TeardownRootlessNetwork(id); return; }
         var paths = PathsFor(id);
         var state = NetworkStateFile(paths);

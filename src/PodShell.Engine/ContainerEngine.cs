@@ -140,6 +140,7 @@ public sealed partial class ContainerEngine
     /// <summary>The image and, when it was found by one of its names, that name.</summary>
     public (ContainerImage Image, string? Name) ResolveImageName(string nameOrId)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.ImageResolve);
         var images = GetImages();
         foreach (var cand in ImageReference.Candidates(nameOrId))
         {

@@ -59,17 +59,44 @@ public sealed class EngineCounters
 
     /// <summary>Counts one <paramref name="phase"/> event now; disposing the result adds its duration.
     /// Call sites write <c>using var _ = EngineCounters.Enter(EnginePhase.Runtime);</c>.</summary>
-    internal static PhaseTimer Enter(EnginePhase phase)
+    internal static PhaseTimer Enter(EnginePhase phase, string? detail = null)
     {
         for (var c = Scope.Value; c != null; c = c._outer) Interlocked.Increment(ref c._counts[(int)phase]);
         Interlocked.Increment(ref Global._counts[(int)phase]);
-        return new PhaseTimer(phase, Scope.Value, Stopwatch.GetTimestamp());
+        // The same events feed the per-phase trace (-Debug, PODSHELL_TRACE), so the two never disagree.
+        var trace = PhaseTrace.Begin(phase switch
+        {
+            EnginePhase.Database => PhaseTrace.Db,
+            EnginePhase.Monitor => PhaseTrace.Monitor,
+            _ => PhaseTrace.Runtime,
+        }, detail);
+        return new PhaseTimer(phase, Scope.Value, Stopwatch.GetTimestamp(), trace);
     }
 
     /// <summary>Counts a helper program start as <see cref="EnginePhase.Monitor"/> when it is conmon, else as
-    /// <see cref="EnginePhase.Runtime"/> (the engine starts no other programs).</summary>
-    internal static PhaseTimer EnterProcess(string path) =>
-        Enter(Path.GetFileName(path).StartsWith("conmon", StringComparison.Ordinal) ? EnginePhase.Monitor : EnginePhase.Runtime);
+    /// <see cref="EnginePhase.Runtime"/> (the engine starts no other programs). The trace names the program
+    /// and, when someone listens, its subcommand ("runc start").</summary>
+    internal static PhaseTimer EnterProcess(string path, IEnumerable<string>? args = null)
+    {
+        var name = Path.GetFileName(path);
+        var detail = PhaseTrace.IsEnabled ? (name + " " + Subcommand(args)).TrimEnd() : null;
+        return Enter(name.StartsWith("conmon", StringComparison.Ordinal) ? EnginePhase.Monitor : EnginePhase.Runtime, detail);
+    }
+
+    /// <summary>The first word that is not an option, skipping runc's global "--root DIR" and "--log DIR"
+    /// (the options that take a separate value), e.g. "start" of "--root /run/x start id".</summary>
+    internal static string Subcommand(IEnumerable<string>? args)
+    {
+        if (args is null) return "";
+        bool skipValue = false;
+        foreach (var a in args)
+        {
+            if (skipValue) { skipValue = false; continue; }
+            if (a is "--root" or "--log" or "--log-format" or "--criu" or "--config") { skipValue = true; continue; }
+            if (!a.StartsWith('-')) return a;
+        }
+        return "";
+    }
 
     private void AddTicks(EnginePhase phase, long ticks)
     {
@@ -82,12 +109,15 @@ public sealed class EngineCounters
         private readonly EnginePhase _phase;
         private readonly EngineCounters? _scope;
         private readonly long _start;
+        private readonly PhaseTrace.Span _trace;
 
-        internal PhaseTimer(EnginePhase phase, EngineCounters? scope, long start) => (_phase, _scope, _start) = (phase, scope, start);
+        internal PhaseTimer(EnginePhase phase, EngineCounters? scope, long start, PhaseTrace.Span trace) =>
+            (_phase, _scope, _start, _trace) = (phase, scope, start, trace);
 
         public void Dispose()
         {
             if (_start == 0) return;
+            _trace.Dispose();
             long ticks = Stopwatch.GetTimestamp() - _start;
             Interlocked.Add(ref Global._ticks[(int)_phase], ticks);
             _scope?.AddTicks(_phase, ticks);

@@ -38,6 +38,7 @@ public sealed class ConmonMonitor
     /// container (not started it: the caller runs "runtime start").</summary>
     public Launch Create(OciRuntime runtime, ContainerPaths paths, string id, string name, CancellationToken ct, long logSizeMax = long.MaxValue)
     {
+        using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Monitor, "conmon + runtime create");
         Directory.CreateDirectory(paths.RunDir);
         Directory.CreateDirectory(paths.ExitsDir);
         // conmon 2.1.6 dies silently in its child when its socket dir is missing (engine-reference §10.19).

@@ -9,7 +9,7 @@ internal static class ProcessRunner
 
     public static Result Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, CancellationToken ct = default)
     {
-        using var counted = Diagnostics.EngineCounters.EnterProcess(file);
+        using var counted = Diagnostics.EngineCounters.EnterProcess(file, args);
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,

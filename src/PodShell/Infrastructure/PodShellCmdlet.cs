@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Management.Automation;
 using PodShell.Engine;
+using PodShell.Engine.Diagnostics;
 
 namespace PodShell;
 
@@ -10,6 +13,8 @@ public abstract class PodShellCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _cts = new();
     private ContainerEngine? _engine;
+    private bool? _debugRequested;
+    private ConcurrentQueue<PhaseRecord>? _phases;
 
     protected CancellationToken CancellationToken => _cts.Token;
 
@@ -43,6 +48,7 @@ public abstract class PodShellCmdlet : PSCmdlet
     /// of the pipeline goes on. Ctrl+C becomes PipelineStoppedException, as PowerShell expects.</summary>
     protected bool Try(Action action)
     {
+        using var trace = BeginPhaseTrace();
         try
         {
             action();
@@ -80,6 +86,7 @@ public abstract class PodShellCmdlet : PSCmdlet
         // Not task.Wait: that wraps a failure in AggregateException; GetResult below rethrows it as it was.
         while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(250))
         {
+            WritePhases();
             if (DateTime.UtcNow - started < TimeSpan.FromSeconds(1)) continue;
             record ??= new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000) + 1, activity, status);
             record.StatusDescription = $"{status} ({(DateTime.UtcNow - started).TotalSeconds:0} s)";
@@ -91,6 +98,57 @@ public abstract class PodShellCmdlet : PSCmdlet
             WriteProgress(record);
         }
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>-Debug (or $DebugPreference other than SilentlyContinue): the engine's phases of this call
+    /// go to the debug stream, one line each, then a summary per phase.</summary>
+    private bool DebugRequested => _debugRequested ??=
+        MyInvocation.BoundParameters.TryGetValue("Debug", out var d) && d is SwitchParameter s
+            ? s.IsPresent
+            : GetVariableValue("DebugPreference") is ActionPreference p && p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore;
+
+    /// <summary>Listens to the engine's phases for one Try. The listener only queues: phases end on worker
+    /// threads too (RunWithProgress), and only the pipeline thread may write, so the queue is drained here,
+    /// in RunWithProgress's wait loop and when the Try ends. Null, and free, without -Debug or when an
+    /// enclosing Try already listens.</summary>
+    private PhaseDebugTrace? BeginPhaseTrace()
+    {
+        if (_phases != null || !DebugRequested) return null;
+        var queue = _phases = new ConcurrentQueue<PhaseRecord>();
+        return new PhaseDebugTrace(this, PhaseTrace.Listen(queue.Enqueue));
+    }
+
+    private List<PhaseRecord>? _written;
+
+    private void WritePhases()
+    {
+        if (_phases is null) return;
+        while (_phases.TryDequeue(out var r))
+        {
+            (_written ??= new()).Add(r);
+            WriteDebug($"phase {r}");
+        }
+    }
+
+    private sealed class PhaseDebugTrace(PodShellCmdlet cmdlet, IDisposable listening) : IDisposable
+    {
+        private readonly long _start = Stopwatch.GetTimestamp();
+
+        public void Dispose()
+        {
+            listening.Dispose();
+            try
+            {
+                cmdlet.WritePhases();
+                if (cmdlet._written is { Count: > 0 } all)
+                    cmdlet.WriteDebug($"phases of {cmdlet.MyInvocation.MyCommand.Name}: {PhaseTrace.Summarize(all, Stopwatch.GetElapsedTime(_start))}");
+            }
+            finally
+            {
+                cmdlet._phases = null;
+                cmdlet._written = null;
+            }
+        }
     }
 
     internal static ErrorRecord ToErrorRecord(PodShellException e) =>
