@@ -201,7 +201,7 @@ public sealed partial class ContainerEngine
             try
             {
                 using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                    DiffTarWriter.Write(info.DiffDir, fs, ct);
+                    DiffTarWriter.Write(info.DiffDir, fs, ct, TarOwners);
                 using var read = File.OpenRead(tmp);
                 var digest = Blobs.Put(read, null, ct);
                 layers.Add(new LayerBlob(digest, OciMediaTypes.Layer, Blobs.Size(digest)));

@@ -40,7 +40,7 @@ public sealed partial class ContainerEngine
         try
         {
             using (var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                DiffTarWriter.Write(upper, fs, ct);
+                DiffTarWriter.Write(upper, fs, ct, TarOwners);
             using (var input = File.OpenRead(raw))
             using (var output = new FileStream(filtered, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 FilterLayer(input, output, reported, ct);

@@ -52,6 +52,10 @@ public sealed partial class ContainerEngine
         if (r.Container.State != ContainerState.Running)
             throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
                 $"Container '{r.Container.Name}' is {r.Container.State}; only a running container can be suspended.", r.Container);
+        // The freezer is a cgroup controller: without a cgroup of its own there is nothing to freeze.
+        if (!OwnsCgroup(r.Container))
+            throw new PodShellException("SuspendNotSupported", FailureKind.NotSupported,
+                $"Container '{r.Container.Name}' has no cgroup of its own, so it cannot be frozen: {LimitsEnforcement.Reason}.", r.Container);
         Runtime.Pause(id);
         r.Container.State = ContainerState.Paused;
         Store.UpdateContainerIf(r, ContainerState.Running);

@@ -40,7 +40,7 @@ public sealed partial class ContainerEngine
         WithRootfs(c, merged =>
         {
             // The merged view has no whiteouts, so the layer writer gives a plain root filesystem tar.
-            DiffTarWriter.Write(merged, output, ct);
+            DiffTarWriter.Write(merged, output, ct, TarOwners);
             return 0;
         });
     }

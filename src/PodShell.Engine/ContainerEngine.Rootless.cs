@@ -15,6 +15,9 @@ public sealed partial class ContainerEngine
     /// user's mount namespace, so it is read through the pause process's /proc/&lt;pid&gt;/root.</summary>
     private string RootfsView(string id) => UserNamespace is { } ns ? ns.View(MergedDir(id)) : MergedDir(id);
 
+    /// <summary>Owners for tars written from this store's files (commit, export, push).</summary>
+    internal Layers.OwnerMap? TarOwners => UserNamespace?.InsideOwners;
+
     private bool IsRootfsMounted(string id) =>
         UserNamespace is { } ns ? ns.IsMounted(MergedDir(id)) : OverlayMount.IsMounted(MergedDir(id));
 
@@ -114,5 +117,54 @@ public sealed partial class ContainerEngine
         if (!File.Exists(netns)) return;
         if (UserNamespace!.TryGetPausePid(out _)) UserNamespace.Run("umount", new[] { "-l", netns });
         File.Delete(netns);
+    }
+}
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>False for a rootless container without delegated cgroups: runc leaves it in the user's own cgroup,
+    /// which holds other processes too, so cgroup files say nothing about the container alone.</summary>
+    private bool OwnsCgroup(Container c) => !c.Rootless || LimitsEnforcement.Enforced;
+
+    /// <summary>The container's processes: its cgroup's, or without one its PID namespace's (just init when it
+    /// shares the host's PID namespace).</summary>
+    private IReadOnlyList<int> ContainerPids(Container c)
+    {
+        if (!OwnsCgroup(c))
+            return c.PidMode == "host" ? new[] { c.Pid } : Processes.ProcessTable.PidsInNamespaceOf(c.Pid);
+        var cg = Cgroups.Read(c.Pid);
+        var dir = cg.Directories.TryGetValue("unified", out var u) ? u
+            : cg.Directories.TryGetValue("pids", out var p) ? p
+            : cg.Directories.TryGetValue("memory", out var m) ? m
+            : cg.Directories.Values.First();
+        return Processes.ProcessTable.PidsIn(dir);
+    }
+
+    /// <summary>Statistics summed over the container's processes from /proc, for a container without a cgroup of its
+    /// own: CPU time of the live processes, resident memory, the process count; no limits (none is enforced).</summary>
+    private ContainerStats SampleFromProcesses(Container c)
+    {
+        long cpu = 0, rss = 0;
+        var pids = ContainerPids(c);
+        foreach (var pid in pids)
+        {
+            if (Processes.ProcessTable.Read(pid, null) is not { } proc) continue;
+            cpu += proc.CpuTime.Ticks * 100; // nanoseconds
+            rss += proc.MemoryRss;
+        }
+        var (rx, tx) = Processes.ProcNetDev.Read(c.Pid);
+        return new ContainerStats
+        {
+            ContainerId = c.Id,
+            ContainerName = c.Name,
+            Timestamp = DateTime.UtcNow,
+            CpuUsage = cpu,
+            MemoryUsage = rss,
+            MemoryLimit = long.MaxValue,
+            PidsCurrent = pids.Count,
+            PidsLimit = long.MaxValue,
+            NetInputBytes = rx,
+            NetOutputBytes = tx,
+        };
     }
 }

@@ -10,6 +10,7 @@ public sealed partial class ContainerEngine
     public ContainerStats SampleStats(string nameOrId)
     {
         var c = RequireRunning(nameOrId, "its statistics");
+        if (!OwnsCgroup(c)) return SampleFromProcesses(c);
         var cg = Cgroups.Read(c.Pid);
         var (rx, tx) = ProcNetDev.Read(c.Pid);
         var (br, bw) = BlockIo.Of(cg);
@@ -72,16 +73,17 @@ public sealed partial class ContainerEngine
     public IReadOnlyList<ContainerProcess> GetProcesses(string nameOrId)
     {
         var c = RequireRunning(nameOrId, "its processes");
-        var cg = Cgroups.Read(c.Pid);
-        var dir = cg.Directories.TryGetValue("unified", out var u) ? u
-            : cg.Directories.TryGetValue("pids", out var p) ? p
-            : cg.Directories.TryGetValue("memory", out var m) ? m
-            : cg.Directories.Values.First();
         var rootfs = RootfsView(c.Id);
         var list = new List<ContainerProcess>();
-        foreach (var pid in ProcessTable.PidsIn(dir))
+        foreach (var pid in ContainerPids(c))
         {
             if (ProcessTable.Read(pid, rootfs) is not { } proc) continue;
+            if (c.Rootless && UserNamespace is { } ns)
+            {
+                // /proc shows host ids; the container knows its user as 0 and its range as 1..n.
+                proc.Uid = (uint)Rootless.UserNamespace.Inside((int)proc.Uid, ns.Uid, ns.Ranges().Uids);
+                proc.User = ProcessTable.UserName(rootfs, proc.Uid);
+            }
             proc.ContainerId = c.Id;
             proc.ContainerName = c.Name;
             list.Add(proc);
@@ -95,6 +97,9 @@ public sealed partial class ContainerEngine
     public ContainerCgroup SetResources(string nameOrId, long? memoryMax, double? cpus, long? pidsMax)
     {
         var c = RequireRunning(nameOrId, "its live limits");
+        if (!OwnsCgroup(c))
+            throw new PodShellException("LimitsNotEnforced", FailureKind.NotSupported,
+                $"Container '{c.Name}' has no cgroup of its own, so its limits cannot be changed: {LimitsEnforcement.Reason}.", c);
         using var _ = LockContainer(c.Id, default);
         var r = Store.GetContainer(c.Id) ?? throw NotFound(c.Id);
         var cg = Cgroups.Read(c.Pid);

@@ -335,6 +335,50 @@ try { $c | Start-Container } finally { [pscustomobject]@{ State = (Get-Container
         }
     }
 
+    It 'looks inside and changes a rootless container with ids as the container sees them' {
+        $r = Invoke-AsRootlessUser -User $script:U1 -Script @'
+$c = New-Container busybox -Name rootless-look -Network none -- sh -c 'mkdir /data; echo x > /data/root-file; echo y > /data/bob-file; chown 1000:1000 /data/bob-file; exec sleep 300'
+try {
+    $c | Start-Container | Out-Null
+    foreach ($i in 1..50) { if ((Invoke-ContainerCommand rootless-look -- ls /data) -match 'bob-file') { break }; Start-Sleep -Milliseconds 100 }
+    $procs = @(Get-ContainerProcess rootless-look)
+    $stats = Get-ContainerStats rootless-look
+    $changes = @(Get-ContainerChange rootless-look)
+    Export-Container rootless-look -Path "$HOME/export.tar"
+    $image = New-ContainerImage -Container rootless-look -Name rootless/commit
+    $k = New-Container rootless/commit -Network none -- ls -ln /data
+    $k | Start-Container | Out-Null
+    Wait-Container $k.Name | Out-Null
+    $committed = @(Get-ContainerLog $k.Name | ForEach-Object Line)
+    Remove-Container $k.Name -Confirm:$false
+    Remove-ContainerImage rootless/commit -Confirm:$false
+    $exported = @(& tar --numeric-owner -tvf "$HOME/export.tar")
+    Set-ContainerResource rootless-look -Memory 100MB -ErrorAction Continue
+    Suspend-Container rootless-look -ErrorAction Continue
+    [pscustomobject]@{ Processes = $procs; Stats = $stats; Changes = $changes; Exported = $exported; Committed = $committed; State = (Get-Container rootless-look).State }
+}
+finally { Remove-Container rootless-look -Force -Confirm:$false }
+'@
+        @($r.Errors | Where-Object ErrorId -notin 'LimitsNotEnforced', 'SuspendNotSupported') | Should -BeNullOrEmpty -Because (Format-CallError $r)
+        $o = $r.Output[0]
+        # Only the container's own processes (its PID namespace), named as the container names them.
+        $o.Processes.Name | Should -Be @('sleep')
+        $o.Processes[0].User | Should -Be 'root'
+        $o.Processes[0].Uid | Should -Be 0
+        $o.Stats.PidsCurrent | Should -Be 1
+        $o.Stats.MemoryUsage | Should -BeGreaterThan 0
+        $o.Stats.MemoryLimit | Should -Be ([long]::MaxValue)
+        ($o.Changes | Where-Object Path -eq '/data/bob-file').Kind | Should -Be 'Added'
+        # Tars carry the ids of the inside: root stays 0, uid 1000 stays 1000 (not the host's subordinate ids).
+        ($o.Exported -match 'data/root-file') | Should -Match ' 0/0 '
+        ($o.Exported -match 'data/bob-file') | Should -Match ' 1000/1000 '
+        ($o.Committed -match 'root-file') | Should -Match '^\S+\s+\d+\s+0\s+0\s'
+        ($o.Committed -match 'bob-file') | Should -Match '^\S+\s+\d+\s+1000\s+1000\s'
+        # Without a cgroup of its own nothing can be limited or frozen, and it says so.
+        $r.Errors.ErrorId | Should -Be @('LimitsNotEnforced', 'SuspendNotSupported')
+        $o.State | Should -Be 'Running'
+    }
+
     It 'keeps two users'' stores apart' {
         Format-CallError $script:Import2 | Should -BeNullOrEmpty
         $script:Import2.Output[0].Layer.DiffDir | Should -BeLike "$script:Graph2/*"

@@ -12,4 +12,6 @@ public interface IUserNamespaceFiles
     void SetOwners(IReadOnlyList<DeferredOwner> entries);
     void RemoveTree(string path);
     string MountInfoPath { get; }
+    /// <summary>Host owners back to the ids inside, for layers written as tars.</summary>
+    OwnerMap InsideOwners { get; }
 }

@@ -72,7 +72,7 @@ public sealed class LayerStore
         {
             string tarPath = staging + "/layer.tar";
             using (var output = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write))
-                LayerTarWriter.Write(directory, output, ct);
+                LayerTarWriter.Write(directory, output, ct, _userns?.InsideOwners);
             LayerInfo result;
             using (var input = new FileStream(tarPath, FileMode.Open, FileAccess.Read))
                 result = Unpack(staging, input, parent, ct, tarPath);

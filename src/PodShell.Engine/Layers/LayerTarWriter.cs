@@ -7,18 +7,19 @@ namespace PodShell.Engine.Layers;
 /// devices and fifos, names in ordinal order so the same tree gives the same bytes.</summary>
 internal static class LayerTarWriter
 {
-    public static void Write(string directory, Stream output, CancellationToken ct)
+    public static void Write(string directory, Stream output, CancellationToken ct, OwnerMap? owners = null)
     {
+        owners ??= OwnerMap.Identity;
         string root = Path.GetFullPath(directory).TrimEnd('/');
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
             throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{directory}' is not a directory.", directory);
         var seenInodes = new Dictionary<(uint, uint, ulong), string>();
         using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        WriteChildren(writer, root, "", seenInodes, ct);
+        WriteChildren(writer, root, "", seenInodes, owners, ct);
     }
 
     private static void WriteChildren(TarWriter writer, string dir, string prefix,
-        Dictionary<(uint, uint, ulong), string> seenInodes, CancellationToken ct)
+        Dictionary<(uint, uint, ulong), string> seenInodes, OwnerMap owners, CancellationToken ct)
     {
         var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
         names.Sort(StringComparer.Ordinal);
@@ -49,8 +50,8 @@ internal static class LayerTarWriter
             else
                 continue; // sockets have no tar representation
 
-            entry.Uid = st.Uid;
-            entry.Gid = st.Gid;
+            entry.Uid = owners.Uid(st.Uid);
+            entry.Gid = owners.Gid(st.Gid);
             entry.Mode = (UnixFileMode)st.Permissions;
             entry.ModificationTime = st.ModificationTime;
 
@@ -62,7 +63,7 @@ internal static class LayerTarWriter
             }
             else writer.WriteEntry(entry);
 
-            if (st.IsDirectory) WriteChildren(writer, path, entryName + "/", seenInodes, ct);
+            if (st.IsDirectory) WriteChildren(writer, path, entryName + "/", seenInodes, owners, ct);
         }
     }
 }

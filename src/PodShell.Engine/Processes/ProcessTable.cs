@@ -22,6 +22,23 @@ public static class ProcessTable
         }
     }
 
+    /// <summary>The processes of the PID namespace <paramref name="initPid"/> is in, found by the namespace inode of
+    /// every process in /proc. For a container without a cgroup of its own (rootless on cgroup v1), its PID
+    /// namespace is what holds its processes together.</summary>
+    public static IReadOnlyList<int> PidsInNamespaceOf(int initPid, string procRoot = "/proc")
+    {
+        var target = Namespaces.NamespaceInspector.ReadInode(Path.Combine(procRoot, initPid.ToString(CultureInfo.InvariantCulture), "ns", "pid"), "pid");
+        if (target is null) return Array.Empty<int>();
+        var list = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories(procRoot))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (Namespaces.NamespaceInspector.ReadInode(Path.Combine(dir, "ns", "pid"), "pid") == target) list.Add(pid);
+        }
+        list.Sort();
+        return list;
+    }
+
     /// <summary>One process; null when it exited meanwhile. <paramref name="rootfs"/> (the container's root)
     /// names the uid from its own /etc/passwd.</summary>
     public static PodShell.ContainerProcess? Read(int pid, string? rootfs, string procRoot = "/proc")

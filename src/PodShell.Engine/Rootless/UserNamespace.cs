@@ -222,6 +222,24 @@ public sealed class UserNamespace : IUserNamespaceFiles
 
     // ---- files owned by subordinate ids ------------------------------------------------------------
 
+    /// <summary>Host ids as the namespace sees them: the user is 0, its range 1..count, anything else the
+    /// kernel's overflow id 65534 (what a process inside sees for an unmapped owner).</summary>
+    public OwnerMap InsideOwners
+    {
+        get
+        {
+            var (uids, gids) = Ranges();
+            return new OwnerMap(h => Inside(h, Uid, uids), h => Inside(h, Gid, gids));
+        }
+    }
+
+    internal static int Inside(int host, uint own, SubordinateRange range)
+    {
+        if (host == own) return 0;
+        if (host >= range.Start && host < range.Start + range.Count) return (int)(host - range.Start + 1);
+        return 65534;
+    }
+
     /// <summary>Owner changes the user cannot make itself: chown to ids of the namespace, done by its root, in one
     /// program run for the whole layer. chown clears setuid/setgid, so those modes are set again after it.</summary>
     public void SetOwners(IReadOnlyList<DeferredOwner> entries)

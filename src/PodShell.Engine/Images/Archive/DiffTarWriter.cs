@@ -11,18 +11,21 @@ namespace PodShell.Engine.Images.Archive;
 public static class DiffTarWriter
 {
     private const string OpaqueXattr = "trusted.overlay.opaque";
+    // What a rootless (userxattr) overlay writes for an opaque directory.
+    private const string UserOpaqueXattr = "user.overlay.opaque";
 
-    public static void Write(string diffDir, Stream output, CancellationToken ct = default)
+    public static void Write(string diffDir, Stream output, CancellationToken ct = default, Layers.OwnerMap? owners = null)
     {
+        owners ??= Layers.OwnerMap.Identity;
         string root = Path.GetFullPath(diffDir).TrimEnd('/');
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
             throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
         var seen = new Dictionary<(uint, uint, ulong), string>();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
-            WriteChildren(writer, root, "", seen, ct);
+            WriteChildren(writer, root, "", seen, owners, ct);
     }
 
-    private static void WriteChildren(TarWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, CancellationToken ct)
+    private static void WriteChildren(TarWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
     {
         var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
         names.Sort(StringComparer.Ordinal);
@@ -37,7 +40,7 @@ public static class DiffTarWriter
             if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
             {
                 entry = new PaxTarEntry(TarEntryType.RegularFile, prefix + ".wh." + name) { Mode = 0 };
-                Stamp(entry, st, withMode: false);
+                Stamp(entry, st, withMode: false, owners);
                 writer.WriteEntry(entry);
                 continue;
             }
@@ -56,7 +59,7 @@ public static class DiffTarWriter
             else if (st.IsFifo) entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
             else continue; // sockets have no tar form
 
-            Stamp(entry, st, withMode: true);
+            Stamp(entry, st, withMode: true, owners);
             if (entry.EntryType == TarEntryType.RegularFile)
             {
                 using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -67,22 +70,22 @@ public static class DiffTarWriter
 
             if (st.IsDirectory)
             {
-                if (Xattr.Get(path, OpaqueXattr) is { Length: > 0 } v && v[0] == (byte)'y')
+                if ((Xattr.Get(path, OpaqueXattr) ?? Xattr.Get(path, UserOpaqueXattr)) is { Length: > 0 } v && v[0] == (byte)'y')
                 {
                     var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
-                    Stamp(opq, st, withMode: false);
+                    Stamp(opq, st, withMode: false, owners);
                     opq.Mode = 0;
                     writer.WriteEntry(opq);
                 }
-                WriteChildren(writer, path, entryName + "/", seen, ct);
+                WriteChildren(writer, path, entryName + "/", seen, owners, ct);
             }
         }
     }
 
-    private static void Stamp(PaxTarEntry entry, FileStatusInfo st, bool withMode)
+    private static void Stamp(PaxTarEntry entry, FileStatusInfo st, bool withMode, Layers.OwnerMap owners)
     {
-        entry.Uid = (int)st.Uid;
-        entry.Gid = (int)st.Gid;
+        entry.Uid = owners.Uid((int)st.Uid);
+        entry.Gid = owners.Gid((int)st.Gid);
         if (withMode) entry.Mode = (UnixFileMode)st.Permissions;
         entry.ModificationTime = st.ModificationTime;
     }

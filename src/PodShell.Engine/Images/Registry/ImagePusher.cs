@@ -130,7 +130,7 @@ internal sealed class ImagePusher
                 using (var gz = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
                 using (var hashing = new HashingWriteStream(gz))
                 {
-                    LayerTarWriter.Write(diffDir, hashing, _ct);
+                    LayerTarWriter.Write(diffDir, hashing, _ct, _engine.TarOwners);
                     hashing.Flush();
                     diffId = hashing.Digest();
                 }
