@@ -141,7 +141,7 @@ public sealed partial class ContainerEngine
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname));
         AtomicWrite(paths.ResolvConfFile, EtcFiles.ResolvConf());
         AtomicWrite(paths.ContainerEnvFile, $"engine=\"podshell\"\nname=\"{c.Name}\"\nid=\"{c.Id}\"\nimage=\"{c.Image}\"\nimageid=\"{c.ImageId}\"\n");
-        var user = UserResolver.Resolve(RootfsView(c.Id), c.User);
+        var user = UserResolver.Resolve(UserFilesView(c.Id), c.User);
         var spec = new ContainerSpec
         {
             Uid = user.Uid,

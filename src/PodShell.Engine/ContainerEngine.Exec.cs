@@ -15,7 +15,7 @@ public sealed partial class ContainerEngine
         // runc exec --user takes numbers only; names are looked up in the container's own /etc/passwd.
         if (!string.IsNullOrEmpty(user))
         {
-            var u = Containers.UserResolver.Resolve(RootfsView(c.Id), user);
+            var u = Containers.UserResolver.Resolve(UserFilesView(c.Id), user);
             user = $"{u.Uid}:{u.Gid}";
         }
         return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);
@@ -89,7 +89,8 @@ public sealed partial class ContainerEngine
     {
         var bundle = PathsFor(c.Id).BundleDir;
         var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
-        var process = ExecProcessSpec.Build(bundle, command, envList, workingDirectory, user, terminal, size);
+        var process = ExecProcessSpec.Build(bundle, command, envList, workingDirectory, user, terminal, size,
+            string.IsNullOrEmpty(user) ? null : UserFilesView(c.Id));
         var exec = new ExecPaths(bundle, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(exec.Dir);
         File.WriteAllText(exec.ProcessSpecFile, process.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

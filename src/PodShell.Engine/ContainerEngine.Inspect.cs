@@ -60,7 +60,8 @@ public sealed partial class ContainerEngine
             WorkDir = mount?.WorkDir ?? Path.Combine(root, "work"),
             MergedDir = merged,
             LowerDirs = mount?.LowerDirs ?? ((image == null ? null : Enumerable.Reverse(image.Layers))?.Select(l => Layers.Get(l).DiffDir).ToArray() ?? Array.Empty<string>()),
-            Mounted = mount != null,
+            // fuse-overlayfs (rootless fallback) does not show its dirs in mountinfo, but it is mounted all the same.
+            Mounted = mount != null || (UserNamespace?.IsFuseMount(merged) ?? false),
             Size = DirectorySize(Path.Combine(root, "diff")),
         };
         var list = new List<OverlayLayer> { top };

@@ -179,6 +179,9 @@ public sealed partial class ContainerEngine
     private void CheckCommandExists(Container c, ContainerPaths paths)
     {
         var cmd = c.Command[0];
+        // A fuse-overlayfs mount (rootless fallback) cannot be read from outside its user namespace: the runtime
+        // reports a missing command at start instead.
+        if (!RootfsReadable(c.Id)) return;
         var rootfs = RootfsView(c.Id);
         IEnumerable<string> candidates;
         if (cmd.Contains('/'))

@@ -168,3 +168,19 @@ public sealed partial class ContainerEngine
         };
     }
 }
+
+public sealed partial class ContainerEngine
+{
+    private bool RootfsReadable(string id) => UserNamespace is not { } ns || !ns.IsFuseMount(MergedDir(id));
+
+    /// <summary>Where /etc/passwd and /etc/group of the container can be read: the root filesystem itself, or for a
+    /// fuse-overlayfs mount copies of those two files made through a program inside the user namespace.</summary>
+    private string UserFilesView(string id)
+    {
+        if (RootfsReadable(id)) return RootfsView(id);
+        var copy = Path.Combine(PathsFor(id).RunDir, "userdb");
+        if (Directory.Exists(copy)) Directory.Delete(copy, recursive: true);
+        UserNamespace!.CopyOut(MergedDir(id), new[] { "/etc/passwd", "/etc/group" }, copy);
+        return copy;
+    }
+}

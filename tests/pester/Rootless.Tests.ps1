@@ -379,6 +379,36 @@ finally { Remove-Container rootless-look -Force -Confirm:$false }
         $o.State | Should -Be 'Running'
     }
 
+    It 'falls back to fuse-overlayfs when asked (PODSHELL_ROOTLESS_OVERLAY), with users resolved and nothing left mounted' {
+        # fuse-overlayfs needs /dev/fuse, which distributions make 0666; this machine has 0600. Put back after.
+        $fuseMode = (& stat -c '%a' /dev/fuse)
+        & chmod 0666 /dev/fuse
+        try {
+            $r = Invoke-AsRootlessUser -User $script:U1 -Environment @{ PODSHELL_ROOTLESS_OVERLAY = 'fuse-overlayfs' } -Script @'
+$c = New-Container busybox -Name rootless-fuse -Network none -User nobody -- sh -c 'id -un; head -1 /proc/self/mountinfo; echo data > /tmp/fuse-file; sleep 300'
+try {
+    $c | Start-Container | Out-Null
+    foreach ($i in 1..50) { if (@(Get-ContainerLog rootless-fuse).Count -ge 2) { break }; Start-Sleep -Milliseconds 100 }
+    [pscustomobject]@{
+        Log = @(Get-ContainerLog rootless-fuse | ForEach-Object Line)
+        Exec = Invoke-ContainerCommand rootless-fuse -User root -- id -un
+        Layer = Get-OverlayLayer -Container rootless-fuse | Select-Object -First 1
+    }
+}
+finally { Remove-Container rootless-fuse -Force -Confirm:$false }
+'@
+        }
+        finally { & chmod $fuseMode /dev/fuse }
+        Format-CallError $r | Should -BeNullOrEmpty
+        $o = $r.Output[0]
+        $o.Log[0] | Should -Be 'nobody'
+        $o.Log[1] | Should -Match ' / / .* - fuse\.fuse-overlayfs '
+        $o.Exec | Should -Be 'root'
+        $o.Layer.Mounted | Should -BeTrue
+        Test-Path (Join-Path $o.Layer.UpperDir 'tmp/fuse-file') | Should -BeFalse -Because 'the container and its layer are removed'
+        @(Get-RootlessUserMount @((Split-Path $o.Layer.UpperDir) + '/merged')) | Should -BeNullOrEmpty
+    }
+
     It 'keeps two users'' stores apart' {
         Format-CallError $script:Import2 | Should -BeNullOrEmpty
         $script:Import2.Output[0].Layer.DiffDir | Should -BeLike "$script:Graph2/*"

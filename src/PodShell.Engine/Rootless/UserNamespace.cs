@@ -218,6 +218,23 @@ public sealed class UserNamespace : IUserNamespaceFiles
         }
     }
 
+    /// <summary>True for a fuse-overlayfs mount: the kernel lets only processes inside the user namespace use it.</summary>
+    public bool IsFuseMount(string target) =>
+        TryGetPausePid(out var pid) && Overlay.MountInfo.Read($"/proc/{pid}/mountinfo").Any(m => m.MountPoint == target && m.FsType.StartsWith("fuse", StringComparison.Ordinal));
+
+    /// <summary>Copies files of a fuse-mounted root filesystem out through a program inside (missing ones are skipped).</summary>
+    public void CopyOut(string rootfs, IEnumerable<string> pathsInside, string destinationRoot)
+    {
+        foreach (var p in pathsInside)
+        {
+            var r = Run("cat", new[] { "--", rootfs + p });
+            if (r.ExitCode != 0) continue;
+            var dest = destinationRoot + p;
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.WriteAllText(dest, r.Stdout);
+        }
+    }
+
     public bool IsMounted(string target) => TryGetPausePid(out _) && Overlay.OverlayMount.IsMounted(target, MountInfoPath);
 
     // ---- files owned by subordinate ids ------------------------------------------------------------

@@ -174,7 +174,8 @@ public sealed class DetachedExec
 internal static class ExecProcessSpec
 {
     public static System.Text.Json.Nodes.JsonObject Build(string bundleDir, IReadOnlyList<string> command,
-        IReadOnlyList<string> env, string? workingDirectory, string? user, bool terminal, (int Rows, int Columns)? size)
+        IReadOnlyList<string> env, string? workingDirectory, string? user, bool terminal, (int Rows, int Columns)? size,
+        string? rootfsView = null)
     {
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(System.IO.Path.Combine(bundleDir, "config.json")))!.AsObject();
         var process = (config["process"]?.DeepClone() as System.Text.Json.Nodes.JsonObject) ?? new System.Text.Json.Nodes.JsonObject();
@@ -206,7 +207,8 @@ internal static class ExecProcessSpec
         if (!string.IsNullOrEmpty(user))
         {
             var rootPath = config["root"]?["path"]?.GetValue<string>() ?? "rootfs";
-            var rootfs = System.IO.Path.IsPathRooted(rootPath) ? rootPath : System.IO.Path.Combine(bundleDir, rootPath);
+            // A rootless mount is only visible inside the user's mount namespace: the caller passes the path it can read.
+            var rootfs = rootfsView ?? (System.IO.Path.IsPathRooted(rootPath) ? rootPath : System.IO.Path.Combine(bundleDir, rootPath));
             var u = Containers.UserResolver.Resolve(rootfs, user);
             var userNode = new System.Text.Json.Nodes.JsonObject { ["uid"] = u.Uid, ["gid"] = u.Gid };
             if (u.AdditionalGids.Length > 0)
