@@ -214,6 +214,8 @@ internal sealed class LayerUnpacker
             // overlayfs trusts trusted.overlay.* (opaque, redirect, origin, metacopy); only whiteout conversion may
             // set them, a layer must not smuggle its own.
             if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
+            // A rootless (userxattr) mount trusts user.overlay.* the same way.
+            if (unprivileged && name.StartsWith("user.overlay.", StringComparison.Ordinal)) continue;
             // System.Formats.Tar decodes PAX values as UTF-8; a binary value (e.g. security.capability) arrives
             // with U+FFFD and cannot be restored faithfully, so it is skipped rather than written corrupted.
             if (value.Contains('\uFFFD')) continue;
