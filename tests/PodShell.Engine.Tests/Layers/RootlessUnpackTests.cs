@@ -225,3 +225,110 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Equal("sha256:" + TarBuilder.Sha256Hex(tar), a.DiffId);
     }
 }
+
+public sealed class RootlessUnpackReplacementTests : IDisposable
+{
+    // A path may appear more than once in a layer tar (tar -r, some image builders); the last entry wins, and
+    // what the unpacker deferred for an earlier one must not be applied to what replaced it.
+    private readonly TempDir _temp = new("rootless-replace");
+    private readonly FakeUserNamespaceFiles _userns = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private (string Root, List<DeferredOwner> Owners) Unpack(byte[] tar)
+    {
+        var root = Directory.CreateDirectory(Path.Combine(_temp.Path, "diff")).FullName;
+        LayerUnpacker.Unpack(new MemoryStream(tar), root, CancellationToken.None, _userns);
+        return (root, _userns.SetOwnersCalls.Single());
+    }
+
+    private static string[] Rel(string root, IEnumerable<DeferredOwner> owners) =>
+        owners.Select(o => o.Path[(root.Length + 1)..]).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void FileReplacedByARootOwnedOne_KeepsNoDeferredOwner()
+    {
+        var (root, owners) = Unpack(new TarBuilder().File("a", "old", uid: 1000, gid: 1000).File("a", "new").Build());
+        Assert.Equal("new", File.ReadAllText(root + "/a"));
+        Assert.Empty(owners);
+    }
+
+    [Fact]
+    public void FileReplacedByAnotherOwner_IsDeferredOnceWithTheLastOwner()
+    {
+        var (root, owners) = Unpack(new TarBuilder().File("a", "old", uid: 1000, gid: 1000).File("a", "new", uid: 33, gid: 33).Build());
+        var o = Assert.Single(owners);
+        Assert.Equal((root + "/a", 33, 33), (o.Path, o.Uid, o.Gid));
+    }
+
+    [Fact]
+    public void DirectoryReplacedByAFile_ItsDeferredOwnersAndModeAreDropped()
+    {
+        var tar = new TarBuilder()
+            .Dir("d/", mode: 0x16D, uid: 1000, gid: 1000)
+            .File("d/f", "f", uid: 1000, gid: 1000)
+            .File("d", "now a file", mode: 0x1A4)
+            .Build();
+        var (root, owners) = Unpack(tar);
+        Assert.Equal("now a file", File.ReadAllText(root + "/d"));
+        Assert.Equal(0x1A4, FileStatus.TryLStat(root + "/d")!.Value.Permissions);
+        Assert.Empty(owners);
+    }
+
+    [Fact]
+    public void DeferredPathWhitedOutLater_IsDropped()
+    {
+        var tar = new TarBuilder()
+            .Dir("d/", uid: 1000, gid: 1000)
+            .File("d/f", "f", uid: 1000, gid: 1000)
+            .Whiteout(".wh.d")
+            .Build();
+        var (root, owners) = Unpack(tar);
+        Assert.True(FileStatus.TryLStat(root + "/d")!.Value.IsCharDevice);
+        Assert.Empty(owners);
+    }
+
+    [Fact]
+    public void FileReplacedByAHardLink_DoesNotPassItsOwnerToTheTarget()
+    {
+        var tar = new TarBuilder()
+            .File("target", "t")
+            .File("b", "old", uid: 1000, gid: 1000)
+            .HardLink("b", "target")
+            .Build();
+        var (root, owners) = Unpack(tar);
+        Assert.Equal("t", File.ReadAllText(root + "/b"));
+        Assert.Empty(owners);
+    }
+
+    [Fact]
+    public void DirectoryDeclaredTwice_TheLastOwnerAndModeWin()
+    {
+        var tar = new TarBuilder()
+            .Dir("d/", mode: 0x16D, uid: 1000, gid: 1000)
+            .Dir("d/", mode: 0x1ED)
+            .File("d/f", "f")
+            .Build();
+        var (root, owners) = Unpack(tar);
+        Assert.Equal(0x1ED, FileStatus.TryLStat(root + "/d")!.Value.Permissions);
+        Assert.Empty(owners);
+        // Without a namespace the same tar ends the same way.
+        var rootful = Directory.CreateDirectory(Path.Combine(_temp.Path, "rootful")).FullName;
+        LayerUnpacker.Unpack(new MemoryStream(tar), rootful, CancellationToken.None, null);
+        Assert.Equal(0x1ED, FileStatus.TryLStat(rootful + "/d")!.Value.Permissions);
+        Assert.Equal(0, FileStatus.TryLStat(rootful + "/d")!.Value.Uid);
+    }
+
+    [Fact]
+    public void Children_KeepTheirDeferredOwners_WhenOnlyASiblingIsReplaced()
+    {
+        var tar = new TarBuilder()
+            .Dir("d/", uid: 1000, gid: 1000)
+            .File("d/keep", "k", uid: 1000, gid: 1000)
+            .File("d-other", "x", uid: 7, gid: 7)
+            .File("d-other", "y")
+            .Build();
+        var (root, owners) = Unpack(tar);
+        Assert.Equal(new[] { "d", "d/keep" }, Rel(root, owners));
+    }
+}
