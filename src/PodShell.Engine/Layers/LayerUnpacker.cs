@@ -23,8 +23,9 @@ internal sealed class LayerUnpacker
     // Rootless: owners the user cannot give are handed to the user namespace after extraction, and directory modes
     // wait until the end (a 0555 directory would refuse its own children to a non-root writer).
     private readonly IUserNamespaceFiles? _userns;
-    private readonly List<DeferredOwner> _owners = new();
-    private readonly List<(string Path, int Mode)> _directoryModes = new();
+    // Keyed by path: a tar may name a path twice, and only the last entry's owner and mode apply.
+    private readonly Dictionary<string, DeferredOwner> _owners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _directoryModes = new(StringComparer.Ordinal);
 
     private LayerUnpacker(string root, CancellationToken ct, IUserNamespaceFiles? userns)
     {
@@ -43,7 +44,7 @@ internal sealed class LayerUnpacker
         // The tar end marker is followed by padding up to the producer's record size: hash it all.
         var buffer = new byte[81920];
         while (tar.Read(buffer) > 0) ct.ThrowIfCancellationRequested();
-        userns?.SetOwners(unpacker._owners);
+        userns?.SetOwners(unpacker._owners.Values.ToList());
         return (tar.Digest(), tar.BytesRead);
     }
 
@@ -182,7 +183,7 @@ internal sealed class LayerUnpacker
         bool directory = entry.EntryType == TarEntryType.Directory;
         SetOwner(path, entry, directory);
         // chmod follows symlinks, and Linux ignores a symlink's own mode. After lchown, which clears setuid/setgid.
-        if (!symlink && directory && _userns is not null) _directoryModes.Add((path, (int)entry.Mode));
+        if (!symlink && directory && _userns is not null) _directoryModes[path] = (int)entry.Mode;
         else if (!symlink) FileOwnership.Chmod(path, (int)entry.Mode);
         ApplyXattrs(path, entry, _userns is not null);
         if (entry.EntryType == TarEntryType.Directory)
@@ -199,9 +200,13 @@ internal sealed class LayerUnpacker
             return;
         }
         // Root inside is the user outside: the file already has that owner.
-        if (entry.Uid == 0 && entry.Gid == 0) return;
+        if (entry.Uid == 0 && entry.Gid == 0)
+        {
+            _owners.Remove(path);
+            return;
+        }
         bool setid = !isDirectory && entry.EntryType != TarEntryType.SymbolicLink && ((int)entry.Mode & 0xC00) != 0;
-        _owners.Add(new DeferredOwner(path, entry.Uid, entry.Gid, (int)entry.Mode, setid));
+        _owners[path] = new DeferredOwner(path, entry.Uid, entry.Gid, (int)entry.Mode, setid);
     }
 
     private static void ApplyXattrs(string path, TarEntry entry, bool unprivileged)
@@ -214,8 +219,8 @@ internal sealed class LayerUnpacker
             // overlayfs trusts trusted.overlay.* (opaque, redirect, origin, metacopy); only whiteout conversion may
             // set them, a layer must not smuggle its own.
             if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
-            // The same for a rootless store, whose overlay mounts (userxattr) trust user.overlay.*.
-            if (name.StartsWith("user.overlay.", StringComparison.Ordinal)) continue;
+            // A rootless (userxattr) mount trusts user.overlay.* the same way.
+            if (unprivileged && name.StartsWith("user.overlay.", StringComparison.Ordinal)) continue;
             // System.Formats.Tar decodes PAX values as UTF-8; a binary value (e.g. security.capability) arrives
             // with U+FFFD and cannot be restored faithfully, so it is skipped rather than written corrupted.
             if (value.Contains('\uFFFD')) continue;
@@ -307,12 +312,24 @@ internal sealed class LayerUnpacker
 
     /// <summary>Removes whatever is at <paramref name="path"/> without following it: a symlink is unlinked,
     /// never its target.</summary>
-    private static void RemoveExisting(string path)
+    private void RemoveExisting(string path)
     {
         var st = FileStatus.TryLStat(path);
         if (st is null) return;
         if (st.Value.IsDirectory) Directory.Delete(path, recursive: true);
         else File.Delete(path);
+        if (_userns is not null) ForgetDeferred(path);
+    }
+
+    /// <summary>Rootless: what was deferred for a path (and below it) that a later entry replaced must not reach
+    /// the replacement (a chown through a hard link would reach its target) nor fail on a path that is gone.</summary>
+    private void ForgetDeferred(string path)
+    {
+        string below = path + "/";
+        foreach (var key in _owners.Keys.Where(k => k == path || k.StartsWith(below, StringComparison.Ordinal)).ToList())
+            _owners.Remove(key);
+        foreach (var key in _directoryModes.Keys.Where(k => k == path || k.StartsWith(below, StringComparison.Ordinal)).ToList())
+            _directoryModes.Remove(key);
     }
 
     /// <summary>Lexically cleans a tar member name into components; absolute names and names that climb above the
