@@ -10,6 +10,7 @@ internal sealed class FakeUserNamespaceFiles : IUserNamespaceFiles
     public List<List<DeferredOwner>> SetOwnersCalls { get; } = new();
     public List<string> Removed { get; } = new();
     public string MountInfoPath { get; set; } = "/dev/null";
+    public OwnerMap InsideOwners { get; set; } = OwnerMap.Identity;
 
     /// <summary>Runs inside SetOwners, to look at the tree at the moment the owners are handed over.</summary>
     public Action<IReadOnlyList<DeferredOwner>>? OnSetOwners { get; set; }

@@ -45,7 +45,7 @@ public sealed class UserNamespaceTests : IDisposable
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
         var e = Assert.Throws<PodShellException>(() => ns.Ranges());
         Assert.Equal("SubordinateIdsMissing", e.ErrorId);
-        Assert.Equal(FailureKind.NotSupported, e.Kind);
+        Assert.Equal(FailureKind.PermissionDenied, e.Kind);
         Assert.Contains(NoRangesName, e.Message);
         Assert.Contains("/etc/subuid", e.Message);
         Assert.Contains("usermod --add-subuids", e.Message);
@@ -240,11 +240,12 @@ public sealed class UserNamespaceTests : IDisposable
     {
         // SetOwners reads the user's ranges from the real /etc/subuid and /etc/subgid (by name): borrow the
         // name of any user that has both. The namespace maps them as newuidmap would.
-        var name = UserWithRanges();
-        if (name is null) return; // no ranges on this host: nothing to map into
+        // SetOwners reads the ranges from the real files by name: give a name of this test's own a range there
+        // (removed again, exactly that line) so the test runs the same on every host.
+        using var ranges = new TemporarySubordinateRange();
+        var name = ranges.Name;
         var uids = SubordinateIds.Find(SubordinateIds.UidFile, name, uint.MaxValue)!;
         var gids = SubordinateIds.Find(SubordinateIds.GidFile, name, uint.MaxValue)!;
-        if (uids.Count < 1001 || gids.Count < 1001) return;
         using var pause = new TestPauseProcess(_runRoot, User, User, uids, gids);
         var ns = new UserNamespace(_runRoot, User, User, name);
 
@@ -288,12 +289,32 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_runRoot, "tmp")));
     }
 
-    private static string? UserWithRanges()
+    /// <summary>A line "name:start:65536" added to /etc/subuid and /etc/subgid for the test and removed on Dispose.
+    /// The range is far above real ones; the test writes the maps itself, so newuidmap never checks it.</summary>
+    private sealed class TemporarySubordinateRange : IDisposable
     {
-        static IEnumerable<string> Names(string file) => File.Exists(file)
-            ? File.ReadLines(file).Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(':')[0])
-            : Enumerable.Empty<string>();
-        var gidNames = Names(SubordinateIds.GidFile).ToHashSet();
-        return Names(SubordinateIds.UidFile).FirstOrDefault(n => gidNames.Contains(n) && !n.All(char.IsAsciiDigit));
+        public string Name { get; } = "psxu-" + Guid.NewGuid().ToString("N")[..8];
+        private readonly string _line;
+
+        public TemporarySubordinateRange()
+        {
+            _line = $"{Name}:2000000000:65536";
+            foreach (var f in new[] { SubordinateIds.UidFile, SubordinateIds.GidFile })
+            {
+                var text = File.Exists(f) ? File.ReadAllText(f) : "";
+                if (text.Length > 0 && !text.EndsWith('\n')) text += "\n";
+                File.WriteAllText(f, text + _line + "\n");
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var f in new[] { SubordinateIds.UidFile, SubordinateIds.GidFile })
+            {
+                if (!File.Exists(f)) continue;
+                var lines = File.ReadAllLines(f).Where(l => l != _line);
+                File.WriteAllText(f, string.Concat(lines.Select(l => l + "\n")));
+            }
+        }
     }
 }
