@@ -263,13 +263,18 @@ public sealed class UserNamespace : IUserNamespaceFiles
     {
         if (entries.Count == 0) return;
         var (uids, gids) = Ranges();
+        // As Podman: an owner the namespace cannot map would silently become root inside; refuse instead.
+        if (entries.FirstOrDefault(e => e.Uid > uids.Count || e.Gid > gids.Count) is { Path: not null } beyond)
+            throw new PodShellException("InsufficientSubordinateIds", FailureKind.InvalidArgument,
+                $"The image has a file owned by {beyond.Uid}:{beyond.Gid}, beyond the user's {uids.Count} subordinate uids and {gids.Count} gids " +
+                $"in {SubordinateIds.UidFile} and {SubordinateIds.GidFile}. Give the user a larger range.", beyond.Path);
         var dir = Path.Combine(_runRoot, "tmp", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
             var script = new StringBuilder("set -e\n");
             int n = 0;
-            foreach (var group in entries.Where(e => e.Uid <= uids.Count && e.Gid <= gids.Count).GroupBy(e => (e.Uid, e.Gid)))
+            foreach (var group in entries.GroupBy(e => (e.Uid, e.Gid)))
             {
                 var list = Path.Combine(dir, "owners" + n++);
                 File.WriteAllText(list, string.Concat(group.Select(e => e.Path + "\0")));

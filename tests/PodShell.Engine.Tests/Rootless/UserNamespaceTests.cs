@@ -236,7 +236,7 @@ public sealed class UserNamespaceTests : IDisposable
     }
 
     [Fact]
-    public void SetOwners_ChownsToSubordinateIds_RestoresSetid_AndSkipsUnmappedIds()
+    public void SetOwners_ChownsToSubordinateIds_RestoresSetid_AndRefusesUnmappedIds()
     {
         // SetOwners reads the user's ranges from the real /etc/subuid and /etc/subgid (by name): borrow the
         // name of any user that has both. The namespace maps them as newuidmap would.
@@ -272,8 +272,10 @@ public sealed class UserNamespaceTests : IDisposable
             new DeferredOwner(suid, 1000, 50, 0xDED, true),
             new DeferredOwner(dir, 33, 33, 0x1ED, false),
             new DeferredOwner(link, 7, 8, 0x1FF, false),
-            new DeferredOwner(beyond, (int)uids.Count + 1, 1, 0x1A4, false),
         });
+        // An owner beyond the range is refused, as Podman does, rather than left to become root inside.
+        var refused = Assert.Throws<PodShellException>(() => ns.SetOwners(new[] { new DeferredOwner(beyond, (int)uids.Count + 1, 1, 0x1A4, false) }));
+        Assert.Equal("InsufficientSubordinateIds", refused.ErrorId);
 
         (int, int) Owner(string p) { var s = FileStatus.TryLStat(p)!.Value; return (s.Uid, s.Gid); }
         int U(long inside) => (int)SubordinateIds.HostId(inside, User, uids)!.Value;
