@@ -409,6 +409,30 @@ finally { Remove-Container rootless-fuse -Force -Confirm:$false }
         @(Get-RootlessUserMount @((Split-Path $o.Layer.UpperDir) + '/merged')) | Should -BeNullOrEmpty
     }
 
+    It 'pushes from one user''s store to a registry on 127.0.0.1 and pulls into another''s, owners kept as inside ids' {
+        . (Join-Path $PSScriptRoot 'RegistryServer.ps1')
+        $reg = Start-TestRegistry
+        try {
+            $ref = "$($reg.Host)/rootless/owned:1"
+            $push = Invoke-AsRootlessUser -User $script:U1 -Script "Publish-ContainerImage busybox '$ref' -Confirm:`$false"
+            Format-CallError $push | Should -BeNullOrEmpty
+            $pull = Invoke-AsRootlessUser -User $script:U2 -Script @"
+`$img = Request-ContainerImage '$ref'
+`$c = New-Container '$ref' -Network none -- sh -c 'stat -c "%u %g" /owned/file /bin/busybox'
+`$c | Start-Container | Out-Null
+Wait-Container `$c.Name | Out-Null
+[pscustomobject]@{ Image = `$img; Owners = @(Get-ContainerLog `$c.Name | ForEach-Object Line) }
+Remove-Container `$c.Name -Confirm:`$false
+Remove-ContainerImage '$ref' -Confirm:`$false
+"@
+            Format-CallError $pull | Should -BeNullOrEmpty
+            $pull.Output[0].Image.Names | Should -Contain $ref
+            # The pushed layer said 1000 and 0 (not U1's host ids), and U2's store shifted them into U2's range.
+            $pull.Output[0].Owners | Should -Be @('1000 1000', '0 0')
+        }
+        finally { Stop-TestRegistry $reg }
+    }
+
     It 'keeps two users'' stores apart' {
         Format-CallError $script:Import2 | Should -BeNullOrEmpty
         $script:Import2.Output[0].Layer.DiffDir | Should -BeLike "$script:Graph2/*"
