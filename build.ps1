@@ -104,6 +104,8 @@ function Invoke-Test {
     if (Test-Path $summary) {
         $s = Get-Content -Raw $summary | ConvertFrom-Json
         $pPassed = [int] $s.Passed; $pFailed = [int] $s.Failed
+        # A run that reports nothing did not run: never let that pass as green.
+        if ($null -eq $s.Passed -or ($pPassed + $pFailed) -eq 0) { $pFailed = [Math]::Max($pFailed, 1); Write-Host 'Pester reported no results.' }
     }
     else { $pFailed = 1; Write-Host 'Pester did not report a summary (the run failed before its end).' }
 

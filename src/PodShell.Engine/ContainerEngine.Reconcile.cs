@@ -58,12 +58,12 @@ public sealed partial class ContainerEngine
                     if (c.AutoRemove)
                     {
                         LastExit[c.Id] = c;
-                        try { DestroyArtifacts(c.Id); Store.DeleteContainer(c.Id); return null; }
+                        try { DestroyArtifacts(c.Id, exited: c.PidMode != "host"); Store.DeleteContainer(c.Id); return null; }
                         catch (PodShellException) { return r; }
                     }
                     // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
                     // and the rootfs is unmounted until the next start.
-                    try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+                    try { ForgetExited(c.Id, c.PidMode); } catch (Exception e) when (e is PodShellException or IOException) { }
                     try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
                     try { UnmountRootfs(c.Id); } catch (PodShellException) { }
                     return r;

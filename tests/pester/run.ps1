@@ -29,10 +29,16 @@ $c = New-PesterConfiguration
 $c.Run.Path = $Path
 $c.Run.PassThru = $true
 $c.Output.Verbosity = 'Detailed'
-$c.TestResult.Enabled = $true
-$c.TestResult.OutputFormat = 'JUnitXml'
-$c.TestResult.OutputPath = Join-Path $PSScriptRoot '../../TestResults/pester-junit.xml'
-$result = Invoke-Pester -Configuration $c
+# The JUnit report is written after the run, apart: a failure message with a control character (a nested pwsh's
+# ANSI colours) once made Pester's own report step throw and take the whole result with it.
+$c.TestResult.Enabled = $false
+$result = $null
+try { $result = Invoke-Pester -Configuration $c }
+catch { Write-Host "Invoke-Pester failed: $_" }
+if ($result) {
+    try { $result | Export-JUnitReport -Path (Join-Path $PSScriptRoot '../../TestResults/pester-junit.xml') }
+    catch { Write-Host "The JUnit report could not be written (the results stand): $_" }
+}
 
 # Teardown: everything this run created, by the ids it recorded; then prove nothing is left.
 $leftovers = @()
@@ -65,7 +71,7 @@ foreach ($p in $conmons) { $leftovers += "conmon left running: pid $($p.Id)"; St
 Remove-Item -Recurse -Force $testRoot -ErrorAction SilentlyContinue
 if (Test-Path $testRoot) { $leftovers += "test root could not be removed: $testRoot" }
 
-$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+$failed = if ($result) { $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } else { 1 }
 if ($leftovers.Count -gt 0) {
     Write-Host "The test run left things behind (removed now):"
     $leftovers | ForEach-Object { Write-Host "  - $_" }
@@ -74,6 +80,6 @@ if ($leftovers.Count -gt 0) {
 else { Write-Host "Teardown: no container, mount, cgroup or conmon process left behind." }
 Write-Host "Pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
 if ($SummaryPath) {
-    @{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } | ConvertTo-Json | Set-Content $SummaryPath
+    @{ Passed = [int] $result.PassedCount; Failed = $failed; Skipped = [int] $result.SkippedCount } | ConvertTo-Json | Set-Content $SummaryPath
 }
 exit $failed
