@@ -433,6 +433,39 @@ Remove-ContainerImage '$ref' -Confirm:`$false
         finally { Stop-TestRegistry $reg }
     }
 
+    It 'gives the user a TTY shell in a rootless container with Enter-Container' {
+        $tmux = Get-Command tmux -CommandType Application -ErrorAction Ignore
+        $tmux | Should -Not -BeNullOrEmpty -Because 'build.ps1 Bootstrap installs tmux'
+        $r = Invoke-AsRootlessUser -User $script:U1 -Script 'New-Container busybox -Name rootless-tty -Network none -- sleep 300 | Start-Container | Out-Null'
+        Format-CallError $r | Should -BeNullOrEmpty
+        $socket = "pst-rl-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script = Join-Path $script:U1.Home 'enter.ps1'
+        Set-Content $script "Import-Module PodShell; Enter-Container rootless-tty; 'LEC=' + `$LASTEXITCODE; Start-Sleep 30"
+        & chown "$($script:U1.Uid):$($script:U1.Gid)" $script
+        function Get-Pane { (& tmux -L $socket capture-pane -p -t enter) -join "`n" }
+        function Wait-Pane([string] $Pattern) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ([DateTime]::UtcNow -lt $deadline) { if ((Get-Pane) -match $Pattern) { return $true }; Start-Sleep -Milliseconds 200 }
+            $false
+        }
+        try {
+            # tmux gives the terminal; setpriv makes the process the user, with a plain environment.
+            & tmux -L $socket new-session -d -s enter -x 100 -y 30 `
+                "cd '$($script:U1.Home)' && exec env -i HOME='$($script:U1.Home)' PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm LANG=C.UTF-8 /usr/bin/setpriv --reuid=$($script:U1.Uid) --regid=$($script:U1.Gid) --init-groups -- '$script:RootlessDotnet' '$(Join-Path $script:U1.PwshHome 'pwsh.dll')' -NoProfile -File '$script'"
+            Wait-Pane '/ #' | Should -BeTrue -Because (Get-Pane)
+            & tmux -L $socket send-keys -t enter 'id -u; echo rootless-$((6*7)); tty' Enter
+            Wait-Pane 'rootless-42' | Should -BeTrue -Because (Get-Pane)
+            Get-Pane | Should -Match '(?m)^0\s*$'
+            Get-Pane | Should -Match '/dev/pts/\d+'
+            & tmux -L $socket send-keys -t enter C-d
+            Wait-Pane 'LEC=0' | Should -BeTrue -Because (Get-Pane)
+        }
+        finally {
+            & tmux -L $socket kill-server 2>$null
+            Invoke-AsRootlessUser -User $script:U1 -Script 'Remove-Container rootless-tty -Force -Confirm:$false' | Out-Null
+        }
+    }
+
     It 'keeps two users'' stores apart' {
         Format-CallError $script:Import2 | Should -BeNullOrEmpty
         $script:Import2.Output[0].Layer.DiffDir | Should -BeLike "$script:Graph2/*"
