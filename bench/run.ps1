@@ -158,17 +158,30 @@ function Get-ConmonPids([string] $Mention) {
 
 if ($Scenario -contains 1) {
 # --- 1: run-to-exit of true, network none -----------------------------------------------------------------------
-$s1 = @{ PodShell = @(); Podman = @(); Runc = @() }
+$s1 = @{ PodShell = @(); Podman = @(); Runc = @(); RuncOwn = @() }
 $runcRun = "runc --root $runcRoot run --bundle $bundle bench-runc-`$`$"
+# A second raw bundle with PodShell's own config.json (Podman's seccomp profile, masked paths, pids limit): the same
+# work runc does under PodShell, without the engine. `runc spec`'s default bundle above has no seccomp filter.
+$own = New-Container busybox -Name bench-ownspec -Network none -Ulimit $Ulimits -- true
+$ownBundle = Join-Path $WorkDir 'bundle-own'
+New-Item -ItemType Directory -Force $ownBundle | Out-Null
+$ownSpec = Get-Content (Join-Path $own.BundlePath 'config.json') -Raw | ConvertFrom-Json
+$ownSpec.root.path = Join-Path $bundle 'rootfs'; $ownSpec.root.readonly = $true; $ownSpec.process.terminal = $false
+$ownSpec.linux.cgroupsPath = "/$($env:PODSHELL_CGROUP_PARENT)/bench-ownspec-raw"
+$ownSpec | ConvertTo-Json -Depth 30 | Set-Content (Join-Path $ownBundle 'config.json')
+$runcOwn = "runc --root $runcRoot run --bundle $ownBundle bench-own-`$`$"
 for ($r = 0; $r -lt $Rounds; $r++) {
     $s1.PodShell += Measure-InProcess { Invoke-Container busybox -AutoRemove -Network none -Ulimit $Ulimits -- true | Out-Null } $Batch
     $s1.Podman += Measure-Hyperfine $podmanRun $Batch
     $s1.Runc += Measure-Hyperfine $runcRun $Batch
+    $s1.RuncOwn += Measure-Hyperfine $runcOwn $Batch
 }
+Remove-Container $own -Force -Confirm:$false
 Measure-Phases '1 run-to-exit true (network none)' { Invoke-Container busybox -AutoRemove -Network none -Ulimit $Ulimits -- true | Out-Null } $Batch
 Add-Row '1 run-to-exit true (network none)' 'PodShell Invoke-Container -AutoRemove' $s1.PodShell
 Add-Row '1 run-to-exit true (network none)' 'podman run --rm --network none' $s1.Podman
 Add-Row '1 run-to-exit true (network none)' 'runc run (prepared bundle)' $s1.Runc
+Add-Row '1 run-to-exit true (network none)' 'raw runc run of PodShell''s own config.json' $s1.RuncOwn 'same seccomp, masks and limits as PodShell'
 }
 
 if ($Scenario -contains 2) {
@@ -398,7 +411,7 @@ function Med($s, $t) {
     if ($hit) { $hit.Median } else { [double]::NaN }
 }
 function Ratio([double] $a, [double] $b) { if ($b -gt 0) { $a / $b } else { [double]::NaN } }
-$r1p = Ratio (Med 1 podman) (Med 1 PodShell); $r1r = Ratio (Med 1 PodShell) (Med 1 runc)
+$r1p = Ratio (Med 1 podman) (Med 1 PodShell); $r1r = Ratio (Med 1 PodShell) (Med 1 runc); $r1o = Ratio (Med 1 PodShell) (Med 1 'raw runc run of')
 $r3 = Ratio (Med 3 podman) (Med 3 PodShell)
 $r4 = Ratio (Med 4 'podman ps -a --format json |') (Med 4 PodShell)
 $m7p = Med 7 'PodShell'; $m7o = Med 7 'podman'
@@ -428,6 +441,7 @@ $targets = [Collections.Generic.List[string]]::new()
 if ($Scenario -contains 1) {
     $targets.Add("| 1 | >= 3x faster than podman run --rm --network none | $(& $fmt $r1p)x | $(& $ok ($r1p -ge 3)) |")
     $targets.Add("| 1 | <= 1.5x raw runc run | $(& $fmt $r1r)x | $(& $ok ($r1r -le 1.5)) |")
+    $targets.Add("| 1 | (for reference) raw runc run of PodShell's own bundle, same security defaults | $(& $fmt $r1o)x | - |")
 }
 if ($Scenario -contains 2) { $targets.Add("| 2 | bridge network >= 3x faster than podman | $(& $fmt $r2)x | $(& $ok ($r2 -ge 3)) |") }
 if ($Scenario -contains 3) { $targets.Add("| 3 | detached sleep, stop, remove >= 3x faster than podman | $(& $fmt $r3)x | $(& $ok ($r3 -ge 3)) |") }
