@@ -156,6 +156,12 @@ public sealed partial class ContainerEngine
                 c.Network = mode.ToString();
                 break;
         }
+        ApplyPortsAndSharing(o, c, ports);
+    }
+
+    /// <summary>What root and rootless network options have in common: the ports, and -Pid/-Ipc/-Uts sharing.</summary>
+    private void ApplyPortsAndSharing(CreateOptions o, Container c, IEnumerable<PortMapping> ports)
+    {
         c.Ports = ports.Select(p => p.ToString()).ToArray();
         c.PidMode = ResolveShared(o.Pid);
         c.IpcMode = ResolveShared(o.Ipc);

@@ -89,10 +89,7 @@ public sealed partial class ContainerEngine
             c.Network = UserModeNetworkName;
         }
         c.Networks = Array.Empty<string>();
-        c.Ports = ports.Select(p => p.ToString()).ToArray();
-        c.PidMode = ResolveShared(o.Pid);
-        c.IpcMode = ResolveShared(o.Ipc);
-        c.UtsMode = ResolveShared(o.Uts);
+        ApplyPortsAndSharing(o, c, ports);
     }
 
     private void SetupRootlessNetwork(Container c, Runtime.ContainerPaths paths)

@@ -81,7 +81,7 @@ public sealed partial class ContainerEngine
             if (c.Rootless && UserNamespace is { } ns)
             {
                 // /proc shows host ids; the container knows its user as 0 and its range as 1..n.
-                proc.Uid = (uint)Rootless.UserNamespace.Inside((int)proc.Uid, ns.Uid, ns.Ranges().Uids);
+                proc.Uid = (uint)Rootless.SubordinateIds.InsideId(proc.Uid, ns.Uid, ns.Ranges().Uids);
                 proc.User = ProcessTable.UserName(rootfs, proc.Uid);
             }
             proc.ContainerId = c.Id;

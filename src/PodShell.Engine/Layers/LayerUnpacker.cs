@@ -11,9 +11,6 @@ internal sealed class LayerUnpacker
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueWhiteout = ".wh..wh..opq";
-    private const string OpaqueXattr = "trusted.overlay.opaque";
-    // An unprivileged overlay mount (userxattr) reads user.overlay.*; trusted.* is root's alone.
-    private const string UserOpaqueXattr = "user.overlay.opaque";
     private const string PaxXattrPrefix = "SCHILY.xattr.";
 
     private readonly string _root;
@@ -100,7 +97,7 @@ internal sealed class LayerUnpacker
         if (baseName == OpaqueWhiteout)
         {
             string? dir = EnsureParent(parentInside, entry.Name, whiteout: true);
-            if (dir is not null) Xattr.Set(dir, _userns is null ? OpaqueXattr : UserOpaqueXattr, "y"u8.ToArray());
+            if (dir is not null) Xattr.Set(dir, Overlay.OverlayXattr.OpaqueFor(_userns is not null), "y"u8.ToArray());
             return;
         }
         if (baseName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))

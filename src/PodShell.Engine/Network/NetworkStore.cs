@@ -164,28 +164,16 @@ public sealed class NetworkStore
                 $"'{ip}' is not a free host address of network '{n.Name}' ({n.Subnet}, gateway {n.Gateway}).", ip.ToString());
     }
 
-    /// <summary>Gives back the container's address on one network (network disconnect).</summary>
-    public void Release(string containerId, string network)
+    /// <summary>Gives back the container's addresses: on one network (network disconnect), or on all of them.</summary>
+    public void Release(string containerId, string? network = null)
     {
         using var c = _store.Open();
         using var tx = c.BeginTransaction(deferred: false);
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM network_addresses WHERE container_id = $c AND network = $n";
+        cmd.CommandText = "DELETE FROM network_addresses WHERE container_id = $c AND ($n IS NULL OR network = $n)";
         cmd.Parameters.AddWithValue("$c", containerId);
-        cmd.Parameters.AddWithValue("$n", network);
-        cmd.ExecuteNonQuery();
-        tx.Commit();
-    }
-
-    public void Release(string containerId)
-    {
-        using var c = _store.Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM network_addresses WHERE container_id = $c";
-        cmd.Parameters.AddWithValue("$c", containerId);
+        cmd.Parameters.AddWithValue("$n", (object?)network ?? DBNull.Value);
         cmd.ExecuteNonQuery();
         tx.Commit();
     }

@@ -8,9 +8,6 @@ namespace PodShell.Engine.Overlay;
 /// lower dir is Changed, else Added. Directories are reported when something below them is.</summary>
 public static class OverlayChanges
 {
-    private const string OpaqueXattr = "trusted.overlay.opaque";
-    // A rootless (userxattr) overlay marks opaque directories with user.overlay.opaque instead.
-    private const string UserOpaqueXattr = "user.overlay.opaque";
 
     /// <summary>Files the engine itself puts in every container (runc creates them as bind-mount targets);
     /// they are neither the user's changes nor part of a commit.</summary>
@@ -51,7 +48,7 @@ public static class OverlayChanges
             if (st.IsDirectory)
             {
                 int at = result.Count;
-                bool opaque = (Xattr.Get(host, OpaqueXattr) ?? Xattr.Get(host, UserOpaqueXattr)) is { Length: > 0 } v && v[0] == (byte)'y';
+                bool opaque = OverlayXattr.IsOpaque(host);
                 bool childChanges = Walk(host, path, lowers, result);
                 if (opaque && below is not null)
                 {

@@ -41,6 +41,15 @@ public static class SubordinateIds
         return null;
     }
 
+    /// <summary>The inverse of <see cref="HostId"/>: the user is 0, its range 1..Count, any other host id the kernel's
+    /// overflow id 65534 (what a process inside sees for an unmapped owner).</summary>
+    public static int InsideId(long hostId, uint ownId, SubordinateRange range)
+    {
+        if (hostId == ownId) return 0;
+        if (hostId >= range.Start && hostId < range.Start + range.Count) return (int)(hostId - range.Start + 1);
+        return 65534;
+    }
+
     /// <summary>newuidmap/newgidmap arguments for a pid: "0 own 1 1 start count".</summary>
     public static string[] MapArguments(int pid, uint ownId, SubordinateRange range) => new[]
     {

@@ -246,15 +246,8 @@ public sealed class UserNamespace : IUserNamespaceFiles
         get
         {
             var (uids, gids) = Ranges();
-            return new OwnerMap(h => Inside(h, Uid, uids), h => Inside(h, Gid, gids));
+            return new OwnerMap(h => SubordinateIds.InsideId(h, Uid, uids), h => SubordinateIds.InsideId(h, Gid, gids));
         }
-    }
-
-    internal static int Inside(int host, uint own, SubordinateRange range)
-    {
-        if (host == own) return 0;
-        if (host >= range.Start && host < range.Start + range.Count) return (int)(host - range.Start + 1);
-        return 65534;
     }
 
     /// <summary>Owner changes the user cannot make itself: chown to ids of the namespace, done by its root, in one

@@ -97,6 +97,17 @@ public sealed class SubordinateIdsTests : IDisposable
     }
 
     [Fact]
+    public void InsideId_IsTheInverseOfHostId_AndUnmappedIsOverflow()
+    {
+        var range = new SubordinateRange(100000, 65536);
+        foreach (var inside in new long[] { 0, 1, 1000, 65536 })
+            Assert.Equal(inside, SubordinateIds.InsideId(SubordinateIds.HostId(inside, 1000, range)!.Value, 1000, range));
+        Assert.Equal(65534, SubordinateIds.InsideId(0, 1000, range));      // host root is not mapped
+        Assert.Equal(65534, SubordinateIds.InsideId(99999, 1000, range));  // just below the range
+        Assert.Equal(65534, SubordinateIds.InsideId(165536, 1000, range)); // just above it
+    }
+
+    [Fact]
     public void MapArguments_AreTheNewuidmapTriples()
     {
         Assert.Equal(new[] { "4242", "0", "1000", "1", "1", "100000", "65536" },

@@ -10,9 +10,6 @@ namespace PodShell.Engine.Images.Archive;
 /// gives the same bytes, so the digest of a generated layer is stable across exports.</summary>
 public static class DiffTarWriter
 {
-    private const string OpaqueXattr = "trusted.overlay.opaque";
-    // What a rootless (userxattr) overlay writes for an opaque directory.
-    private const string UserOpaqueXattr = "user.overlay.opaque";
 
     public static void Write(string diffDir, Stream output, CancellationToken ct = default, Layers.OwnerMap? owners = null)
     {
@@ -70,7 +67,7 @@ public static class DiffTarWriter
 
             if (st.IsDirectory)
             {
-                if ((Xattr.Get(path, OpaqueXattr) ?? Xattr.Get(path, UserOpaqueXattr)) is { Length: > 0 } v && v[0] == (byte)'y')
+                if (Overlay.OverlayXattr.IsOpaque(path))
                 {
                     var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
                     Stamp(opq, st, withMode: false, owners);
