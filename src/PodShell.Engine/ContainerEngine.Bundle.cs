@@ -39,7 +39,7 @@ public sealed partial class ContainerEngine
         c.CapDrop = (o.CapDrop ?? []).Select(CapabilitySet.Normalize).Distinct().ToArray();
         c.Capabilities = CapabilitySet.Resolve(c.CapAdd, c.CapDrop, c.Privileged, host.BoundingCapabilities);
 
-        c.Seccomp = c.Privileged ? "unconfined" : "default";
+        c.Seccomp = c.Privileged ? "unconfined" : SeccompProfile.NeedsCompatAbis(image.Architecture, host.Architecture) ? "compat" : "default";
         foreach (var opt in o.SecurityOpt ?? [])
         {
             var (key, value) = opt.IndexOf('=') is var eq and > 0 ? (opt[..eq], opt[(eq + 1)..]) : (opt, "");
@@ -49,6 +49,11 @@ public sealed partial class ContainerEngine
                     break;
                 case "seccomp" when value == "unconfined":
                     c.Seccomp = "unconfined";
+                    break;
+                // PodShell's default filter lists the native ABI only (see SeccompProfile.Default);
+                // this asks for podman's exact default, i386 and x32 syscalls included.
+                case "seccomp" when value == "compat":
+                    c.Seccomp = "compat";
                     break;
                 case "seccomp" when value.StartsWith('/'):
                     c.Seccomp = value;
@@ -60,7 +65,7 @@ public sealed partial class ContainerEngine
                     break;
                 default:
                     throw new PodShellException("InvalidSecurityOpt", FailureKind.InvalidArgument,
-                        $"-SecurityOpt '{opt}' is not supported. Use no-new-privileges, seccomp=unconfined or seccomp=<absolute path of a profile.json>.", opt);
+                        $"-SecurityOpt '{opt}' is not supported. Use no-new-privileges, seccomp=unconfined, seccomp=compat or seccomp=<absolute path of a profile.json>.", opt);
             }
         }
         c.SecurityOpt = (o.SecurityOpt ?? []).ToArray();
@@ -179,6 +184,7 @@ public sealed partial class ContainerEngine
             NoNewPrivileges = c.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges=true"),
             SeccompUnconfined = c.Seccomp == "unconfined",
             SeccompProfileJson = c.Seccomp.StartsWith('/') ? ReadSeccompProfile(c.Seccomp) : null,
+            SeccompCompatAbis = c.Seccomp == "compat",
             Ulimits = c.Ulimits.Select(Ulimit.Parse).ToList(),
             ShmSize = c.ShmSize,
         };

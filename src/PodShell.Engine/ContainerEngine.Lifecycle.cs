@@ -232,7 +232,8 @@ public sealed partial class ContainerEngine
             SetupNetwork(c, paths);
             PrepareRootlessCgroup();
             var launch = Conmon.Create(Runtime, paths, id, c.Name, ct, c.LogSizeMax);
-            Runtime.Start(id);
+            r.PidStart = ProcStat.StartTime(launch.ContainerPid);
+            Runtime.Start(id, launch.ContainerPid, r.PidStart);
             c.State = ContainerState.Running;
             c.BootId = BootId;
             c.Pid = launch.ContainerPid;
@@ -240,7 +241,6 @@ public sealed partial class ContainerEngine
             c.FinishedAt = null;
             c.ExitCode = null;
             c.OomKilled = false;
-            r.PidStart = ProcStat.StartTime(launch.ContainerPid);
             r.ConmonPid = launch.ConmonPid;
             r.OwnerPid = 0;
             r.OwnerStart = 0;
@@ -274,29 +274,47 @@ public sealed partial class ContainerEngine
         if (r.Container.State is not (ContainerState.Running or ContainerState.Paused)) return r.Container;
         // A frozen task does not act on signals (not even SIGKILL on cgroup v1) until it is thawed.
         if (r.Container.State == ContainerState.Paused) ThawForStop(r);
-        Runtime.Kill(id, signal ?? Signals.Parse(r.Container.StopSignal));
-        if (!WaitForExitFile(id, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), ct))
+        // As podman: a timeout of 0 skips the stop signal and goes straight to SIGKILL.
+        if (timeoutSeconds > 0 || signal != null)
         {
-            Runtime.Kill(id, 9, all: true);
-            WaitForExitFile(id, TimeSpan.FromSeconds(10), ct);
+            Runtime.Kill(id, signal ?? Signals.Parse(r.Container.StopSignal));
+            if (WaitForExitFile(r, TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), ct))
+                return (Reconcile(Store.GetContainer(id)!) ?? r).Container;
         }
+        KillAll(r);
+        WaitForExitFile(r, TimeSpan.FromSeconds(10), ct);
         return (Reconcile(Store.GetContainer(id)!) ?? r).Container;
     }
 
-    private bool WaitForExitFile(string id, TimeSpan timeout, CancellationToken ct)
+    /// <summary>SIGKILL to every process of a running container. With its own PID namespace, killing its init (pinned
+    /// by a pidfd, checked by start time) makes the kernel kill the rest of the namespace (pid_namespaces(7)): what
+    /// `runc kill --all KILL` achieves by walking the cgroup, without a runtime exec (~11 ms). A shared or host PID
+    /// namespace, and a rootless container (its processes belong to the user namespace), go through the runtime.</summary>
+    private void KillAll(ContainerRecord r)
+    {
+        if (!Options.Rootless && r.Container.PidMode == "private")
+        {
+            using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Runtime, "kill (pidfd)");
+            if (PidFd.SignalIfSame(r.Container.Pid, r.PidStart, 9)) return;
+        }
+        Runtime.Kill(r.Container.Id, 9, all: true);
+    }
+
+    /// <summary>Waits for conmon's exit file. The pids do not change while the caller holds the container's lock, so
+    /// they are read once; the check is a stat and two /proc reads, cheap enough to repeat every 5 ms.</summary>
+    private bool WaitForExitFile(ContainerRecord r, TimeSpan timeout, CancellationToken ct)
     {
         using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Wait, "exit file");
-        var exit = PathsFor(id).ExitFile;
+        var exit = PathsFor(r.Container.Id).ExitFile;
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             if (File.Exists(exit)) return true;
-            var r = Store.GetContainer(id);
             // Without an exit file, a dead init and a dead monitor also mean "exited".
-            if (r != null && !ProcStat.IsAlive(r.Container.Pid, r.PidStart) && !ProcStat.IsAlive(r.ConmonPid, 0)) return true;
+            if (!ProcStat.IsAlive(r.Container.Pid, r.PidStart) && !ProcStat.IsAlive(r.ConmonPid, 0)) return true;
             if (DateTime.UtcNow >= deadline) return false;
             ct.ThrowIfCancellationRequested();
-            Thread.Sleep(20);
+            Thread.Sleep(5);
         }
     }
 
@@ -313,8 +331,8 @@ public sealed partial class ContainerEngine
             if (!force)
                 throw new PodShellException("ContainerRunning", FailureKind.InvalidState,
                     $"Container '{r.Container.Name}' is running. Stop it first, or use -Force.", r.Container);
-            Runtime.Kill(id, 9, all: true);
-            WaitForExitFile(id, TimeSpan.FromSeconds(10), ct);
+            KillAll(r);
+            WaitForExitFile(r, TimeSpan.FromSeconds(10), ct);
         }
         r.Container.State = ContainerState.Removing;
         var self = ProcStat.Self();

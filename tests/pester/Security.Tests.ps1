@@ -163,6 +163,19 @@ Describe '-SecurityOpt' {
         ($r.Err -join "`n") | Should -Match 'Permission denied'
         $r.Container.Seccomp | Should -Be $profilePath
     }
+    It 'refuses 32-bit (int 0x80) syscalls by default and allows them with seccomp=compat' {
+        # A 136-byte static x86-64 program: i386 getpid through int 0x80, then exit(0). The default filter lists
+        # the native ABI only, so the kernel kills it with SIGSYS (exit 159); seccomp=compat is podman's default.
+        $int80 = [Convert]::FromBase64String('f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAAeABAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAEAAOAABAAAAAAAAAAEAAAAFAAAAAAAAAAAAAAAAAEAAAAAAAAAAQAAAAAAAiAAAAAAAAACIAAAAAAAAAAAQAAAAAAAAuBQAAADNgLg8AAAAMf8PBQ==')
+        $put = { param($c) $p = Join-Path (Get-OverlayLayer -Container $c.Name | Where-Object Kind -eq 'Container').MergedDir 'bin/int80'
+                 [IO.File]::WriteAllBytes($p, $int80); & chmod 0755 $p }.GetNewClosure()
+        $default = Invoke-Once -Command 'sh', '-c', '/bin/int80' -Prepare $put
+        $default.ExitCode | Should -Be 159
+        $default.Container.Seccomp | Should -Be 'default'
+        $compat = Invoke-Once -Options @{ SecurityOpt = 'seccomp=compat' } -Command 'sh', '-c', '/bin/int80' -Prepare $put
+        $compat.ExitCode | Should -Be 0
+        $compat.Container.Seccomp | Should -Be 'compat'
+    }
     It 'refuses a missing profile and an unknown option' {
         { New-Container busybox -SecurityOpt 'seccomp=relative-nonexistent.json' -ErrorAction Stop -- true } |
             Should -Throw -ErrorId 'SeccompProfileNotFound,PodShell.NewContainerCommand'

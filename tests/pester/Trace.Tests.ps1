@@ -20,7 +20,8 @@ Describe 'Per-phase trace' {
         $debug -match '^phase\s+db \d+\.\d ms$' | Should -Not -BeNullOrEmpty
         $debug -match '^phase monitor conmon \+ runtime create \d+\.\d ms$' | Should -Not -BeNullOrEmpty
         $debug -match '^phase\s+monitor conmon \d+\.\d ms$' | Should -Not -BeNullOrEmpty   # the spawn, inside the phase above
-        $debug -match '^phase\s+runtime runc start \d+\.\d ms$' | Should -Not -BeNullOrEmpty
+        # runc's start is done in-process through its exec fifo: no runc process for it.
+        $debug -match '^phase\s+runtime start \(exec fifo\) \d+\.\d ms$' | Should -Not -BeNullOrEmpty
         # One summary per engine call: looking the name up, then the start itself.
         $summary = @($debug -match '^phases of Start-Container: total ')
         $summary.Count | Should -BeGreaterOrEqual 1
@@ -28,9 +29,11 @@ Describe 'Per-phase trace' {
         $summary[-1] | Should -Match 'monitor 1x '
     }
 
-    It 'Stop-Container -Debug shows the stop signal, the wait and the kill' {
+    It 'Stop-Container -Timeout 0 -Debug shows the kill through a pidfd and the wait, and no runtime process' {
         $debug = @(Stop-Container $script:name -Timeout 0 -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
-        $debug -match '^phase\s+runtime runc kill \d+\.\d ms$' | Should -Not -BeNullOrEmpty
+        # As podman stop -t 0: no stop signal, SIGKILL straight away, sent in-process to the init.
+        $debug -match '^phase\s+runtime kill \(pidfd\) \d+\.\d ms$' | Should -Not -BeNullOrEmpty
+        $debug -match '^phase\s+runtime runc ' | Should -BeNullOrEmpty
         $debug -match '^phase\s*wait exit file \d+\.\d ms$' | Should -Not -BeNullOrEmpty
         @($debug -match '^phases of Stop-Container: ')[-1] | Should -Match 'wait \dx '
     }
@@ -70,7 +73,7 @@ Describe 'Per-phase trace' {
         $lines = @(Get-Content $file)
         $lines | Should -Not -BeNullOrEmpty
         $lines | ForEach-Object { $_ | Should -Match '^podshell-trace \d\d:\d\d:\d\d\.\d{3} pid=\d+ tid=\d+ +\S+' }
-        $lines -match ' runtime runc start ' | Should -Not -BeNullOrEmpty
+        $lines -match ' runtime start \(exec fifo\) ' | Should -Not -BeNullOrEmpty
         $lines -match ' cleanup ' | Should -Not -BeNullOrEmpty
     }
 }

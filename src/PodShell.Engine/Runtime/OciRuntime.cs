@@ -61,8 +61,23 @@ public sealed class OciRuntime
         return ProcessRunner.Run(file, argv, TimeSpan.FromSeconds(60));
     }
 
-    public void Start(string id)
+    /// <summary>Starts a created container. For runc run directly (not through a rootless launcher) the engine
+    /// releases the init itself through runc's exec fifo (<see cref="Linux.ExecFifo"/>), which is all `runc start`
+    /// does; any other case, or a fifo that is not there, goes through the runtime's own start.</summary>
+    public void Start(string id, int initPid = 0, ulong initStart = 0)
     {
+        if (Name == "runc" && Launcher is null && initPid > 0 && initStart != 0)
+        {
+            using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Runtime, "start (exec fifo)");
+            switch (Linux.ExecFifo.Release(System.IO.Path.Combine(StateRoot, id, "exec.fifo"), initPid, initStart, TimeSpan.FromSeconds(60)))
+            {
+                case Linux.ExecFifo.Outcome.Started: return;
+                case Linux.ExecFifo.Outcome.InitDead:
+                    throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: the container's init process died before it could start the command.", id);
+                case Linux.ExecFifo.Outcome.TimedOut:
+                    throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: the container's init did not start the command within a minute.", id);
+            }
+        }
         var r = Run("start", id);
         if (r.ExitCode != 0)
             throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: {Clean(r.Stderr)}", id);

@@ -102,7 +102,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
     [Parameter]
     public SwitchParameter Privileged { get; set; }
 
-    /// <summary>no-new-privileges, seccomp=unconfined, seccomp=&lt;profile.json&gt;.</summary>
+    /// <summary>no-new-privileges, seccomp=unconfined, seccomp=compat (also the 32-bit ABIs), seccomp=&lt;profile.json&gt;.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? SecurityOpt { get; set; }
@@ -224,7 +224,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
 
     /// <summary>seccomp=&lt;relative path&gt; is resolved against the current PowerShell location.</summary>
     private string ResolveSeccompPath(string opt) =>
-        opt.StartsWith("seccomp=", StringComparison.Ordinal) && opt != "seccomp=unconfined" && opt.Length > 8
+        opt.StartsWith("seccomp=", StringComparison.Ordinal) && opt is not ("seccomp=unconfined" or "seccomp=compat") && opt.Length > 8
             ? "seccomp=" + SessionState.Path.GetUnresolvedProviderPathFromPSPath(opt[8..])
             : opt;
 

@@ -78,6 +78,29 @@ public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
         Assert.DoesNotContain(Engine.GetContainers(), x => x.Id == c.Id);
     }
 
+    // Stop -Timeout 0 is podman's "stop -t 0": no stop signal, SIGKILL to the init through a pidfd (its own PID
+    // namespace dies with it), the exit file waited on without the store, and no runtime process at all: the
+    // exited container is forgotten by the engine (ForgetExited). Pinned on 2026-11-29.
+    private const int StopNowDbMax = 4;
+
+    [Fact]
+    public void StopWithoutTimeout_RunsNoRuntimeProcess()
+    {
+        var c = Create(UniqueName(), "sleep", "60");
+        try
+        {
+            Engine.StartContainer(c.Id);
+            var stop = Count(() => Engine.StopContainer(c.Id, 0), "stop -t 0");
+            var after = Engine.GetContainer(c.Id);
+            Assert.Equal(ContainerState.Exited, after.State);
+            Assert.Equal(137, after.ExitCode);
+            Assert.Equal(0, stop.Count(EnginePhase.Runtime));
+            Assert.Equal(0, stop.Count(EnginePhase.Monitor));
+            Assert.InRange(stop.Count(EnginePhase.Database), 1, StopNowDbMax);
+        }
+        finally { Engine.RemoveContainer(c.Id, force: true); }
+    }
+
     [Fact]
     public void GetContainers_RoundTripsDoNotGrowWithTheNumberOfContainers()
     {

@@ -40,16 +40,39 @@ public class SecuritySpecTests
     // ---- seccomp: the default profile ----
 
     [Fact]
-    public void Default_profile_answers_unknown_syscalls_with_ENOSYS_on_x86_architectures()
+    public void Default_profile_answers_unknown_syscalls_with_ENOSYS_on_the_native_architecture()
     {
         var seccomp = Seccomp(Minimal());
         Assert.Equal("SCMP_ACT_ERRNO", seccomp.GetProperty("defaultAction").GetString());
         Assert.Equal(38, seccomp.GetProperty("defaultErrnoRet").GetInt32());
-        Assert.Equal(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], Strings(seccomp.GetProperty("architectures")));
+        // Only the native ABI: runc compiles the rules once per listed architecture, and an unlisted ABI
+        // is killed by the kernel's bad-architecture action rather than let through.
+        Assert.Equal(["SCMP_ARCH_X86_64"], Strings(seccomp.GetProperty("architectures")));
         // add_key is a real syscall the profile does not list: it must fall to the default action.
         Assert.Empty(RulesFor(seccomp, "add_key"));
         Assert.Empty(RulesFor(seccomp, "mount_setattr"));
     }
+
+    [Fact]
+    public void Compat_profile_lists_the_i386_and_x32_abis_with_the_same_rules()
+    {
+        var native = Seccomp(Minimal());
+        var spec = Minimal();
+        spec.SeccompCompatAbis = true;
+        var compat = Seccomp(spec);
+        Assert.Equal(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], Strings(compat.GetProperty("architectures")));
+        Assert.Equal(native.GetProperty("syscalls").GetRawText(), compat.GetProperty("syscalls").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("386", "amd64", true)]
+    [InlineData("arm", "arm64", true)]
+    [InlineData("amd64", "amd64", false)]
+    [InlineData("arm64", "arm64", false)]
+    [InlineData("arm64", "amd64", false)]
+    [InlineData("386", "ppc64le", false)]
+    public void A_32_bit_image_needs_the_compat_abis_of_its_64_bit_host(string image, string host, bool expected) =>
+        Assert.Equal(expected, SeccompProfile.NeedsCompatAbis(image, host));
 
     [Fact]
     public void Default_profile_allows_what_busybox_needs()
@@ -149,7 +172,7 @@ public class SecuritySpecTests
 
         var arm = new HostFacts { NofileHard = 1024, NprocHard = 1024, Architecture = "arm64" };
         var arm64 = Seccomp(Minimal(), arm);
-        Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"], Strings(arm64.GetProperty("architectures")));
+        Assert.Equal(["SCMP_ARCH_AARCH64"], Strings(arm64.GetProperty("architectures")));
         Assert.Single(RulesFor(arm64, "set_tls"));
         Assert.Empty(RulesFor(arm64, "arch_prctl"));
     }

@@ -93,6 +93,10 @@ public sealed class ContainerSpec
     /// by the engine); null means podman's default profile.</summary>
     public string? SeccompProfileJson { get; set; }
 
+    /// <summary>The default profile also covers the host's compat ABIs (i386 and x32 on amd64): -SecurityOpt
+    /// seccomp=compat, or an image of the 32-bit architecture.</summary>
+    public bool SeccompCompatAbis { get; set; }
+
     /// <summary>-Ulimit values; each replaces the default for its resource.</summary>
     public List<Ulimit> Ulimits { get; set; } = new();
 

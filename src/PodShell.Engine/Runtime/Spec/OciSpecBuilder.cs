@@ -466,7 +466,7 @@ public static class OciSpecBuilder
     {
         if (spec.SeccompUnconfined) return null;
         if (spec.SeccompProfileJson is { } json) return SeccompProfile.Parse(json, capabilities, host.Architecture);
-        return spec.Privileged ? null : SeccompProfile.Default(capabilities, host.Architecture);
+        return spec.Privileged ? null : SeccompProfile.Default(capabilities, host.Architecture, spec.SeccompCompatAbis);
     }
 
     private static void WriteNamespace(Utf8JsonWriter w, string type, string? path = null)

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace PodShell.Engine.Linux;
+
+/// <summary>runc's start, done in-process. A created runc container's init is parked opening
+/// <c>&lt;state&gt;/&lt;id&gt;/exec.fifo</c> for writing; `runc start` opens it for reading, reads until end of file
+/// (init writes one byte, and its O_CLOEXEC end closes at execve) and unlinks it (runc reports "created" while the
+/// fifo exists). That is all `runc start` does when the spec has no hooks (runc 1.1
+/// libcontainer/container_linux.go exec), and doing it here saves a runtime process, about 12 ms of every start.
+/// The reader is non-blocking so a dead init cannot hang it: a fifo never opened by a writer polls as nothing, and
+/// the init's liveness is checked between polls.</summary>
+public static class ExecFifo
+{
+    [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags);
+    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
+    [DllImport("libc", SetLastError = true)] private static extern unsafe nint read(int fd, byte* buf, nint count);
+    [DllImport("libc", SetLastError = true)] private static extern unsafe int poll(PollFd* fds, nuint nfds, int timeout);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd { public int Fd; public short Events; public short Revents; }
+
+    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    private const short POLLIN = 1, POLLHUP = 0x10;
+    private const int EINTR = 4, EAGAIN = 11;
+
+    public enum Outcome { Started, NoFifo, InitDead, TimedOut }
+
+    /// <summary>Releases the init parked on <paramref name="fifoPath"/> and waits until it has exec'ed the container's
+    /// process. NoFifo: there is no fifo to open (another runtime, or already started): use the runtime's start.</summary>
+    public static unsafe Outcome Release(string fifoPath, int initPid, ulong initStart, TimeSpan timeout)
+    {
+        int fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) return Outcome.NoFifo;
+        try
+        {
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            bool gotByte = false;
+            var buf = stackalloc byte[16];
+            while (true)
+            {
+                var p = new PollFd { Fd = fd, Events = POLLIN };
+                int n = poll(&p, 1, 50);
+                if (n < 0 && Marshal.GetLastWin32Error() != EINTR) return Outcome.InitDead;
+                if (n > 0 && (p.Revents & (POLLIN | POLLHUP)) != 0)
+                {
+                    nint got = read(fd, buf, 16);
+                    if (got > 0) { gotByte = true; continue; }
+                    if (got == 0)
+                    {
+                        // End of file: the writer has closed its end, at execve when it wrote first.
+                        if (!gotByte) return Outcome.InitDead;
+                        File.Delete(fifoPath);
+                        return Outcome.Started;
+                    }
+                    if (Marshal.GetLastWin32Error() is not (EAGAIN or EINTR)) return Outcome.InitDead;
+                }
+                if (!gotByte && !ProcStat.IsAlive(initPid, initStart)) return Outcome.InitDead;
+                if (Environment.TickCount64 > deadline) return Outcome.TimedOut;
+            }
+        }
+        finally { close(fd); }
+    }
+}
