@@ -350,18 +350,18 @@ public sealed partial class ContainerEngine
         using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Cleanup);
         var paths = PathsFor(id);
         var errors = new List<string>();
-        void Try(Action a) { try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }
-        Try(() => { if (exited) ForgetExited(id, "private"); else if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id); });
-        Try(() => { if (CgroupsPathFor(id) is { Length: > 0 } cg) Cgroups.Remove(cg); });
-        Try(() => TeardownNetwork(id));
-        Try(() => UnmountRootfs(id));
-        Try(() => Layers.Delete(id));
-        Try(() => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
-        Try(() => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
+        void Try(string step, Action a) { using var t = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Cleanup, step); try { a(); } catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { errors.Add(e.Message); } }
+        Try("runtime", () => { if (exited) ForgetExited(id, "private"); else if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id); });
+        Try("cgroup", () => { if (CgroupsPathFor(id) is { Length: > 0 } cg) Cgroups.Remove(cg); });
+        Try("network", () => TeardownNetwork(id));
+        Try("unmount", () => UnmountRootfs(id));
+        Try("layer", () => Layers.Delete(id));
+        Try("bundle dir", () => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
+        Try("run dir", () => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
         // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
-        Try(() => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
-        Try(() => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
-        Try(() => ReleaseVolumes(id));
+        Try("exit file", () => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
+        Try("lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
+        Try("volumes", () => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
                 $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);
