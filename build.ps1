@@ -80,8 +80,8 @@ function Invoke-Build {
 }
 
 # ReadyToRun: native code in the module's assemblies, so a fresh pwsh does not JIT-compile the engine, SQLite and
-# the cmdlets on its first container (about 1,000 methods, half a second of CPU per process; several processes
-# starting containers at once pay it together). The SDK's PublishReadyToRun cannot be used: for a net8.0 library it
+# the cmdlets on its first container (about 1,000 methods there; that call's CPU drops by about a third, which
+# several processes starting containers at once on a small host pay together). The SDK's PublishReadyToRun cannot be used: for a net8.0 library it
 # runs crossgen2 8, whose R2R format the .NET 10 runtime under pwsh 7.6 refuses (it JIT-compiles everything), and
 # crossgen2 10 cannot compile against the net8 runtime pack. So the published assemblies are compiled here for the
 # runtime of the pwsh running this build (the repo's pwsh tool), against that runtime's own framework. A runtime of
