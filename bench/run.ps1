@@ -330,11 +330,11 @@ for ($r = 0; $r -lt [Math]::Min($Rounds, 3); $r++) {
     New-Item -ItemType File $go | Out-Null
     $procs | ForEach-Object { $_.WaitForExit() }
     $okCount = 0; $last = 0
-    foreach ($p in 0..3) {
-        $f = @((Get-Content (Join-Path $WorkDir "out6-$r-$p")) -split ' ')
-        $okCount += [int]$f[0]; $last = [Math]::Max($last, [long]$f[1])
+    foreach ($w in 0..3) {
+        $f6 = @((Get-Content (Join-Path $WorkDir "out6-$r-$w")) -split ' ')
+        $okCount += [int]$f6[0]; $last = [Math]::Max($last, [long]$f6[1])
         # Per process: how late it saw the go-file, its first start (cold: JIT, first connection) and the other four.
-        Write-Host "bench: 6 round $r process ${p}: go seen +$([long]$f[2] - $t0) ms, starts $($f[3] -replace ',', ' ') ms, done +$([long]$f[1] - $t0) ms"
+        Write-Host "bench: 6 round $r process ${w}: go seen +$([long]$f6[2] - $t0) ms, starts $($f6[3] -replace ',', ' ') ms, done +$([long]$f6[1] - $t0) ms"
     }
     $fail6.PodShell += 20 - $okCount
     $s6.PodShell += [double]($last - $t0)
