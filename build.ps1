@@ -72,10 +72,61 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/PodShell/PodShell.csproj'), '-c', $Configuration,
         '-r', 'linux-x64', '--self-contained', 'false', '-o', $ModuleDir, '--nologo', '-v', 'q', '-p:DebugType=none')
     Copy-Item (Join-Path $Root 'PodShell.psd1') $ModuleDir -Force
+    Invoke-ReadyToRun
     # The help generator imports the module, so it runs in its own process.
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/New-MamlHelp.ps1'),
         '-ModulePath', $ModuleDir, '-DocsPath', (Join-Path $Root 'docs'))
     Write-Host "Build: done. Import-Module $ModuleDir"
+}
+
+# ReadyToRun: native code in the module's assemblies, so a fresh pwsh does not JIT-compile the engine, SQLite and
+# the cmdlets on its first container (about 1,000 methods there; that call's CPU drops by about a third, which
+# several processes starting containers at once on a small host pay together). The SDK's PublishReadyToRun cannot be used: for a net8.0 library it
+# runs crossgen2 8, whose R2R format the .NET 10 runtime under pwsh 7.6 refuses (it JIT-compiles everything), and
+# crossgen2 10 cannot compile against the net8 runtime pack. So the published assemblies are compiled here for the
+# runtime of the pwsh running this build (the repo's pwsh tool), against that runtime's own framework. A runtime of
+# another major version refuses the R2R code and JIT-compiles the IL, exactly as without this step; the module
+# still loads everywhere it did. Any failure here only warns and leaves the IL as published.
+function Invoke-ReadyToRun {
+    $rt = [Environment]::Version
+    $version = "$($rt.Major).$($rt.Minor).$($rt.Build)"
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $crossgen = Join-Path $packages "microsoft.netcore.app.crossgen2.linux-x64/$version/tools/crossgen2"
+    if (-not (Test-Path $crossgen)) {
+        Write-Host "Build: restoring crossgen2 $version from NuGet (ReadyToRun for the .NET $version runtime)"
+        $tmp = Join-Path ([IO.Path]::GetTempPath()) ("podshell-crossgen2-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory $tmp | Out-Null
+        try {
+            Set-Content (Join-Path $tmp 'crossgen2.csproj') @"
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net$($rt.Major).$($rt.Minor)</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Microsoft.NETCore.App.Crossgen2.linux-x64" Version="[$version]" /></ItemGroup>
+</Project>
+"@
+            & dotnet restore (Join-Path $tmp 'crossgen2.csproj') --nologo -v q | Out-Host
+        }
+        finally { Remove-Item -Recurse -Force $tmp -ErrorAction Ignore }
+        if (-not (Test-Path $crossgen)) { Write-Warning "Build: no crossgen2 $version; the module is left without ReadyToRun code (slower first call in each pwsh)."; return }
+    }
+    $framework = [Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
+    $sma = Join-Path $PSHOME 'System.Management.Automation.dll'
+    $out = Join-Path ([IO.Path]::GetTempPath()) ("podshell-r2r-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory $out | Out-Null
+    try {
+        $compiled = 0
+        $dlls = @(Get-ChildItem $ModuleDir -Filter *.dll)
+        foreach ($dll in $dlls) {
+            $target = Join-Path $out $dll.Name
+            # crossgen2 refuses a reference that is also the input.
+            $refs = @('-r', (Join-Path $framework '*.dll'), '-r', $sma) + @($dlls | Where-Object Name -ne $dll.Name | ForEach-Object { '-r', $_.FullName })
+            $log = & $crossgen $dll.FullName -o $target -O --targetos linux --targetarch x64 @refs 2>&1
+            if ($LASTEXITCODE -ne 0 -or -not (Test-Path $target)) { Write-Warning "Build: ReadyToRun of $($dll.Name) failed, kept as IL: $($log | Select-Object -Last 3)"; continue }
+            $compiled++
+        }
+        Get-ChildItem $out -Filter *.dll | Copy-Item -Destination $ModuleDir -Force
+        Write-Host "Build: ReadyToRun code for .NET $version in $compiled assemblies"
+    }
+    finally { Remove-Item -Recurse -Force $out -ErrorAction Ignore }
 }
 
 function Invoke-Test {

@@ -309,10 +309,15 @@ Import-Module $Module
 New-Item -ItemType File "$Out.ready" | Out-Null
 while (-not (Test-Path $Go)) { Start-Sleep -Milliseconds 5 }
 $ok = 0
+$each = [Collections.Generic.List[long]]::new()
+$begin = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
 for ($i = 0; $i -lt 5; $i++) {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
     try { $c = Invoke-Container busybox -Detach -Network none -Ulimit nofile=1024:1024,nproc=1024:1024 -Name "$Tag-$i" -- sleep 600; if ($c.State -eq 'Running') { $ok++ } } catch { Write-Host "worker: $_" }
+    $each.Add([long]$sw.Elapsed.TotalMilliseconds)
 }
-"$ok $([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds())" | Set-Content $Out
+# ok, end time, then for the breakdown: when this process saw the go-file, and each start's ms.
+"$ok $([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()) $begin $($each -join ',')" | Set-Content $Out
 '@ | Set-Content $worker
 for ($r = 0; $r -lt [Math]::Min($Rounds, 3); $r++) {
     # PodShell
@@ -324,9 +329,13 @@ for ($r = 0; $r -lt [Math]::Min($Rounds, 3); $r++) {
     $t0 = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     New-Item -ItemType File $go | Out-Null
     $procs | ForEach-Object { $_.WaitForExit() }
-    $ends = @(0..3 | ForEach-Object { (Get-Content (Join-Path $WorkDir "out6-$r-$_")) -split ' ' })
     $okCount = 0; $last = 0
-    for ($k = 0; $k -lt $ends.Count; $k += 2) { $okCount += [int]$ends[$k]; $last = [Math]::Max($last, [long]$ends[$k + 1]) }
+    foreach ($w in 0..3) {
+        $f6 = @((Get-Content (Join-Path $WorkDir "out6-$r-$w")) -split ' ')
+        $okCount += [int]$f6[0]; $last = [Math]::Max($last, [long]$f6[1])
+        # Per process: how late it saw the go-file, its first start (cold: JIT, first connection) and the other four.
+        Write-Host "bench: 6 round $r process ${w}: go seen +$([long]$f6[2] - $t0) ms, starts $($f6[3] -replace ',', ' ') ms, done +$([long]$f6[1] - $t0) ms"
+    }
     $fail6.PodShell += 20 - $okCount
     $s6.PodShell += [double]($last - $t0)
     $running = @(Get-Container | Where-Object State -eq 'Running').Count

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
 
 namespace PodShell.Engine.Containers;
@@ -22,7 +24,17 @@ public sealed class StateStore
 {
     private readonly string _connectionString;
     // Unlimited CPUs are +Infinity in the model; JSON has no literal for it without this.
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    // The records' types come from the source-generated StoreJson: reflection-based metadata costs a fresh pwsh
+    // hundreds of milliseconds (Reflection.Emit accessors, then their JIT) on its first container, which is what
+    // several processes starting containers at once pay together. Any other type falls back to reflection.
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(StoreJson.Default, new DefaultJsonTypeInfoResolver()),
+    };
+    private static readonly JsonTypeInfo<Container> ContainerJson = (JsonTypeInfo<Container>)Json.GetTypeInfo(typeof(Container));
+    private static readonly JsonTypeInfo<ContainerImage> ImageJson = (JsonTypeInfo<ContainerImage>)Json.GetTypeInfo(typeof(ContainerImage));
 
     public string Path { get; }
 
@@ -212,7 +224,7 @@ public sealed class StateStore
                 OwnerStart = (ulong)rd.GetInt64(1),
                 ConmonPid = rd.GetInt32(2),
                 PidStart = (ulong)rd.GetInt64(3),
-                Container = JsonSerializer.Deserialize<Container>(rd.GetString(4), Json)!,
+                Container = JsonSerializer.Deserialize(rd.GetString(4), ContainerJson)!,
             });
         }
         return list;
@@ -228,7 +240,7 @@ public sealed class StateStore
         cmd.Parameters.AddWithValue("$os", (long)r.OwnerStart);
         cmd.Parameters.AddWithValue("$cp", r.ConmonPid);
         cmd.Parameters.AddWithValue("$ps", (long)r.PidStart);
-        cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(r.Container, Json));
+        cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(r.Container, ContainerJson));
     }
 
     // ---- images and layers ---------------------------------------------------------------
@@ -244,7 +256,7 @@ public sealed class StateStore
             cmd.Transaction = tx;
             cmd.CommandText = "INSERT INTO images(id,data,created) VALUES($id,$data,$created) ON CONFLICT(id) DO NOTHING";
             cmd.Parameters.AddWithValue("$id", image.Id);
-            cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(image, Json));
+            cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(image, ImageJson));
             cmd.Parameters.AddWithValue("$created", image.Created.ToString("O"));
             cmd.ExecuteNonQuery();
         }
@@ -282,7 +294,7 @@ public sealed class StateStore
             using var rd = cmd.ExecuteReader();
             while (rd.Read())
             {
-                var img = JsonSerializer.Deserialize<ContainerImage>(rd.GetString(0), Json)!;
+                var img = JsonSerializer.Deserialize(rd.GetString(0), ImageJson)!;
                 // image_names is the truth for names: a tag may have moved to a newer image.
                 img.Names = names.TryGetValue(img.Id, out var n) ? n.ToArray() : Array.Empty<string>();
                 list.Add(img);
@@ -367,3 +379,11 @@ public sealed class StateStore
         cmd.ExecuteNonQuery();
     }
 }
+
+/// <summary>Compile-time JSON metadata for what the store keeps as JSON; the same shape as the reflection-based
+/// serializer writes (property names as declared, enums as numbers), so existing stores read back unchanged.</summary>
+[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(Container))]
+[JsonSerializable(typeof(ContainerImage))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class StoreJson : JsonSerializerContext;
