@@ -25,6 +25,19 @@ public static class ExecFifo
 
     public enum Outcome { Started, NoFifo, InitDead, TimedOut }
 
+    /// <summary>runc's init names itself "runc:[2:INIT]".</summary>
+    public const string InitComm = "runc:[2:INIT]";
+
+    /// <summary>The writer's end closes in execve just before the kernel renames the task (do_close_on_exec, then
+    /// __set_task_comm): so end of file can be seen a moment before /proc shows the command. Waiting for the new name
+    /// (microseconds, bounded at a second) means a caller that looks at /proc/pid right after the start sees the
+    /// container's program, not runc's init.</summary>
+    private static void WaitForExec(int pid)
+    {
+        var until = Environment.TickCount64 + 1000;
+        while (ProcStat.Comm(pid) == InitComm && Environment.TickCount64 < until) Thread.Yield();
+    }
+
     /// <summary>Releases the init parked on <paramref name="fifoPath"/> and waits until it has exec'ed the container's
     /// process. NoFifo: there is no fifo to open (another runtime, or already started): use the runtime's start.</summary>
     public static unsafe Outcome Release(string fifoPath, int initPid, ulong initStart, TimeSpan timeout)
@@ -50,6 +63,7 @@ public static class ExecFifo
                         // End of file: the writer has closed its end, at execve when it wrote first.
                         if (!gotByte) return Outcome.InitDead;
                         File.Delete(fifoPath);
+                        WaitForExec(initPid);
                         return Outcome.Started;
                     }
                     if (Marshal.GetLastWin32Error() is not (EAGAIN or EINTR)) return Outcome.InitDead;

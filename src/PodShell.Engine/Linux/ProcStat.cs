@@ -40,6 +40,14 @@ public static class ProcStat
         catch (IOException) { return '\0'; }
     }
 
+    /// <summary>The task's name (/proc/pid/comm), or null when gone.</summary>
+    public static string? Comm(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n'); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>True when pid is alive (not a zombie) and started at <paramref name="startTime"/>.</summary>
     public static bool IsAlive(int pid, ulong startTime)
     {

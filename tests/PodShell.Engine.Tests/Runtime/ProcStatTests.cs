@@ -28,6 +28,16 @@ public sealed class ProcStatTests
     }
 
     [Fact]
+    public void Comm_IsTheTaskName_OrNullWhenGone()
+    {
+        using var p = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try { Assert.Equal("sleep", ProcStat.Comm(p.Id)); }
+        finally { p.Kill(); p.WaitForExit(); }
+        Assert.Null(ProcStat.Comm(p.Id));
+        Assert.Null(ProcStat.Comm(-1));
+    }
+
+    [Fact]
     public void NoPid_IsNotAlive()
     {
         Assert.False(ProcStat.IsAlive(0, 0));
