@@ -8,17 +8,60 @@ using PodShell.Engine.Runtime;
 
 namespace PodShell.Engine;
 
-/// <summary>Networks (netavark bridges) and the per-container network lifecycle: a netns file and
-/// "netavark setup" before conmon starts, "netavark teardown" and the netns file gone when the
-/// container exits, stops or is removed. Every step is idempotent, so a pwsh killed half-way is
+/// <summary>Networks (bridges) and the per-container network lifecycle: a netns file and the setup
+/// before conmon starts, the teardown and the netns file gone when the container exits, stops or is
+/// removed. Networks without DNS (the default one among them) are set up in-process by
+/// <see cref="BridgeDriver"/>; networks with DNS by netavark, which runs aardvark-dns. Every step is idempotent, so a pwsh killed half-way is
 /// cleaned up by the next call that folds the record.</summary>
 public sealed partial class ContainerEngine
 {
     private NetworkStore? _networks;
     private NetavarkDriver? _netavark;
+    private BridgeDriver? _bridge;
 
     public NetworkStore NetworkStore => _networks ??= new NetworkStore(Store);
     public NetavarkDriver Netavark => _netavark ??= new NetavarkDriver(Path.Combine(Options.RunRoot, "networks"));
+    public BridgeDriver Bridge => _bridge ??= new BridgeDriver();
+
+    /// <summary>Sets up the networks in the options JSON, each with its driver; returns the DNS servers.</summary>
+    private IReadOnlyList<string> DriverSetup(string netns, string json)
+    {
+        var (native, dns) = BridgeDriver.Split(json);
+        if (native != null) Bridge.Setup(netns, native);
+        if (dns == null) return Array.Empty<string>();
+        try { return Netavark.Setup(netns, dns); }
+        catch
+        {
+            if (native != null) try { Bridge.Teardown(native); } catch (PodShellException) { } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Tears down the networks in the options JSON, each with its driver. netavark needs a
+    /// namespace to open: a lost one (run root wiped) gets an empty stand-in so its rules still go.
+    /// netavark's "already gone" failures are not failures here.</summary>
+    private void DriverTeardown(string netns, string json, bool force = false)
+    {
+        var (native, dns) = BridgeDriver.Split(json);
+        PodShellException? failure = null;
+        if (native != null)
+        {
+            try { Bridge.Teardown(native); }
+            catch (PodShellException e) when (!force) { failure = e; }
+            catch (PodShellException) { }
+        }
+        if (dns != null)
+        {
+            try
+            {
+                NetnsFile.Create(netns);
+                Netavark.Teardown(netns, dns);
+            }
+            catch (PodShellException e) when (force || AlreadyGone(e.Message)) { }
+            catch (PodShellException e) { failure ??= e; }
+        }
+        if (failure != null) throw failure;
+    }
 
     /// <summary>The default network's subnet and bridge; PODSHELL_DEFAULT_SUBNET and PODSHELL_BRIDGE
     /// change them (a host that also runs podman uses 10.88.0.0/16 and podman0).</summary>
@@ -237,7 +280,7 @@ public sealed partial class ContainerEngine
         Directory.CreateDirectory(paths.RunDir);
         AtomicWrite(NetworkStateFile(paths), json);
         NetnsFile.Create(netns);
-        var dns = Netavark.Setup(netns, json);
+        var dns = DriverSetup(netns, json);
         c.IPAddresses = attachments.Select(a => a.Item2).ToArray();
         var gateway = attachments[0].Item1.Gateway;
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname, attachments.Select(a => (a.Item2, $"{c.Hostname} {c.Name}")).ToList(), gateway));
@@ -281,14 +324,7 @@ public sealed partial class ContainerEngine
         PodShellException? failure = null;
         if (File.Exists(state))
         {
-            try
-            {
-                // netavark needs a namespace to open; a lost one (run root wiped) gets an empty stand-in
-                // so the firewall rules still go.
-                NetnsFile.Create(netns);
-                Netavark.Teardown(netns, File.ReadAllText(state));
-            }
-            catch (PodShellException e) when (AlreadyGone(e.Message)) { /* a half setup (pwsh killed mid-start) */ }
+            try { DriverTeardown(netns, File.ReadAllText(state)); }
             catch (PodShellException e) { failure = e; }
         }
         NetnsFile.Remove(netns);
@@ -420,11 +456,11 @@ public sealed partial class ContainerEngine
         AtomicWrite(stateFile, full.ToJsonString());
         try
         {
-            Netavark.Setup(netns, single);
+            DriverSetup(netns, single);
         }
         catch
         {
-            try { Netavark.Teardown(netns, single); } catch (PodShellException) { }
+            try { DriverTeardown(netns, single, force: true); } catch (PodShellException) { }
             if (before != null) AtomicWrite(stateFile, before); else File.Delete(stateFile);
             NetworkStore.Release(c.Id, n.Name);
             throw;
@@ -495,12 +531,7 @@ public sealed partial class ContainerEngine
                 ["networks"] = new JsonObject { [name] = mine.DeepClone() },
                 ["network_info"] = new JsonObject { [name] = full["network_info"]?[name]?.DeepClone() },
             };
-            try
-            {
-                NetnsFile.Create(NetnsPathFor(c.Id));
-                Netavark.Teardown(NetnsPathFor(c.Id), single.ToJsonString());
-            }
-            catch (PodShellException e) when (force || AlreadyGone(e.Message)) { }
+            DriverTeardown(NetnsPathFor(c.Id), single.ToJsonString(), force);
             nets.Remove(name);
             (full["network_info"] as JsonObject)?.Remove(name);
             AtomicWrite(stateFile, full.ToJsonString());

@@ -28,9 +28,19 @@ public static class NetnsFile
     /// creates itself), so the container would not even reach 127.0.0.1.</summary>
     public static void BringLoopbackUp(string path)
     {
-        var r = ProcessRunner.Run("nsenter", new[] { "--net=" + path, "ip", "link", "set", "lo", "up" }, TimeSpan.FromSeconds(30));
-        if (r.ExitCode != 0)
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {r.Stderr.Trim()}", path);
+        try
+        {
+            NetlinkSocket.RunIn(path, () =>
+            {
+                using var s = NetlinkSocket.Open();
+                Netlink.SetUp(s, 1); // lo is index 1 in every namespace
+                return 0;
+            });
+        }
+        catch (PodShellException e)
+        {
+            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {e.Message}", path);
+        }
     }
 
     /// <summary>Idempotent: unmount (lazily, a process may still be inside) and delete the file.</summary>

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using PodShell.Engine.Linux;
+
+namespace PodShell.Engine.Network;
+
+/// <summary>The bridge driver for networks without DNS, in-process: what netavark 1.4's bridge driver does
+/// with the iptables firewall (bridge with the gateway address, a veth pair per container, address and
+/// default route in the container, masquerade/forward/DNAT rules), through netlink and one
+/// iptables-restore instead of netavark's process, its per-rule iptables processes and its bridge
+/// recreated for every first container (issue 9). Networks with DNS stay with netavark: aardvark-dns is
+/// its business. The choice is per network, never per container, so the two never share a bridge.
+/// It reads the same NetworkOptions JSON as netavark, so network.json serves either.</summary>
+public sealed class BridgeDriver
+{
+    /// <summary>The metric netavark gives default routes (constants::DEFAULT_METRIC).</summary>
+    public const uint DefaultRouteMetric = 100;
+
+    /// <summary>True when the network of this network_info entry is handled in-process.</summary>
+    public static bool Handles(JsonNode? networkInfo) => networkInfo?["dns_enabled"]?.GetValue<bool>() == false;
+
+    /// <summary>Splits NetworkOptions JSON into the part for this driver and the part for netavark; either
+    /// is null when it has no network. Port mappings go with both, as netavark forwards them per network.</summary>
+    public static (string? Native, string? Netavark) Split(string optionsJson)
+    {
+        var all = JsonNode.Parse(optionsJson)!.AsObject();
+        var networks = all["networks"] as JsonObject ?? new JsonObject();
+        var info = all["network_info"] as JsonObject ?? new JsonObject();
+        string? Part(bool native)
+        {
+            var names = networks.Select(kv => kv.Key).Where(n => Handles(info[n]) == native).ToList();
+            if (names.Count == 0) return null;
+            var o = new JsonObject();
+            foreach (var kv in all)
+                if (kv.Key is not ("networks" or "network_info")) o[kv.Key] = kv.Value?.DeepClone();
+            o["networks"] = new JsonObject(names.Select(n => KeyValuePair.Create(n, networks[n]?.DeepClone())));
+            o["network_info"] = new JsonObject(names.Select(n => KeyValuePair.Create(n, info[n]?.DeepClone())));
+            return o.ToJsonString();
+        }
+        return (Part(true), Part(false));
+    }
+
+    /// <summary>The attachments that NetworkOptions JSON describes (every network in it).</summary>
+    public static IReadOnlyList<BridgeAttachment> Attachments(string optionsJson)
+    {
+        var o = JsonNode.Parse(optionsJson)!.AsObject();
+        var id = o["container_id"]!.GetValue<string>();
+        var ports = (o["port_mappings"] as JsonArray ?? new JsonArray()).Select(p => new PortMapping(
+            p!["host_ip"]?.GetValue<string>() ?? "", p["host_port"]!.GetValue<int>(), p["container_port"]!.GetValue<int>(),
+            p["range"]?.GetValue<int>() ?? 1, p["protocol"]?.GetValue<string>() ?? "tcp")).ToArray();
+        var list = new List<BridgeAttachment>();
+        foreach (var (name, net) in o["networks"] as JsonObject ?? new JsonObject())
+        {
+            var info = o["network_info"]?[name] ?? throw new PodShellException("NetworkSetupFailed", FailureKind.InvalidArgument, $"The network options lack network_info for '{name}'.", name);
+            var subnet = info["subnets"]![0]!;
+            list.Add(new BridgeAttachment(id, name, info["network_interface"]!.GetValue<string>(),
+                subnet["subnet"]!.GetValue<string>(), subnet["gateway"]!.GetValue<string>(),
+                info["internal"]?.GetValue<bool>() ?? false,
+                net!["static_ips"]![0]!.GetValue<string>(), net["interface_name"]!.GetValue<string>(),
+                HostVethName(id, name), ports));
+        }
+        return list;
+    }
+
+    /// <summary>"veth" and 11 hex digits of the container id and network: derived, so a teardown finds the
+    /// interface without the container's namespace, and a setup finds the leftover of a killed one.</summary>
+    public static string HostVethName(string containerId, string network) =>
+        "veth" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(containerId + "\n" + network)))[..11].ToLowerInvariant();
+
+    /// <summary>Sets up every network in <paramref name="optionsJson"/> for the namespace behind
+    /// <paramref name="netnsPath"/>. On failure, what was done is undone before the error is thrown.</summary>
+    public void Setup(string netnsPath, string optionsJson)
+    {
+        var attachments = Attachments(optionsJson);
+        if (attachments.Count == 0) return;
+        using var hostLock = AcquireHostLock();
+        try
+        {
+            Sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+            using (var host = NetlinkSocket.Open())
+            {
+                int nsFd = NetlinkSocket.OpenNamespaceFd(netnsPath);
+                try
+                {
+                    foreach (var a in attachments)
+                    {
+                        int bridge = EnsureBridge(host, a);
+                        if (a.Ports.Length > 0 && !a.Internal) Sysctl($"/proc/sys/net/ipv4/conf/{a.Bridge}/route_localnet", "1");
+                        Netlink.DeleteLink(host, a.HostVeth);
+                        Netlink.CreateVethPair(host, a.HostVeth, bridge, a.Interface, nsFd);
+                    }
+                }
+                finally { NetlinkSocket.CloseFd(nsFd); }
+            }
+            NetlinkSocket.RunIn(netnsPath, () =>
+            {
+                using var ns = NetlinkSocket.Open();
+                Netlink.SetUp(ns, 1); // lo is index 1 in every namespace
+                foreach (var a in attachments)
+                {
+                    var link = Netlink.GetLink(ns, a.Interface)
+                        ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"{a.Interface} did not appear in {netnsPath}.", netnsPath);
+                    var net = IPNetwork.Parse(a.Subnet);
+                    Netlink.AddAddress(ns, link.Index, IPAddress.Parse(a.Ip), net.PrefixLength);
+                    // Before the link goes up: arp_notify makes "up" announce the address, so neighbours
+                    // forget the MAC of a container that held it before (netavark sets it too).
+                    Sysctl($"/proc/sys/net/ipv4/conf/{a.Interface}/arp_notify", "1");
+                    Netlink.SetUp(ns, link.Index);
+                    if (!a.Internal) Netlink.AddDefaultRoute(ns, IPAddress.Parse(a.Gateway), DefaultRouteMetric);
+                }
+                return 0;
+            });
+            BridgeFirewall.Record(attachments);
+            BridgeFirewall.Apply();
+        }
+        catch
+        {
+            try { TeardownLocked(attachments); } catch (PodShellException) { } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Idempotent: removes the host veths (their peers go with them), the rules of these
+    /// attachments, and each bridge left without ports. Needs no namespace: a lost one changes nothing.</summary>
+    public void Teardown(string optionsJson)
+    {
+        var attachments = Attachments(optionsJson);
+        if (attachments.Count == 0) return;
+        using var hostLock = AcquireHostLock();
+        TeardownLocked(attachments);
+    }
+
+    private static void TeardownLocked(IReadOnlyList<BridgeAttachment> attachments)
+    {
+        using (var host = NetlinkSocket.Open())
+        {
+            foreach (var a in attachments) Netlink.DeleteLink(host, a.HostVeth);
+            BridgeFirewall.Forget(attachments);
+            foreach (var br in attachments.Select(a => a.Bridge).Distinct())
+                if (Netlink.GetLink(host, br) is { Kind: "bridge" } l && Netlink.Ports(host, l.Index).Count == 0)
+                    Netlink.DeleteLink(host, br);
+        }
+        BridgeFirewall.Apply();
+    }
+
+    /// <summary>The bridge with the gateway address, up; created when missing (netavark's create_interfaces).</summary>
+    private static int EnsureBridge(NetlinkSocket host, BridgeAttachment a)
+    {
+        var link = Netlink.GetLink(host, a.Bridge);
+        if (link == null)
+        {
+            Netlink.CreateBridge(host, a.Bridge, RandomMac());
+            link = Netlink.GetLink(host, a.Bridge) ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Bridge {a.Bridge} did not appear.", a.Bridge);
+        }
+        else if (link.Kind != "bridge")
+            throw new PodShellException("NetworkSetupFailed", FailureKind.InvalidState, $"Interface {a.Bridge} exists but is a {(link.Kind.Length > 0 ? link.Kind : "plain")} interface, not a bridge.", a.Bridge);
+        Netlink.AddAddress(host, link.Index, IPAddress.Parse(a.Gateway), IPNetwork.Parse(a.Subnet).PrefixLength);
+        // netavark: an internal network routes nothing.
+        if (a.Internal) Sysctl($"/proc/sys/net/ipv4/conf/{a.Bridge}/forwarding", "0");
+        if (!link.Up) Netlink.SetUp(host, link.Index);
+        return link.Index;
+    }
+
+    // A bridge without an address of its own takes the lowest MAC of its ports, which changes as
+    // containers come and go and leaves the others with a stale ARP entry for the gateway; a set
+    // address (NET_ADDR_SET) stays.
+    private static byte[] RandomMac()
+    {
+        var mac = RandomNumberGenerator.GetBytes(6);
+        mac[0] = (byte)((mac[0] & 0xfe) | 0x02);
+        return mac;
+    }
+
+    private static void Sysctl(string path, string value)
+    {
+        try
+        {
+            if (File.Exists(path) && File.ReadAllText(path).Trim() == value) return;
+            File.WriteAllText(path, value);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Could not set {path} to {value}: {e.Message}", path);
+        }
+    }
+
+    private static FileLock AcquireHostLock() => FileLock.Acquire(NetavarkDriver.HostLockFile, TimeSpan.FromMinutes(2));
+}
