@@ -327,7 +327,8 @@ public sealed partial class ContainerEngine
             try { DriverTeardown(netns, File.ReadAllText(state)); }
             catch (PodShellException e) { failure = e; }
         }
-        NetnsFile.Remove(netns);
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "netns remove"))
+            NetnsFile.Remove(netns);
         if (failure == null && File.Exists(state)) File.Delete(state);
         NetworkStore.Release(id);
         if (failure != null) throw failure;

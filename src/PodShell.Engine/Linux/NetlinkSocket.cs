@@ -77,6 +77,27 @@ public sealed class NetlinkSocket : IDisposable
         return result;
     }
 
+    [DllImport("libc", SetLastError = true)] private static extern int unshare(int flags);
+
+    /// <summary>Runs <paramref name="work"/> on a dedicated thread that has unshared into a new, empty
+    /// network namespace (unshare moves only the calling thread, which then ends); the work keeps the
+    /// namespace alive, e.g. by bind-mounting /proc/thread-self/ns/net.</summary>
+    public static T RunInNew<T>(Func<T> work)
+    {
+        T result = default!;
+        Exception? error = null;
+        var t = new Thread(() =>
+        {
+            if (unshare(CLONE_NEWNET) != 0) { error = Failure("unshare(CLONE_NEWNET)", Errno.Last, ""); return; }
+            try { result = work(); }
+            catch (Exception e) { error = e; }
+        }) { IsBackground = true, Name = "netns-new" };
+        t.Start();
+        t.Join();
+        if (error != null) throw error;
+        return result;
+    }
+
     /// <summary>An fd on the namespace file, for IFLA_NET_NS_FD; the caller closes it with <see cref="CloseFd"/>.</summary>
     public static int OpenNamespaceFd(string netnsPath)
     {

@@ -80,6 +80,7 @@ public sealed class BridgeDriver
         {
             Sysctl("/proc/sys/net/ipv4/ip_forward", "1");
             using (var host = NetlinkSocket.Open())
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "bridge + veth"))
             {
                 int nsFd = NetlinkSocket.OpenNamespaceFd(netnsPath);
                 try
@@ -94,6 +95,7 @@ public sealed class BridgeDriver
                 }
                 finally { NetlinkSocket.CloseFd(nsFd); }
             }
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "address + route"))
             NetlinkSocket.RunIn(netnsPath, () =>
             {
                 using var ns = NetlinkSocket.Open();
@@ -113,7 +115,8 @@ public sealed class BridgeDriver
                 return 0;
             });
             BridgeFirewall.Record(attachments);
-            BridgeFirewall.Apply();
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore"))
+                BridgeFirewall.Apply();
         }
         catch
         {
@@ -136,13 +139,16 @@ public sealed class BridgeDriver
     {
         using (var host = NetlinkSocket.Open())
         {
-            foreach (var a in attachments) Netlink.DeleteLink(host, a.HostVeth);
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "veth"))
+                foreach (var a in attachments) Netlink.DeleteLink(host, a.HostVeth);
             BridgeFirewall.Forget(attachments);
-            foreach (var br in attachments.Select(a => a.Bridge).Distinct())
-                if (Netlink.GetLink(host, br) is { Kind: "bridge" } l && Netlink.Ports(host, l.Index).Count == 0)
-                    Netlink.DeleteLink(host, br);
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "bridge"))
+                foreach (var br in attachments.Select(a => a.Bridge).Distinct())
+                    if (Netlink.GetLink(host, br) is { Kind: "bridge" } l && Netlink.Ports(host, l.Index).Count == 0)
+                        Netlink.DeleteLink(host, br);
         }
-        BridgeFirewall.Apply();
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore"))
+            BridgeFirewall.Apply();
     }
 
     /// <summary>The bridge with the gateway address, up; created when missing (netavark's create_interfaces).</summary>
