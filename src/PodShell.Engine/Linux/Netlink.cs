@@ -12,7 +12,7 @@ public static class Netlink
     public const ushort NLMSG_ERROR = 2, NLMSG_DONE = 3;
     public const ushort NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_DUMP = 0x300, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
     private const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_NEWROUTE = 24;
-    private const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28;
+    private const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28, IFLA_GROUP = 27;
     private const ushort IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
     private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
     private const ushort RTA_DST = 1, RTA_GATEWAY = 5, RTA_PRIORITY = 6;
@@ -99,6 +99,26 @@ public static class Netlink
         m.IfInfo(AF_UNSPEC, 0, 0, 0);
         m.String(IFLA_IFNAME, name);
         return Check(s.Request(m.Build()), "delete link " + name, ENODEV) == 0;
+    }
+
+    /// <summary>ip link set NAME group GROUP; false when there was no such link.</summary>
+    public static bool SetGroup(NetlinkSocket s, string name, uint group)
+    {
+        var m = new Message(RTM_NEWLINK, 0);
+        m.IfInfo(AF_UNSPEC, 0, 0, 0);
+        m.String(IFLA_IFNAME, name);
+        m.UInt32(IFLA_GROUP, group);
+        return Check(s.Request(m.Build()), $"set group of {name}", ENODEV) == 0;
+    }
+
+    /// <summary>ip link del group GROUP: every link of the group in one batch, which costs the kernel one
+    /// round of RCU grace periods instead of one per link.</summary>
+    public static void DeleteGroup(NetlinkSocket s, uint group)
+    {
+        var m = new Message(RTM_DELLINK, 0);
+        m.IfInfo(AF_UNSPEC, 0, 0, 0);
+        m.UInt32(IFLA_GROUP, group);
+        Check(s.Request(m.Build()), $"delete link group {group}", ENODEV);
     }
 
     /// <summary>ip addr add ADDRESS/PREFIX brd + dev INDEX (EEXIST returned, not thrown).</summary>

@@ -76,9 +76,14 @@ public sealed class BridgeDriver
         var attachments = Attachments(optionsJson);
         if (attachments.Count == 0) return;
         using var hostLock = AcquireHostLock();
+        BridgeFirewall.Restore? rules = null;
         try
         {
             Sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+            // Recorded first, so a pwsh killed from here on leaves entries that the next rewrite drops
+            // (their veths are gone) or this container's teardown removes.
+            BridgeFirewall.Record(attachments);
+            rules = BridgeFirewall.Start(attachments);
             using (var host = NetlinkSocket.Open())
             using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "bridge + veth"))
             {
@@ -114,12 +119,13 @@ public sealed class BridgeDriver
                 }
                 return 0;
             });
-            BridgeFirewall.Record(attachments);
             using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore"))
-                BridgeFirewall.Apply();
+                rules.Wait();
         }
         catch
         {
+            // The restore may still run: a second one must not race it (the later commit would win).
+            rules?.WaitQuietly();
             try { TeardownLocked(attachments); } catch (PodShellException) { } catch (IOException) { }
             throw;
         }
@@ -137,19 +143,50 @@ public sealed class BridgeDriver
 
     private static void TeardownLocked(IReadOnlyList<BridgeAttachment> attachments)
     {
-        using (var host = NetlinkSocket.Open())
+        BridgeFirewall.Forget(attachments);
+        // The rules no longer name these attachments whether or not their veths are gone yet, so the
+        // restore runs while the kernel deletes the links.
+        var rules = BridgeFirewall.Start();
+        try
         {
-            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "veth"))
-                foreach (var a in attachments) Netlink.DeleteLink(host, a.HostVeth);
-            BridgeFirewall.Forget(attachments);
-            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "bridge"))
-                foreach (var br in attachments.Select(a => a.Bridge).Distinct())
-                    if (Netlink.GetLink(host, br) is { Kind: "bridge" } l && Netlink.Ports(host, l.Index).Count == 0)
-                        Netlink.DeleteLink(host, br);
+            using var host = NetlinkSocket.Open();
+            using var _ = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "links");
+            foreach (var group in attachments.GroupBy(a => a.Bridge))
+            {
+                var veths = group.Select(a => a.HostVeth).ToHashSet();
+                var bridge = Netlink.GetLink(host, group.Key);
+                if (bridge is not { Kind: "bridge" })
+                {
+                    foreach (var v in veths) Netlink.DeleteLink(host, v);
+                    continue;
+                }
+                var ports = Netlink.Ports(host, bridge.Index);
+                if (ports.Any(p => !veths.Contains(p.Name)))
+                {
+                    foreach (var v in veths) Netlink.DeleteLink(host, v);
+                    continue;
+                }
+                // The last ports go: they and the bridge leave in one batch (a link group only they
+                // carry), about 20 ms less than one deletion after the other.
+                uint tag = LinkGroup(group.First().ContainerId);
+                foreach (var v in ports) Netlink.SetGroup(host, v.Name, tag);
+                Netlink.SetGroup(host, group.Key, tag);
+                Netlink.DeleteGroup(host, tag);
+                foreach (var v in veths) Netlink.DeleteLink(host, v);
+            }
+        }
+        catch
+        {
+            rules.WaitQuietly();
+            throw;
         }
         using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore"))
-            BridgeFirewall.Apply();
+            rules.Wait();
     }
+
+    // Well above the small numbers /etc/iproute2/group hands out, and different per container.
+    private static uint LinkGroup(string containerId) =>
+        0x40000000u | (BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(containerId)), 0) & 0x3fffffffu);
 
     /// <summary>The bridge with the gateway address, up; created when missing (netavark's create_interfaces).</summary>
     private static int EnsureBridge(NetlinkSocket host, BridgeAttachment a)
