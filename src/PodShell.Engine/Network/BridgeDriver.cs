@@ -18,8 +18,14 @@ public sealed class BridgeDriver
     /// <summary>The metric netavark gives default routes (constants::DEFAULT_METRIC).</summary>
     public const uint DefaultRouteMetric = 100;
 
-    /// <summary>True when the network of this network_info entry is handled in-process.</summary>
-    public static bool Handles(JsonNode? networkInfo) => networkInfo?["dns_enabled"]?.GetValue<bool>() == false;
+    /// <summary>The network_info field that names the driver of a network, and this driver's name there.</summary>
+    public const string DriverField = "podshell_driver", DriverName = "bridge";
+
+    /// <summary>True when the network of this network_info entry is handled in-process: marked so by
+    /// <see cref="NetavarkDriver.Options"/> (a network without DNS). An entry without the mark was set up
+    /// by netavark before this driver existed, and netavark tears it down.</summary>
+    public static bool Handles(JsonNode? networkInfo) =>
+        networkInfo?[DriverField] is JsonValue v && v.TryGetValue<string>(out var d) && d == DriverName;
 
     /// <summary>Splits NetworkOptions JSON into the part for this driver and the part for netavark; either
     /// is null when it has no network. Port mappings go with both, as netavark forwards them per network.</summary>

@@ -58,6 +58,9 @@ public sealed class NetavarkDriver
                 ["internal"] = n.Internal,
                 ["dns_enabled"] = n.DnsEnabled,
                 ["ipam_options"] = new JsonObject { ["driver"] = "host-local" },
+                // Which driver set the network up, so the teardown picks the same one (netavark ignores
+                // fields it does not know). network.json written before this field existed means netavark.
+                [BridgeDriver.DriverField] = n.DnsEnabled ? "netavark" : BridgeDriver.DriverName,
             };
         }
         var o = new JsonObject

@@ -150,6 +150,34 @@ public sealed class BridgeDriverTests : IDisposable
     }
 
     [Fact]
+    public void TwoNetworks_InOneNamespace_GetEth0AndEth1_EachWithItsDefaultRoute()
+    {
+        var n1 = Net(subnet: $"10.238.{_tag}.0/24", bridge: _bridge + "a");
+        var n2 = Net(subnet: $"10.238.{_tag + 30}.0/24", bridge: _bridge + "b");
+        n2.Name += "b";
+        _links.Add(_bridge + "a"); _links.Add(_bridge + "b");
+        var id = new string('d', 60) + _tag.ToString("x4");
+        var netns = Path.Combine(_dir, "two");
+        NetnsFile.Create(netns);
+        _netns.Add(netns);
+        var json = NetavarkDriver.Options(id, "two", [], new[] { (n1, $"10.238.{_tag}.4", Array.Empty<string>(), "eth0"), (n2, $"10.238.{_tag + 30}.4", Array.Empty<string>(), "eth1") });
+        _jsons.Add(json);
+        _driver.Setup(netns, json);
+        var addrs = IpJson(netns, "-4", "addr");
+        Assert.Contains(addrs, x => x!["ifname"]!.GetValue<string>() == "eth1" && x["addr_info"]![0]!["local"]!.GetValue<string>() == $"10.238.{_tag + 30}.4");
+        var defaults = IpJson(netns, "route").Where(r => r!["dst"]!.GetValue<string>() == "default").Select(r => r!["gateway"]!.GetValue<string>()).ToHashSet();
+        Assert.Equal(new[] { $"10.238.{_tag}.1", $"10.238.{_tag + 30}.1" }.ToHashSet(), defaults);
+        var rules = Sh("iptables-save");
+        Assert.Contains($"10.238.{_tag}.0/24", rules);
+        Assert.Contains($"10.238.{_tag + 30}.0/24", rules);
+        _driver.Teardown(json);
+        Assert.False(LinkExists(_bridge + "a"));
+        Assert.False(LinkExists(_bridge + "b"));
+        Assert.DoesNotContain($"10.238.{_tag}.0/24", Sh("iptables-save"));
+        Assert.DoesNotContain($"10.238.{_tag + 30}.0/24", Sh("iptables-save"));
+    }
+
+    [Fact]
     public void Teardown_IsIdempotent_AndNeedsNoNamespace()
     {
         var n = Net(subnet: $"10.235.{_tag}.0/24", bridge: _bridge + "i");
@@ -214,6 +242,11 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.Single(o["port_mappings"]!.AsArray());
         Assert.Equal(new string('b', 64), o["container_id"]!.GetValue<string>());
 
+        // network.json from before this driver (no driver field) stays netavark's, even without DNS.
+        var old = JsonNode.Parse(NetavarkDriver.Options("c", "c", [], new[] { (plain, "1.2.3.4", Array.Empty<string>(), "eth0") }))!;
+        old["network_info"]![plain.Name]!.AsObject().Remove(BridgeDriver.DriverField);
+        Assert.Null(BridgeDriver.Split(old.ToJsonString()).Native);
+        Assert.NotNull(BridgeDriver.Split(old.ToJsonString()).Netavark);
         Assert.Null(BridgeDriver.Split(NetavarkDriver.Options("c", "c", [], new[] { (plain, "1.2.3.4", Array.Empty<string>(), "eth0") })).Netavark);
         Assert.Null(BridgeDriver.Split(NetavarkDriver.Options("c", "c", [], new[] { (dns, "1.2.3.4", Array.Empty<string>(), "eth0") })).Native);
     }
