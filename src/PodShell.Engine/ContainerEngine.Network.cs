@@ -279,7 +279,8 @@ public sealed partial class ContainerEngine
         var netns = NetnsPathFor(c.Id);
         Directory.CreateDirectory(paths.RunDir);
         AtomicWrite(NetworkStateFile(paths), json);
-        NetnsFile.Create(netns);
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "netns create"))
+            NetnsFile.Create(netns);
         var dns = DriverSetup(netns, json);
         c.IPAddresses = attachments.Select(a => a.Item2).ToArray();
         var gateway = attachments[0].Item1.Gateway;

@@ -89,7 +89,8 @@ public sealed class BridgeDriver
             // Recorded first, so a pwsh killed from here on leaves entries that the next rewrite drops
             // (their veths are gone) or this container's teardown removes.
             BridgeFirewall.Record(attachments);
-            rules = BridgeFirewall.Start(attachments);
+            using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore start"))
+                rules = BridgeFirewall.Start(attachments);
             using (var host = NetlinkSocket.Open())
             using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "bridge + veth"))
             {
@@ -152,7 +153,9 @@ public sealed class BridgeDriver
         BridgeFirewall.Forget(attachments);
         // The rules no longer name these attachments whether or not their veths are gone yet, so the
         // restore runs while the kernel deletes the links.
-        var rules = BridgeFirewall.Start();
+        BridgeFirewall.Restore rules;
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "iptables-restore start"))
+            rules = BridgeFirewall.Start();
         try
         {
             using var host = NetlinkSocket.Open();
