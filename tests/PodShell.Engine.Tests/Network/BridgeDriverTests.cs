@@ -85,6 +85,10 @@ public sealed class BridgeDriverTests : IDisposable
         var ports = Directory.GetDirectories($"/sys/class/net/{_bridge}/brif").Select(d => Path.GetFileName(d)!).ToHashSet();
         Assert.Equal(new[] { BridgeDriver.HostVethName(a.Id, n.Name), BridgeDriver.HostVethName(b.Id, n.Name) }.ToHashSet(), ports);
         Assert.Equal("1", File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
+        // Its MAC is set (NET_ADDR_SET = 3), so it does not follow the lowest MAC of its ports.
+        Assert.Equal("3", File.ReadAllText($"/sys/class/net/{_bridge}/addr_assign_type").Trim());
+        // The sysctl written from the thread inside the namespace landed there, not on the host.
+        Assert.Equal("1", Sh("nsenter", "--net=" + a.Netns, "cat", "/proc/sys/net/ipv4/conf/eth0/arp_notify").Trim());
 
         // Container side: lo and eth0 up, the address, the default route via the gateway.
         var addrs = IpJson(a.Netns, "addr");
