@@ -238,5 +238,10 @@ public sealed class BridgeDriver
         }
     }
 
-    private static FileLock AcquireHostLock() => FileLock.Acquire(NetavarkDriver.HostLockFile, TimeSpan.FromMinutes(2));
+    // Shared with netavark runs of every engine on the host: a wait here is another process's network work.
+    private static FileLock AcquireHostLock()
+    {
+        using var _ = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "host lock");
+        return FileLock.Acquire(NetavarkDriver.HostLockFile, TimeSpan.FromMinutes(2));
+    }
 }
