@@ -8,17 +8,60 @@ using PodShell.Engine.Runtime;
 
 namespace PodShell.Engine;
 
-/// <summary>Networks (netavark bridges) and the per-container network lifecycle: a netns file and
-/// "netavark setup" before conmon starts, "netavark teardown" and the netns file gone when the
-/// container exits, stops or is removed. Every step is idempotent, so a pwsh killed half-way is
-/// cleaned up by the next call that folds the record.</summary>
+/// <summary>Networks (bridges) and the per-container network lifecycle: a netns file and the setup
+/// before conmon starts, the teardown and the netns file gone when the container exits, stops or is
+/// removed. Networks without DNS (the default one among them) are set up in-process by
+/// <see cref="BridgeDriver"/>; networks with DNS by netavark, which runs aardvark-dns. Every step is
+/// idempotent, so a pwsh killed half-way is cleaned up by the next call that folds the record.</summary>
 public sealed partial class ContainerEngine
 {
     private NetworkStore? _networks;
     private NetavarkDriver? _netavark;
+    private BridgeDriver? _bridge;
 
     public NetworkStore NetworkStore => _networks ??= new NetworkStore(Store);
     public NetavarkDriver Netavark => _netavark ??= new NetavarkDriver(Path.Combine(Options.RunRoot, "networks"));
+    public BridgeDriver Bridge => _bridge ??= new BridgeDriver();
+
+    /// <summary>Sets up the networks in the options JSON, each with its driver; returns the DNS servers.</summary>
+    private IReadOnlyList<string> DriverSetup(string netns, string json)
+    {
+        var (native, dns) = BridgeDriver.Split(json);
+        if (native != null) Bridge.Setup(netns, native);
+        if (dns == null) return Array.Empty<string>();
+        try { return Netavark.Setup(netns, dns); }
+        catch
+        {
+            if (native != null) try { Bridge.Teardown(native); } catch (PodShellException) { } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Tears down the networks in the options JSON, each with its driver. netavark needs a
+    /// namespace to open: a lost one (run root wiped) gets an empty stand-in so its rules still go.
+    /// netavark's "already gone" failures are not failures here.</summary>
+    private void DriverTeardown(string netns, string json, bool force = false)
+    {
+        var (native, dns) = BridgeDriver.Split(json);
+        PodShellException? failure = null;
+        if (native != null)
+        {
+            try { Bridge.Teardown(native); }
+            catch (PodShellException e) when (!force) { failure = e; }
+            catch (PodShellException) { }
+        }
+        if (dns != null)
+        {
+            try
+            {
+                NetnsFile.Create(netns);
+                Netavark.Teardown(netns, dns);
+            }
+            catch (PodShellException e) when (force || AlreadyGone(e.Message)) { }
+            catch (PodShellException e) { failure ??= e; }
+        }
+        if (failure != null) throw failure;
+    }
 
     /// <summary>The default network's subnet and bridge; PODSHELL_DEFAULT_SUBNET and PODSHELL_BRIDGE
     /// change them (a host that also runs podman uses 10.88.0.0/16 and podman0).</summary>
@@ -202,8 +245,8 @@ public sealed partial class ContainerEngine
 
     // ---- per-container setup and teardown -----------------------------------------------------
 
-    /// <summary>Before conmon: netns file, addresses, ports checked free, netavark setup, /etc files.
-    /// network.json is written before netavark runs, so a teardown always knows what to undo.</summary>
+    /// <summary>Before conmon: netns file, addresses, ports checked free, the drivers' setup, /etc files.
+    /// network.json is written before any driver runs, so a teardown always knows what to undo.</summary>
     private void SetupNetwork(Container c, ContainerPaths paths)
     {
         using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "setup");
@@ -236,15 +279,16 @@ public sealed partial class ContainerEngine
         var netns = NetnsPathFor(c.Id);
         Directory.CreateDirectory(paths.RunDir);
         AtomicWrite(NetworkStateFile(paths), json);
-        NetnsFile.Create(netns);
-        var dns = Netavark.Setup(netns, json);
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "netns create"))
+            NetnsFile.Create(netns);
+        var dns = DriverSetup(netns, json);
         c.IPAddresses = attachments.Select(a => a.Item2).ToArray();
         var gateway = attachments[0].Item1.Gateway;
         AtomicWrite(paths.HostsFile, EtcFiles.Hosts(c.Hostname, attachments.Select(a => (a.Item2, $"{c.Hostname} {c.Name}")).ToList(), gateway));
         AtomicWrite(paths.ResolvConfFile, dns.Count > 0 ? EtcFiles.ResolvConf(dns, "dns.podman") : EtcFiles.ResolvConf());
     }
 
-    /// <summary>netavark only installs DNAT rules; a port another process listens on would be silently
+    /// <summary>Both drivers only install DNAT rules; a port another process listens on would be silently
     /// shadowed for some clients, so it is refused before anything is set up (podman binds it too).</summary>
     private static void CheckPortsFree(IEnumerable<PortMapping> ports)
     {
@@ -269,7 +313,7 @@ public sealed partial class ContainerEngine
     private static bool AlreadyGone(string message) =>
         message.Contains("No such device") || message.Contains("No chain/target/match") || message.Contains("No such file");
 
-    /// <summary>Idempotent: netavark teardown (veth, firewall rules, DNS entries), the netns file and the
+    /// <summary>Idempotent: the drivers' teardown (veth, firewall rules, DNS entries), the netns file and the
     /// addresses. Safe for a container that never had a network.</summary>
     private void TeardownNetwork(string id)
     {
@@ -281,17 +325,11 @@ public sealed partial class ContainerEngine
         PodShellException? failure = null;
         if (File.Exists(state))
         {
-            try
-            {
-                // netavark needs a namespace to open; a lost one (run root wiped) gets an empty stand-in
-                // so the firewall rules still go.
-                NetnsFile.Create(netns);
-                Netavark.Teardown(netns, File.ReadAllText(state));
-            }
-            catch (PodShellException e) when (AlreadyGone(e.Message)) { /* a half setup (pwsh killed mid-start) */ }
+            try { DriverTeardown(netns, File.ReadAllText(state)); }
             catch (PodShellException e) { failure = e; }
         }
-        NetnsFile.Remove(netns);
+        using (Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Network, "netns remove"))
+            NetnsFile.Remove(netns);
         if (failure == null && File.Exists(state)) File.Delete(state);
         NetworkStore.Release(id);
         if (failure != null) throw failure;
@@ -324,7 +362,7 @@ public sealed partial class ContainerEngine
         new[] { c.Name, c.Id[..12] }.Concat(o?.Aliases ?? Array.Empty<string>()).Distinct().ToArray();
 
     /// <summary>The containers whose own network namespace can gain or lose networks: not none, host or
-    /// container:&lt;id&gt; (those have no interfaces of their own for netavark to manage).</summary>
+    /// container:&lt;id&gt; (those have no interfaces of their own for a driver to manage).</summary>
     private static void RequireBridgeMode(Container c, string verb)
     {
         if (c.Network is "none" or "host" || c.Network.StartsWith("container:"))
@@ -342,7 +380,7 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Attach a container to one more network (podman network connect). A running or paused
-    /// container gets the interface at once: netavark setup with just that network on its existing netns,
+    /// container gets the interface at once: its network's driver sets up just that network on its existing netns,
     /// named after the highest ethN it has; a created or exited one gets it at its next start.</summary>
     public Container ConnectNetwork(string network, string container, string? ipAddress = null, IEnumerable<string>? aliases = null, CancellationToken ct = default)
     {
@@ -406,7 +444,7 @@ public sealed partial class ContainerEngine
         var iface = Enumerable.Range(0, 4096).Select(i => "eth" + i).First(i => !used.Contains(i));
         var ports = c.Ports.Select(PortMapping.Parse).ToList();
         var ip = NetworkStore.Allocate(n, c.Id, attach.Ip.Length > 0 ? IPAddress.Parse(attach.Ip) : null).ToString();
-        // Ports go with every network, as podman's networkConnect passes them: netavark forwards them per network.
+        // Ports go with every network, as podman's networkConnect passes them: both drivers forward them per network.
         var single = NetavarkDriver.Options(c.Id, c.Name, ports, new[] { (n, ip, Aliases(c, attach), iface) });
         var one = JsonNode.Parse(single)!.AsObject();
         foreach (var key in new[] { "container_id", "container_name", "port_mappings" })
@@ -416,15 +454,15 @@ public sealed partial class ContainerEngine
             if (full[key] is not JsonObject o) full[key] = o = new JsonObject();
             o[n.Name] = one[key]![n.Name]!.DeepClone();
         }
-        // Written before netavark runs, so a pwsh killed now still has the new network torn down with the rest.
+        // Written before the driver runs, so a pwsh killed now still has the new network torn down with the rest.
         AtomicWrite(stateFile, full.ToJsonString());
         try
         {
-            Netavark.Setup(netns, single);
+            DriverSetup(netns, single);
         }
         catch
         {
-            try { Netavark.Teardown(netns, single); } catch (PodShellException) { }
+            try { DriverTeardown(netns, single, force: true); } catch (PodShellException) { }
             if (before != null) AtomicWrite(stateFile, before); else File.Delete(stateFile);
             NetworkStore.Release(c.Id, n.Name);
             throw;
@@ -434,9 +472,9 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Detach a container from a network (podman network disconnect). A running one loses the
-    /// interface at once (netavark teardown of just that network); disconnecting the last network leaves
+    /// interface at once (its driver tears down just that network); disconnecting the last network leaves
     /// it with only lo in its own namespace, as podman does, and a later connect can add one again.
-    /// <paramref name="force"/> changes the record even when netavark's teardown fails.</summary>
+    /// <paramref name="force"/> changes the record even when the driver's teardown fails.</summary>
     public Container DisconnectNetwork(string network, string container, bool force = false, CancellationToken ct = default)
     {
         if (Options.Rootless)
@@ -495,12 +533,7 @@ public sealed partial class ContainerEngine
                 ["networks"] = new JsonObject { [name] = mine.DeepClone() },
                 ["network_info"] = new JsonObject { [name] = full["network_info"]?[name]?.DeepClone() },
             };
-            try
-            {
-                NetnsFile.Create(NetnsPathFor(c.Id));
-                Netavark.Teardown(NetnsPathFor(c.Id), single.ToJsonString());
-            }
-            catch (PodShellException e) when (force || AlreadyGone(e.Message)) { }
+            DriverTeardown(NetnsPathFor(c.Id), single.ToJsonString(), force);
             nets.Remove(name);
             (full["network_info"] as JsonObject)?.Remove(name);
             AtomicWrite(stateFile, full.ToJsonString());

@@ -68,6 +68,51 @@ Describe 'Container networking' {
         finally { Remove-Container $s, $p -Force -Confirm:$false -ErrorAction SilentlyContinue }
     }
 
+    It 'lets two containers on the default network reach each other by IP, and leaves no bridge or rule after removal' {
+        $srv = New-TestName 'dsrv'; $cli = New-TestName 'dcli'
+        try {
+            $s = New-Container busybox -Name $srv -- sh -c 'echo page-by-ip > /tmp/index.html; exec busybox httpd -f -p 8080 -h /tmp' | Start-Container -PassThru
+            $s.IPAddress | Should -Match "^$script:prefix"
+            (iptables-save) -join "`n" | Should -Match ([regex]::Escape("$((($env:PODSHELL_DEFAULT_SUBNET -split '/')[0]))/"))
+            $c = New-Container busybox -Name $cli -- sleep 300 | Start-Container -PassThru
+            $c.IPAddress | Should -Not -Be $s.IPAddress
+            $page = Invoke-ContainerCommand $cli -- sh -c "for i in `$(busybox seq 50); do busybox wget -q -O - http://$($s.IPAddress):8080/ && exit 0; busybox sleep 0.2; done; exit 1"
+            $page | Should -Contain 'page-by-ip'
+            # And with nc: a raw TCP connection from one container to the other.
+            $raw = Invoke-ContainerCommand $cli -- sh -c "printf 'GET /index.html HTTP/1.0\r\n\r\n' | busybox nc -w 5 $($s.IPAddress) 8080"
+            $raw | Should -Contain 'page-by-ip'
+            Test-Path "/sys/class/net/$script:bridge" | Should -BeTrue
+        }
+        finally { Remove-Container $cli, $srv -Force -Confirm:$false -ErrorAction SilentlyContinue }
+        Test-Path "/sys/class/net/$script:bridge" | Should -BeFalse
+        $rules = (iptables-save) -join "`n"
+        $rules | Should -Not -Match ([regex]::Escape($env:PODSHELL_DEFAULT_SUBNET))
+        $rules | Should -Not -Match $s.Id
+        $rules | Should -Not -Match $c.Id
+    }
+
+    It 'serves a page from busybox httpd on a published 127.0.0.1 port of the default network, with the id in the rules until removal' {
+        $name = New-TestName 'pub'
+        $l = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0); $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
+        try {
+            $c = New-Container busybox -Name $name -Publish "127.0.0.1:${port}:80" -- sh -c 'echo served-by-httpd > /tmp/index.html; exec busybox httpd -f -p 80 -h /tmp' | Start-Container -PassThru
+            $rules = (iptables-save) -join "`n"
+            $rules | Should -Match $c.Id
+            $rules | Should -Match ([regex]::Escape("--to-destination $($c.IPAddress):80"))
+            $body = $null
+            for ($i = 0; $i -lt 100 -and -not $body; $i++) {
+                try { $body = (Invoke-WebRequest "http://127.0.0.1:$port/index.html" -TimeoutSec 5).Content } catch { Start-Sleep -Milliseconds 100 }
+            }
+            $body | Should -Be "served-by-httpd`n"
+        }
+        finally { Remove-Container $name -Force -Confirm:$false }
+        $rules = (iptables-save) -join "`n"
+        $rules | Should -Not -Match $c.Id
+        $rules | Should -Not -Match ([regex]::Escape($c.IPAddress + ':'))
+        $rules | Should -Not -Match ([regex]::Escape($env:PODSHELL_DEFAULT_SUBNET))
+        Test-Path "/sys/class/net/$script:bridge" | Should -BeFalse
+    }
+
     It 'refuses a host port in use with PortInUse and sets nothing up' {
         $l = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0); $l.Start()
         $name = New-TestName 'busy'

@@ -58,6 +58,9 @@ public sealed class NetavarkDriver
                 ["internal"] = n.Internal,
                 ["dns_enabled"] = n.DnsEnabled,
                 ["ipam_options"] = new JsonObject { ["driver"] = "host-local" },
+                // Which driver set the network up, so the teardown picks the same one (netavark ignores
+                // fields it does not know). network.json written before this field existed means netavark.
+                [BridgeDriver.DriverField] = n.DnsEnabled ? "netavark" : BridgeDriver.DriverName,
             };
         }
         var o = new JsonObject
@@ -98,6 +101,9 @@ public sealed class NetavarkDriver
 
     private const string HostLockDir = "/run/lock";
 
+    /// <summary>Held around every netavark call and every bridge/rule decision of <see cref="BridgeDriver"/>.</summary>
+    public const string HostLockFile = HostLockDir + "/podshell-netavark.lock";
+
     // aardvark-dns is a daemon that netavark forks: it must not inherit a pipe we read to the end, or
     // the read would last as long as the daemon. So netavark's output goes to files.
     private string Run(string verb, string netnsPath, string json)
@@ -106,7 +112,7 @@ public sealed class NetavarkDriver
         // own; two at once fail with "CHAIN_DEL failed (Device or resource busy)" or "No chain". Podman holds
         // a lock around every call; so do we, host-wide, since engines with other roots share the chains.
         Directory.CreateDirectory(HostLockDir);
-        using var hostLock = Linux.FileLock.Acquire(Path.Combine(HostLockDir, "podshell-netavark.lock"), TimeSpan.FromMinutes(2));
+        using var hostLock = Linux.FileLock.Acquire(HostLockFile, TimeSpan.FromMinutes(2));
         Directory.CreateDirectory(ConfigDir);
         var tmp = Path.Combine(ConfigDir, $".{verb}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };

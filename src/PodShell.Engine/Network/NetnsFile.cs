@@ -1,14 +1,15 @@
 using PodShell.Engine.Linux;
-using PodShell.Engine.Runtime;
 
 namespace PodShell.Engine.Network;
 
 /// <summary>A network namespace kept alive by a bind mount of its nsfs file (what `ip netns add` and
-/// podman do). The engine is a multi-threaded .NET process, where unshare(CLONE_NEWNET) would move only
-/// one thread; so a helper process is born in the new namespace (unshare --net) and bind-mounts its own
-/// /proc/self/ns/net onto the file in the host's mount namespace.</summary>
+/// podman do). The engine is a multi-threaded .NET process, where unshare(CLONE_NEWNET) moves only the
+/// calling thread; so a dedicated thread unshares, bind-mounts its own /proc/thread-self/ns/net onto the
+/// file (in the host's mount namespace, which every thread shares) and ends.</summary>
 public static class NetnsFile
 {
+    private const ulong MS_BIND = 4096;
+
     public static bool Exists(string path) => File.Exists(path) && IsNsfs(path);
 
     public static void Create(string path)
@@ -16,11 +17,19 @@ public static class NetnsFile
         if (Exists(path)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, Array.Empty<byte>());
-        var r = ProcessRunner.Run("unshare", new[] { "--net", "--", "mount", "--bind", "/proc/self/ns/net", path }, TimeSpan.FromSeconds(30));
-        if (r.ExitCode != 0)
+        try
+        {
+            NetlinkSocket.RunInNew(() =>
+            {
+                int errno = MountSyscalls.Mount("/proc/thread-self/ns/net", path, "", MS_BIND, null);
+                if (errno != 0) throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bind-mount the network namespace onto {path}: {MountSyscalls.ErrorText(errno)}", path);
+                return 0;
+            });
+        }
+        catch (PodShellException e)
         {
             try { File.Delete(path); } catch (IOException) { }
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {path}: {r.Stderr.Trim()}", path);
+            throw e.ErrorId == "NetnsFailed" ? e : new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {path}: {e.Message}", path);
         }
     }
 
@@ -28,9 +37,19 @@ public static class NetnsFile
     /// creates itself), so the container would not even reach 127.0.0.1.</summary>
     public static void BringLoopbackUp(string path)
     {
-        var r = ProcessRunner.Run("nsenter", new[] { "--net=" + path, "ip", "link", "set", "lo", "up" }, TimeSpan.FromSeconds(30));
-        if (r.ExitCode != 0)
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {r.Stderr.Trim()}", path);
+        try
+        {
+            NetlinkSocket.RunIn(path, () =>
+            {
+                using var s = NetlinkSocket.Open();
+                Netlink.SetUp(s, 1); // lo is index 1 in every namespace
+                return 0;
+            });
+        }
+        catch (PodShellException e)
+        {
+            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {e.Message}", path);
+        }
     }
 
     /// <summary>Idempotent: unmount (lazily, a process may still be inside) and delete the file.</summary>
