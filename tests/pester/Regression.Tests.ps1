@@ -50,12 +50,13 @@ Describe 'Engine work per cmdlet does not rise' {
         $w.Runtime | Should -Be 0
     }
 
-    It 'Invoke-Container -AutoRemove true: one conmon, at most 3 runtime processes' {
+    It 'Invoke-Container -AutoRemove true: one conmon and no runtime process of the engine''s own' {
+        # conmon runs `runc create`; the start goes through runc's exec fifo, the netns file is made on a thread and
+        # the exited container is forgotten without `runc delete`: pinned at 0 (it was 3, then 1).
         $name = New-TestName 'guard'
         $w = Measure-EngineWork { Invoke-Container busybox -Name $name -AutoRemove -- true }
         Get-Container $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $w.Monitor | Should -Be 1
-        $w.Runtime | Should -BeGreaterThan 0
-        $w.Runtime | Should -BeLessOrEqual 3
+        $w.Runtime | Should -Be 0
     }
 }
