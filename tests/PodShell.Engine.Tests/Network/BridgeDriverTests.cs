@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using PodShell.Engine.Network;
 using Xunit;
 
+using static PodShell.Engine.Tests.Network.NetworkTestSupport;
+
 namespace PodShell.Engine.Tests.Network;
 
 /// <summary>The in-process bridge driver on namespaces and a bridge the tests make themselves: what the
@@ -51,17 +53,6 @@ public sealed class BridgeDriverTests : IDisposable
         var json = NetavarkDriver.Options(id, "c" + id[..6], ports, new[] { (n, ip, new[] { "c" + id[..6] }, "eth0") });
         _jsons.Add(json);
         return (id, netns, json);
-    }
-
-    private static string Sh(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return o.Result + e.Result;
     }
 
     private static JsonArray IpJson(string netns, params string[] args) =>
@@ -281,14 +272,5 @@ public sealed class BridgeDriverTests : IDisposable
         var err = p.StandardError.ReadToEnd();
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, err);
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

@@ -3,6 +3,8 @@ using PodShell.Engine.Linux;
 using PodShell.Engine.Network;
 using Xunit;
 
+using static PodShell.Engine.Tests.Network.NetworkTestSupport;
+
 namespace PodShell.Engine.Tests.Network;
 
 /// <summary>The rtnetlink requests on their own, in a namespace the test makes and removes.</summary>
@@ -17,17 +19,6 @@ public sealed class NetlinkTests : IDisposable
     {
         NetnsFile.Remove(Netns);
         Directory.Delete(_dir, true);
-    }
-
-    private static string Sh(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return o.Result + e.Result;
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using PodShell.Engine.Linux;
 using PodShell.Engine.Network;
 using PodShell.Engine.Tests.EngineFacade;
 
+using static PodShell.Engine.Tests.Network.NetworkTestSupport;
+
 namespace PodShell.Engine.Tests.Network;
 
 /// <summary>An engine whose default network is private to this fixture (own subnet and bridge).</summary>
@@ -60,14 +62,6 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
 
     private string Logs(Container c) => string.Join("\n", Engine.GetLogs(c.Id).Select(l => l.Line));
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     private void AssertNoNetworkTrace(Container c)
     {
