@@ -5,8 +5,9 @@ PodShell's build: Bootstrap, Build, Test, Demo, Install, Bench (on demand, never
 
 .DESCRIPTION
   dotnet tool restore && dotnet pwsh ./build.ps1 Demo    # the article's lab, done with PodShell
-  dotnet tool restore && dotnet pwsh ./build.ps1 Test    # xunit + Pester; ends with "N passed, N failed"
-Bootstrap installs what is missing (apt-get, as root) and says what it installs. Build publishes the
+  dotnet tool restore && dotnet pwsh ./build.ps1 Test    # xunit + Pester; ends with "N passed, N failed, N skipped"
+Bootstrap installs what is missing (apt-get, as root) and says what it installs: the runtime packages for Build,
+Install and Demo, the test-only ones too for Test, Bench and Bootstrap itself (the two lists below). Build publishes the
 importable module to module/PodShell. Install copies it where Import-Module PodShell finds it.
 #>
 param(
@@ -33,29 +34,71 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+# What build.ps1 installs on a fresh Debian 12, as two lists: package = how to tell it is there (a program looked up
+# in PATH and the sbin and podman helper directories, a path, or a script block). Every program the engine or the
+# tests start is in a list, or comes with Debian 12's Essential or priority-required packages, which every
+# installation has: coreutils, util-linux (nsenter, unshare, setpriv, flock, su), mount (mount, umount), tar, gzip,
+# findutils, dash (sh), libc-bin (getent), passwd (useradd, userdel, for the rootless tests' throwaway users).
+# Runtime: what the module starts. Build, Install and Demo need only these.
+$RuntimePackages = [ordered]@{
+    runc = 'runc'; crun = 'crun'; conmon = 'conmon'
+    # -Init's init and the rootless pause process.
+    catatonit = 'catatonit'
+    # User networks with DNS: netavark sets them up and starts aardvark-dns (Debian puts both in /usr/lib/podman).
+    netavark = '/usr/lib/podman/netavark'; 'aardvark-dns' = '/usr/lib/podman/aardvark-dns'
+    # The in-process bridge driver's firewall (iptables-restore, iptables-save) and netavark's.
+    iptables = 'iptables-restore'
+    # Rootless: newuidmap/newgidmap, the user-mode network, and overlay where the kernel refuses it unprivileged.
+    uidmap = 'newuidmap'; slirp4netns = 'slirp4netns'; 'fuse-overlayfs' = 'fuse-overlayfs'
+    # The Demo's image (and the tests'): the host's static busybox.
+    'busybox-static' = '/bin/busybox'
+}
+# Test-only: what the tests and the benchmark start besides the module. Test and Bench install both lists.
+$TestPackages = [ordered]@{
+    # Peers for interoperability, a registry server and its htpasswd, TTYs, and the benchmark.
+    podman = 'podman'; skopeo = 'skopeo'; umoci = 'umoci'; 'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'
+    tmux = 'tmux'; hyperfine = 'hyperfine'
+    # ip (the network tests look at links and addresses), kill (the rootless tests), the sqlite3 shell (a second
+    # writer holding the state database's lock): priority important/optional, so absent from a minimal Debian.
+    iproute2 = 'ip'; procps = 'kill'; sqlite3 = 'sqlite3'
+    # The cgroup v2 guest: QEMU and a Debian kernel with its modules.
+    'qemu-system-x86' = 'qemu-system-x86_64'
+    'linux-image-amd64' = { @(Get-ChildItem /boot -Filter 'vmlinuz-*' -ErrorAction Ignore | Where-Object {
+                Test-Path "/lib/modules/$($_.Name.Substring('vmlinuz-'.Length))" }).Count -gt 0 }
+}
+
+function Test-HostPackage {
+    param($Probe)
+    if ($Probe -is [scriptblock]) { return [bool] (& $Probe) }
+    if ($Probe.StartsWith('/')) { return (Test-Path $Probe) -or (Test-Path "/usr$Probe") }
+    # An ordinary user's PATH has no sbin directory: look there too (runc and iptables live in /usr/sbin).
+    $dirs = @(($env:PATH -split ':') + @('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin') | Where-Object { $_ })
+    foreach ($d in $dirs) { if (Test-Path -PathType Leaf (Join-Path $d $Probe)) { return $true } }
+    $false
+}
+
 function Invoke-Bootstrap {
-    # Host packages: the OCI runtimes and monitor; busybox, which the demo and tests build images from;
-    # rootless helpers; and the peers the tests use: a registry server, htpasswd, skopeo/umoci/podman for interop, tmux for TTYs.
-    $wanted = [ordered]@{
-        runc = 'runc'; crun = 'crun'; conmon = 'conmon'; 'busybox-static' = '/bin/busybox'; catatonit = 'catatonit'
-        'docker-registry' = 'docker-registry'; 'apache2-utils' = 'htpasswd'; skopeo = 'skopeo'; umoci = 'umoci'; podman = 'podman'; tmux = 'tmux'; hyperfine = 'hyperfine'
-        # Rootless: newuidmap/newgidmap, the user-mode network, and overlay where the kernel refuses it unprivileged.
-        uidmap = 'newuidmap'; slirp4netns = 'slirp4netns'; 'fuse-overlayfs' = 'fuse-overlayfs'
-    }
-    $missing = @($wanted.Keys | Where-Object {
-        $probe = $wanted[$_]
-        if ($probe.StartsWith('/')) { -not (Test-Path $probe) -and -not (Test-Path "/usr$probe") }
-        else { $null -eq (Get-Command $probe -CommandType Application -ErrorAction Ignore) }
-    })
+    # -Tests: the test-only packages too (Test, Bench and Bootstrap itself); Build, Install and Demo only the runtime's.
+    param([switch] $Tests)
+    $lists = @($RuntimePackages) + @(if ($Tests) { $TestPackages })
+    $wanted = @($lists | ForEach-Object { $_.Keys })
+    $missing = @($lists | ForEach-Object { $l = $_; $l.Keys | Where-Object { -not (Test-HostPackage $l[$_]) } })
     if ($missing.Count -gt 0) {
-        if ((& id -u) -ne '0') { throw "Missing packages: $($missing -join ', '). Run as root, or install them: apt-get install $($missing -join ' ')" }
+        if ((& id -u) -ne '0') {
+            $runtimeMissing = @($missing | Where-Object { $RuntimePackages.Contains($_) })
+            $testMissing = @($missing | Where-Object { -not $RuntimePackages.Contains($_) })
+            $what = @(if ($runtimeMissing) { "the module needs $($runtimeMissing -join ', ')" }) + @(if ($testMissing) { "the tests need $($testMissing -join ', ')" })
+            throw "Missing Debian packages: $($what -join '; '). Run build.ps1 as root, or install them: sudo apt-get install --no-install-recommends $($missing -join ' ')"
+        }
         Write-Host "Bootstrap: installing $($missing -join ', ') with apt-get"
         $env:DEBIAN_FRONTEND = 'noninteractive'
         Invoke-Native apt-get @('update', '-qq')
         Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+        $still = @($lists | ForEach-Object { $l = $_; $l.Keys | Where-Object { -not (Test-HostPackage $l[$_]) } })
+        if ($still.Count -gt 0) { throw "Bootstrap: apt-get installed $($missing -join ' '), but $($still -join ', ') is still not found where build.ps1 looks." }
     }
     else {
-        Write-Host "Bootstrap: all host packages are present ($($wanted.Keys -join ', '))"
+        Write-Host "Bootstrap: all host packages are present ($($wanted -join ', '))"
     }
     # Pester 6 comes from NuGet into the package cache (tools/restore has only a PackageDownload).
     $script:PesterPath = Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages/pester/6.2.0/tools/Pester.psd1'
@@ -138,23 +181,25 @@ function Invoke-Test {
     & dotnet test (Join-Path $Root 'tests/PodShell.Engine.Tests/PodShell.Engine.Tests.csproj') -c $Configuration --nologo `
         --logger 'trx;LogFileName=engine.trx' --results-directory $results
     $xunitExit = $LASTEXITCODE
-    $xPassed = 0; $xFailed = 0
+    $xPassed = 0; $xFailed = 0; $xSkipped = 0
     $trx = Get-ChildItem $results -Filter *.trx -Recurse | Select-Object -First 1
     if ($trx) {
         [xml] $doc = Get-Content -Raw $trx.FullName
         $counters = $doc.TestRun.ResultSummary.Counters
         $xPassed = [int] $counters.passed
         $xFailed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        # A test that asked the machine and skipped (xunit's Skip) is notExecuted in the trx.
+        $xSkipped = [int] $counters.notExecuted
     }
     elseif ($xunitExit -ne 0) { $xFailed = 1 }
 
     Write-Host 'Test: Pester (cmdlets, end to end)'
     $summary = Join-Path $results 'pester-summary.json'
     & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/pester/run.ps1') -PesterPath $script:PesterPath -SummaryPath $summary
-    $pPassed = 0; $pFailed = 0
+    $pPassed = 0; $pFailed = 0; $pSkipped = 0
     if (Test-Path $summary) {
         $s = Get-Content -Raw $summary | ConvertFrom-Json
-        $pPassed = [int] $s.Passed; $pFailed = [int] $s.Failed
+        $pPassed = [int] $s.Passed; $pFailed = [int] $s.Failed; $pSkipped = [int] $s.Skipped
         # A run that reports nothing did not run: never let that pass as green.
         if ($null -eq $s.Passed -or ($pPassed + $pFailed) -eq 0) { $pFailed = [Math]::Max($pFailed, 1); Write-Host 'Pester reported no results.' }
     }
@@ -162,8 +207,9 @@ function Invoke-Test {
 
     $passed = $xPassed + $pPassed
     $failed = $xFailed + $pFailed
-    Write-Host "xunit: $xPassed passed, $xFailed failed; Pester: $pPassed passed, $pFailed failed"
-    Write-Host "$passed passed, $failed failed"
+    $skipped = $xSkipped + $pSkipped
+    Write-Host "xunit: $xPassed passed, $xFailed failed, $xSkipped skipped; Pester: $pPassed passed, $pFailed failed, $pSkipped skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
@@ -183,16 +229,16 @@ function Invoke-Install {
 }
 
 switch ($Task) {
-    'Bootstrap' { Invoke-Bootstrap }
+    'Bootstrap' { Invoke-Bootstrap -Tests }
     'Build' { Invoke-Bootstrap; Invoke-Build }
-    'Test' { Invoke-Bootstrap; Invoke-Build; Invoke-Test }
+    'Test' { Invoke-Bootstrap -Tests; Invoke-Build; Invoke-Test }
     'Demo' {
         Invoke-Bootstrap; Invoke-Build
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleDir
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Bench' {
-        Invoke-Bootstrap; Invoke-Build
+        Invoke-Bootstrap -Tests; Invoke-Build
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'bench/run.ps1') -ModulePath $ModuleDir -Scenario $BenchScenario
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
