@@ -177,7 +177,9 @@ public static class BridgeFirewall
 
     private static RunningProcess StartProcess(string file, string[] args, string? stdin)
     {
-        var psi = new ProcessStartInfo(file)
+        // Found first, so a host without iptables gets IptablesNotFound naming the package (and an ordinary
+        // PATH without /usr/sbin still finds it).
+        var psi = new ProcessStartInfo(Runtime.HostProgram.Require(file, "iptables", "IptablesNotFound", "the bridge network's firewall"))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

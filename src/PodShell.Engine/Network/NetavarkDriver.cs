@@ -23,15 +23,31 @@ public sealed class NetavarkDriver
     public string Binary { get; }
     public string Aardvark { get; }
 
-    private static string Find(string name, string fallback)
+    /// <summary>Where netavark and the iptables it runs are looked for (PATH and the standard directories when
+    /// null); a test points it at a directory without them.</summary>
+    public IReadOnlyList<string>? ProgramDirectories { get; init; }
+
+    // podman's helper directories first: Debian installs netavark and aardvark-dns there, not in PATH.
+    private static readonly string[] HelperDirectories = { "/usr/lib/podman", "/usr/libexec/podman", "/usr/local/lib/podman", "/usr/bin", "/usr/local/bin" };
+
+    private static string Find(string name, string fallback) => Runtime.HostProgram.Find(name, HelperDirectories) ?? fallback;
+
+    private const string NeededFor = "a container network with DNS (New-ContainerNetwork without -DisableDns)";
+
+    /// <summary>Every program a netavark call needs, checked before it runs: netavark itself, aardvark-dns (which
+    /// netavark starts for a DNS network, from the path we give it) and iptables (netavark runs it from PATH for
+    /// the network's rules). Without this, a missing one is netavark's "exec: ...: not found" in NetworkSetupFailed.</summary>
+    private void RequirePrograms(string verb)
     {
-        foreach (var dir in new[] { "/usr/lib/podman", "/usr/libexec/podman", "/usr/local/lib/podman", "/usr/bin", "/usr/local/bin" })
-        {
-            var p = Path.Combine(dir, name);
-            if (File.Exists(p)) return p;
-        }
-        return fallback;
+        if (!File.Exists(Binary)) throw Runtime.HostProgram.NotFound(Binary, "netavark", "NetavarkNotFound", NeededFor);
+        if (verb != "setup") return; // a teardown stops aardvark-dns and removes rules only if they exist
+        if (!File.Exists(Aardvark)) throw Runtime.HostProgram.NotFound(Aardvark, "aardvark-dns", "AardvarkDnsNotFound", NeededFor);
+        if (Runtime.HostProgram.Find("iptables", SearchPath()) is null)
+            throw Runtime.HostProgram.NotFound("iptables", "iptables", "IptablesNotFound", NeededFor);
     }
+
+    private IEnumerable<string> SearchPath() => ProgramDirectories
+        ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(Runtime.HostProgram.StandardDirectories);
 
     /// <summary>The NetworkOptions JSON for one container on its networks.</summary>
     public static string Options(string containerId, string containerName, IEnumerable<PortMapping> ports,
@@ -111,6 +127,7 @@ public sealed class NetavarkDriver
         // netavark edits shared iptables chains (NETAVARK-*, the per-network chain) without a lock of its
         // own; two at once fail with "CHAIN_DEL failed (Device or resource busy)" or "No chain". Podman holds
         // a lock around every call; so do we, host-wide, since engines with other roots share the chains.
+        RequirePrograms(verb);
         Directory.CreateDirectory(HostLockDir);
         using var hostLock = Linux.FileLock.Acquire(HostLockFile, TimeSpan.FromMinutes(2));
         Directory.CreateDirectory(ConfigDir);
@@ -121,6 +138,8 @@ public sealed class NetavarkDriver
         psi.ArgumentList.Add(Binary);
         foreach (var a in new[] { "--config", ConfigDir, "--rootless=false", "--aardvark-binary=" + Aardvark, verb, netnsPath })
             psi.ArgumentList.Add(a);
+        // netavark finds iptables through PATH: give it the directories RequirePrograms looked in.
+        psi.Environment["PATH"] = string.Join(':', SearchPath().Distinct());
         psi.Environment["OUT"] = tmp + ".out";
         psi.Environment["ERR"] = tmp + ".err";
         try
