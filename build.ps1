@@ -188,8 +188,9 @@ function Invoke-Test {
         $counters = $doc.TestRun.ResultSummary.Counters
         $xPassed = [int] $counters.passed
         $xFailed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
-        # A test that asked the machine and skipped (xunit's Skip) is notExecuted in the trx.
-        $xSkipped = [int] $counters.notExecuted
+        # A test that asked the machine and skipped (xunit's Skip) is a result with outcome NotExecuted; the trx's
+        # counters leave it out (only the total has it).
+        $xSkipped = $doc.SelectNodes("//*[local-name()='UnitTestResult'][@outcome='NotExecuted']").Count
     }
     elseif ($xunitExit -ne 0) { $xFailed = 1 }
 

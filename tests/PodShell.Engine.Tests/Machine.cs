@@ -37,7 +37,22 @@ public static class Machine
     public static CgroupMode? Cgroups { get; } = DetectCgroups();
 
     /// <summary>The mount point of the v1 memory hierarchy (/sys/fs/cgroup/memory on most hosts), or null.</summary>
-    public static string? CgroupV1MemoryMount { get; } = FindV1Mount("memory");
+    public static string? CgroupV1MemoryMount { get; } = FindMount(m => !m.IsV2 && m.Controllers.Contains("memory"));
+
+    /// <summary>The mount point of the cgroup2 tree (/sys/fs/cgroup on a v2 host, /sys/fs/cgroup/unified on a
+    /// hybrid one), or null.</summary>
+    public static string? CgroupV2Mount { get; } = FindMount(m => m.IsV2);
+
+    /// <summary>The directory of a cgroup (its path from the hierarchy root) where the memory controller is: in
+    /// the v1 memory hierarchy, or in the cgroup2 tree of a pure v2 host.</summary>
+    public static string MemoryCgroupDirectory(string relative) =>
+        CgroupMount.Join((Cgroups == CgroupMode.V2 ? CgroupV2Mount : CgroupV1MemoryMount)
+            ?? throw new InvalidOperationException($"No memory controller is mounted (cgroups: {Describe(Cgroups)})."), relative);
+
+    /// <summary>The type of the file system mounted at <paramref name="mountPoint"/> (the last mount there), or null.</summary>
+    public static string? MountType(string mountPoint) =>
+        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(" - ", 2)).Where(p => p.Length == 2)
+            .Where(p => p[0].Split(' ')[4] == mountPoint).Select(p => p[1].Split(' ')[0]).LastOrDefault();
 
     public static bool HasTun => File.Exists("/dev/net/tun");
 
@@ -84,10 +99,10 @@ public static class Machine
         catch (PodShellException) { return null; }
     }
 
-    private static string? FindV1Mount(string controller)
+    private static string? FindMount(Func<CgroupMount, bool> match)
     {
         foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-            if (CgroupMount.Parse(line) is { IsV2: false } m && m.Controllers.Contains(controller))
+            if (CgroupMount.Parse(line) is { } m && match(m))
                 return m.MountPoint;
         return null;
     }

@@ -40,7 +40,7 @@ public sealed class ArchiveExportTests : IDisposable
         return result;
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RootfsImage_ExportsAsOciArchive_ByteIdenticalTwice_AndReimports()
     {
         var img = ImportRootfs("app:1");
@@ -76,7 +76,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(c));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DockerArchive_HasRepoTagsAndDiffIdLayers_AndReimports()
     {
         var img = ImportRootfs("web:2");
@@ -98,7 +98,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Equal(ex.ConfigDigest[7..], back.Id);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OciDirectory_WithTwoImages_ReimportsBoth_AndRefusesANonEmptyDestination()
     {
         var one = ImportRootfs("one:1");
@@ -117,7 +117,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.DoesNotContain(Directory.GetFileSystemEntries(_fx.Root), p => p.Contains(".tmp-"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void GzipLayer_IsDecompressedForDockerArchive()
     {
         var b = new ArchiveBuilder();
@@ -134,7 +134,7 @@ public sealed class ArchiveExportTests : IDisposable
         Assert.Contains("blobs/sha256/" + TarBuilder.Sha256Hex(TarBuilder.Gzip(tar)), ReadTar(oci).Keys);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DiffTarWriter_ConvertsOverlayWhiteoutsAndKeepsMetadata()
     {
         var diff = _fx.PathIn("diff");

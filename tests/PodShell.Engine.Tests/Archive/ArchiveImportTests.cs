@@ -29,7 +29,7 @@ public sealed class ArchiveImportTests : IDisposable
     private string FileInImage(ContainerImage img, string path) =>
         File.ReadAllText(Path.Combine(Engine.Layers.Get(img.Layers[^1]).DiffDir, path));
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OciDirectory_WithTwoTagsAndAZstdLayer_IsOneImageWithBothNames()
     {
         var b = new ArchiveBuilder();
@@ -46,7 +46,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Equal(new[] { "sh" }, img.Config.Cmd);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OciArchive_WithAnIndex_PicksLinuxAmd64()
     {
         var b = new ArchiveBuilder();
@@ -71,7 +71,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Equal("amd64", FileInImage(img, "etc/arch"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DockerArchive_LegacyAndDiffIdLayouts_ImportEveryImageAndTag()
     {
         var t1 = ArchiveBuilder.LayerTar("one", "1");
@@ -106,7 +106,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Equal(OciMediaTypes.LayerGzip, (string)manifest["layers"]![1]!["mediaType"]!);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void GzipCompressedDockerArchive_IsDetectedAndImported()
     {
         var t1 = ArchiveBuilder.LayerTar("gz", "outer gzip");
@@ -121,7 +121,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(Engine.Blobs.Root, "tmp")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RootFilesystem_WithoutName_IsNameRequired()
     {
         var tar = _fx.PathIn("rootfs.tar");
@@ -132,7 +132,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Equal("sha256:" + img.Id, img.Digest);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void NameForAMultiImageArchive_IsNameAmbiguous()
     {
         var b = new ArchiveBuilder();
@@ -228,7 +228,7 @@ public sealed class ArchiveImportTests : IDisposable
         AssertRefused(b.WriteTar(_fx.PathIn("tampered.tar")), "DigestMismatch");
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void TruncatedGzipLayerInADockerArchive_IsRefused()
     {
         var t1 = new TarBuilder().File("big", new string('x', 200000)).Build();
@@ -283,7 +283,7 @@ public sealed class ArchiveImportTests : IDisposable
         Assert.Empty(Engine.GetImages());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ZstdLayer_IsUnpackedByTheLayerStore()
     {
         var tar = ArchiveBuilder.LayerTar("z", "zstd");

@@ -57,7 +57,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.False(string.IsNullOrWhiteSpace(d.Reason));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V1Host_NeverEnforces()
     {
         SystemdHost();
@@ -73,7 +73,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Equal(User, d.Uid);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void HybridHost_NeverEnforces_EvenWithADelegatedUnifiedTree()
     {
         SystemdHost();
@@ -91,7 +91,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Null(d.UnenforcedLimits(null, null, null));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2WithSystemdDelegation_UsesASiblingOfTheUserManagersUnits()
     {
         SystemdHost();
@@ -111,7 +111,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains(Service + "/podshell", d.Reason);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2WithDelegation_TakesAParentName()
     {
         SystemdHost();
@@ -124,7 +124,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Throws<ArgumentException>(() => Detect(parentName: "/"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_AnUnownedLeafUnderADelegatedSubtree_UsesTheNearestOwnedAncestor()
     {
         SystemdHost();
@@ -138,7 +138,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Equal(Service, d.Delegated);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2WithoutDelegation_ExplainsWhichDirectoryIsNotWritable()
     {
         SystemdHost();
@@ -157,7 +157,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("-Memory", d.UnenforcedLimits(1 << 20, null, null));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_RunningInASessionScopeOutsideTheDelegatedService_SaysHowToGetInside()
     {
         SystemdHost();
@@ -170,7 +170,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("systemd-run --user --scope", d.Reason);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_PartialDelegation_EnforcesOnlyTheDelegatedControllers()
     {
         SystemdHost(serviceControllers: "memory pids");
@@ -192,7 +192,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("'memory pids', not 'cpu'", warning);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_OwnedDirectoryWithRootsSubtreeControl_IsNotADelegation()
     {
         SystemdHost();
@@ -207,7 +207,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Equal(Service + "/app.slice/podshell", d.Parent);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_OwnedButWithoutOwnerWriteBit_IsNotADelegation()
     {
         SystemdHost();
@@ -221,7 +221,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Null(d.Delegated);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_DelegatedLeafWithOurProcess_CannotPassControllersDown()
     {
         Cgroup("/", controllers: "memory pids", subtree: "memory pids");
@@ -235,7 +235,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("has processes of its own", d.Reason);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_DelegationWithoutControllers_CannotEnforce()
     {
         SystemdHost(serviceControllers: "");
@@ -248,7 +248,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("offers no controllers", d.Reason);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_OurCgroupMissingFromTheTree_CannotEnforce()
     {
         SystemdHost();
@@ -260,7 +260,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("/elsewhere/ns-root does not exist", d.Reason);
     }
 
-    [Theory]
+    [MachineTheory(Needs.Root)]
     [InlineData("")]
     [InlineData("garbage without colons")]
     [InlineData("1:name=systemd:/user.slice")]
@@ -279,7 +279,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Null(d.Own);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void V2_MissingProcSelfCgroup_CannotEnforce()
     {
         SystemdHost();
@@ -290,7 +290,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Contains("cannot be read", d.Reason);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Prepare_EnablesOnlyMissingControllersDownToTheParent_AndIsIdempotent()
     {
         SystemdHost(serviceControllers: "memory pids");
@@ -314,7 +314,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Equal("memory pids\n", File.ReadAllText(Path.Combine(parentDir, "cgroup.subtree_control")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Prepare_EnablesControllersInEveryDirectoryBetweenDelegatedAndParent()
     {
         SystemdHost(serviceControllers: "memory pids");
@@ -330,7 +330,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.Equal("+memory +pids", File.ReadAllText(Path.Combine(parentDir, "cgroup.subtree_control")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Prepare_WhenTheNewDirectoryIsNoCgroup_FailsClearlyAndRemovesWhatItMade()
     {
         SystemdHost(serviceControllers: "memory pids");
@@ -346,7 +346,7 @@ public sealed class CgroupDelegationTests : IDisposable
         Assert.False(Directory.Exists(parentDir));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Prepare_WithoutDelegation_ThrowsTheReason()
     {
         SystemdHost();

@@ -43,17 +43,28 @@ public class CgroupHostTests
     }
 
     [Fact]
-    public void Detect_ThisHostIsHybrid()
+    public void Detect_AgreesWithTheMountTable()
     {
-        Assert.Equal(CgroupMode.Hybrid, CgroupHost.Detect());
+        // statfs against what /proc/self/mountinfo says is mounted, whichever layout this machine has.
+        var root = Machine.MountType("/sys/fs/cgroup");
+        var expected = root == "cgroup2" ? CgroupMode.V2
+            : Machine.MountType("/sys/fs/cgroup/unified") == "cgroup2" ? CgroupMode.Hybrid : CgroupMode.V1;
+        Assert.NotNull(root);
+        Assert.Equal(expected, CgroupHost.Detect());
     }
 
     [Fact]
     public void FileSystemMagic_ReadsRealFilesystems()
     {
-        Assert.Equal(FileSystemMagic.Cgroup2, FileSystemMagic.Of("/sys/fs/cgroup/unified"));
-        Assert.Equal(FileSystemMagic.Tmpfs, FileSystemMagic.Of("/sys/fs/cgroup"));
-        Assert.Equal(FileSystemMagic.Cgroup, FileSystemMagic.Of("/sys/fs/cgroup/memory"));
+        var magicOfType = new Dictionary<string, long> { ["cgroup2"] = FileSystemMagic.Cgroup2, ["tmpfs"] = FileSystemMagic.Tmpfs, ["cgroup"] = FileSystemMagic.Cgroup };
+        var seen = 0;
+        foreach (var mountPoint in new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/dev/shm" })
+        {
+            if (Machine.MountType(mountPoint) is not { } type) continue;
+            Assert.Equal(magicOfType[type], FileSystemMagic.Of(mountPoint));
+            seen++;
+        }
+        Assert.True(seen >= 2, "/sys/fs/cgroup and /dev/shm are mounted on every machine the tests run on");
         Assert.Null(FileSystemMagic.Of("/nonexistent-" + Guid.NewGuid()));
     }
 

@@ -38,7 +38,7 @@ public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
     private const int CreateDbMax = 4, StartDbMax = 7, StartRuntimeMax = 0, StartMonitor = 1;
     private const int ListDbMax = 1, GetOneDbMax = 1, RemoveDbMax = 7, StopRuntimeMax = 3;
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ContainerLifecycle_CountsDoNotRise()
     {
         Container c = null!;
@@ -85,7 +85,7 @@ public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
     // exited container is forgotten by the engine (ForgetExited). Pinned on 2026-11-29.
     private const int StopNowDbMax = 4;
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void StopWithoutTimeout_RunsNoRuntimeProcess()
     {
         var c = Create(UniqueName(), "sleep", "60");
@@ -103,7 +103,7 @@ public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
         finally { Engine.RemoveContainer(c.Id, force: true); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void GetContainers_RoundTripsDoNotGrowWithTheNumberOfContainers()
     {
         var made = new List<string>();
@@ -127,7 +127,7 @@ public sealed class RoundTripGuardTests : IClassFixture<EngineFixture>
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunToExit_StartsOneMonitorAndNoRuntimeProcess()
     {
         var c = Create(UniqueName(), "true");

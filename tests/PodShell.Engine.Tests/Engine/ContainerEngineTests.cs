@@ -24,7 +24,8 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
 
     private bool MountedAnywhere(string id) => File.ReadAllText("/proc/self/mountinfo").Contains(id);
 
-    private string MemoryCgroupDir(string id) => Path.Combine("/sys/fs/cgroup/memory", _fx.CgroupParent, id);
+    // Where the memory controller is on this machine: the v1 memory hierarchy, or the cgroup2 tree on a v2 host.
+    private string MemoryCgroupDir(string id) => Machine.MemoryCgroupDirectory("/" + _fx.CgroupParent + "/" + id);
 
     private void AssertNoTrace(string id)
     {
@@ -86,7 +87,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
         Assert.Equal(before, Engine.Store.ListContainers().Count);
     }
 
-    [Theory]
+    [MachineTheory(Needs.Root)]
     [InlineData("no-such-command")]
     [InlineData("/bin/no-such-command")]
     public void MissingCommand_ThrowsCommandNotFound_AndLeavesNothing(string command)
@@ -112,7 +113,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
             ? Directory.GetDirectories(Path.Combine(Engine.Options.GraphRoot, "containers")).Length : 0);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DuplicateName_ThrowsContainerNameInUse_AndKeepsTheFirst()
     {
         var name = UniqueName("dup");
@@ -133,7 +134,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
         AssertNoTrace(first.Id);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Lifecycle_LimitsNamespacesExecStopRestartRemove()
     {
         var name = UniqueName("life");
@@ -244,7 +245,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
 
     private static bool ProcStatAlive(int pid) => PodShell.Engine.Linux.ProcStat.IsAlive(pid, 0);
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ExitCodeAndLogs_OfAShortLivedContainer()
     {
         var c = Engine.CreateContainer(new CreateOptions
@@ -282,7 +283,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
 
     /// <summary>Containers made without limits are the common case (New-Container busybox sleep):
     /// they are recorded as unlimited (+Infinity CPUs) with Podman's default pids limit.</summary>
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DefaultLimits_AreUnlimitedCpuAndMemory()
     {
         var c = Engine.CreateContainer(new CreateOptions { Image = "busybox", Command = new[] { "true" } });
@@ -389,7 +390,7 @@ public sealed class ContainerEngineTests : IClassFixture<EngineFixture>
         Assert.Null(Engine.Store.GetContainer(id));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RemoveImage_InUseNeedsForce_AndKeepsSharedLayers()
     {
         var second = Engine.ImportImage(_fx.RootfsDir, "xunit-second:v1");

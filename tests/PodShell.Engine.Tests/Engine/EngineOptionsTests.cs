@@ -25,7 +25,7 @@ public sealed class EngineOptionsTests : IDisposable
         Environment.SetEnvironmentVariable("PODSHELL_CGROUP_PARENT", parent);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Unset_GivesTheDefaults()
     {
         Set(null, null, null);
@@ -33,7 +33,7 @@ public sealed class EngineOptionsTests : IDisposable
         Assert.Equal(new EngineOptions("/var/lib/podshell", "/run/podshell", "podshell"), o);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void BlankValues_GiveTheDefaults()
     {
         Set("", "   ", "\t");

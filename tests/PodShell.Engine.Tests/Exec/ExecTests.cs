@@ -37,7 +37,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Stdin_lines_reach_the_process()
     {
         var c = StartSleeper();
@@ -51,7 +51,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Detached_exec_returns_while_the_process_runs_and_reports_its_exit_code_later()
     {
         var c = StartSleeper();
@@ -83,7 +83,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Detached_exec_of_a_missing_program_fails_clearly()
     {
         var c = StartSleeper();
@@ -96,7 +96,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Exec_needs_a_running_container()
     {
         var c = Engine.CreateContainer(new CreateOptions { Image = "busybox", Name = "exec-" + Guid.NewGuid().ToString("N")[..8], Command = new[] { "sleep", "infinity" } });
@@ -138,7 +138,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
     // A plain "read" and "cat" rather than a shell prompt: busybox ash's line editor asks the terminal
     // for the cursor position (ESC[6n) and swallows keystrokes that race its reply; a real terminal
     // answers, this test is not one. Enter-Container with a real shell is tested under tmux (Pester).
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Interactive_exec_has_a_terminal_follows_resize_and_ends_on_ctrl_d()
     {
         var c = StartSleeper();
@@ -168,7 +168,7 @@ public sealed class ExecTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Interactive_exec_reports_the_exit_code()
     {
         var c = StartSleeper();

@@ -47,7 +47,7 @@ public sealed class OverlayChangesTests : IDisposable
         Assert.Equal(new[] { "C /bin", "D /bin/cat", "A /emptydir", "C /etc", "C /etc/group", "C /etc/passwd", "A /newfile" }, Changes());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OpaqueDirectoryThatExistsBelow_IsDeletedThenItsContents()
     {
         Directory.CreateDirectory(Path.Combine(Upper, "var/lib"));
@@ -57,7 +57,7 @@ public sealed class OverlayChangesTests : IDisposable
         Assert.Equal(new[] { "C /var", "D /var/lib", "A /var/lib/new" }, Changes());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OpaqueNewDirectory_IsAdded()
     {
         Directory.CreateDirectory(Path.Combine(Upper, "fresh"));

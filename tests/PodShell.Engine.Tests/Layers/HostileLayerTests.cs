@@ -81,7 +81,7 @@ public sealed class HostileLayerTests : IDisposable
         AssertContained(() => _store.ApplyTar(new MemoryStream(TarBuilder.Gzip(tar)), null));
     }
 
-    [Theory]
+    [MachineTheory(Needs.Root)]
     [InlineData("dotdot")]
     [InlineData("nested-dotdot")]
     [InlineData("hardlink-out")]
@@ -144,7 +144,7 @@ public sealed class HostileLayerTests : IDisposable
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Truncated_gzip_is_refused_and_registers_no_layer()
     {
         var gz = TarBuilder.Gzip(ValidLayer());

@@ -25,7 +25,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_store.Root, "l")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_RestoresFilesOwnershipModesAndTimes()
     {
         var dirTime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
@@ -59,7 +59,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal("x", File.ReadAllText(layer.DiffDir + "/deep/missing/parent.txt"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_RootEntryAndPaxXattrs()
     {
         var pax = new Dictionary<string, string>
@@ -74,7 +74,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Null(Xattr.Get(layer.DiffDir + "/f", "trusted.overlay.opaque"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_AbsoluteSymlinkStaysASymlink()
     {
         var layer = Apply(new TarBuilder().Dir("bin/").File("bin/busybox", "bb", 0x1ED).Symlink("bin/sh", "/bin/busybox").Build());
@@ -84,7 +84,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal(TarBuilder.DefaultTime, st.ModificationTime);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_HardLinkSharesInode()
     {
         var layer = Apply(new TarBuilder().File("a", "same").HardLink("b", "a").HardLink("./c", "./a").Build());
@@ -95,7 +95,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal(3u, b.LinkCount);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_DevicesAndFifos()
     {
         var layer = Apply(new TarBuilder()
@@ -113,7 +113,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(FileStatus.TryLStat(layer.DiffDir + "/run/fifo")!.Value.IsFifo);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_ConvertsWhiteoutsToOverlayFormat()
     {
         var layer = Apply(new TarBuilder()
@@ -135,7 +135,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(FileStatus.TryLStat(layer.DiffDir + "/opt")!.Value.IsCharDevice);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_WhiteoutDoesNotFollowSymlinkOut()
     {
         using var outside = new TempDir("outside");
@@ -145,7 +145,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(FileStatus.TryLStat(layer.DiffDir + outside.Path + "/keep")!.Value.IsCharDevice);
     }
 
-    [Theory]
+    [MachineTheory(Needs.Root)]
     [InlineData("../evil")]
     [InlineData("/abs")]
     [InlineData("a/../../evil")]
@@ -172,7 +172,7 @@ public sealed class LayerStoreTests : IDisposable
         AssertOnlyLinkDirLeft();
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_RejectsRelativeSymlinkClimbingOutOfRoot()
     {
         var e = Assert.Throws<PodShellException>(() => Apply(new TarBuilder().Symlink("a/b", "../../etc").Build()));
@@ -183,7 +183,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal("../etc", new FileInfo(ok.DiffDir + "/a/b").LinkTarget);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_SymlinkThenWriteThroughStaysInsideRoot()
     {
         using var outside = new TempDir("outside");
@@ -203,7 +203,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal("owned", File.ReadAllText(layer.DiffDir + outside.Path + "/pwned2"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_FileReplacingSymlinkDoesNotWriteThroughIt()
     {
         using var outside = new TempDir("outside");
@@ -213,7 +213,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(FileStatus.TryLStat(layer.DiffDir + "/f")!.Value.IsRegularFile);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DiffId_IsSha256OfTheTarBytesIncludingPadding()
     {
         byte[] tar = new TarBuilder().File("a", "hello").Build(extraPadding: 8192);
@@ -223,7 +223,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal(tar.Length, layer.Size);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DiffId_OfGzipLayerIsOfUncompressedBytes()
     {
         byte[] tar = new TarBuilder().File("a", "hello gzip").Build();
@@ -253,7 +253,7 @@ public sealed class LayerStoreTests : IDisposable
         AssertOnlyLinkDirLeft();
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_CancelledHalfWayRemovesTempDir()
     {
         var builder = new TarBuilder();
@@ -265,7 +265,7 @@ public sealed class LayerStoreTests : IDisposable
         AssertOnlyLinkDirLeft();
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ChainIds_LowerFilesAndLinks()
     {
         byte[] t0 = new TarBuilder().File("base", "0").Build();
@@ -296,7 +296,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.True(Directory.Exists($"{_store.Root}/{l2.Id}/work"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_SameLayerTwiceIsDeduplicated()
     {
         byte[] tar = new TarBuilder().File("a", "dup").Build();
@@ -326,7 +326,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.False(_store.Exists("l"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void CreateContainerLayer_WritesLowerTopFirst()
     {
         var l0 = Apply(new TarBuilder().File("base", "0").Build());
@@ -349,7 +349,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.False(Directory.Exists($"{_store.Root}/{new string('d', 64)}"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Delete_RemovesLayerAndLink_IsIdempotent_AndDoesNotFollowSymlinks()
     {
         using var outside = new TempDir("outside");
@@ -367,7 +367,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Equal("InvalidLayerId", Assert.Throws<PodShellException>(() => _store.Delete("../x")).ErrorId);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RemoveIncomplete_RemovesDeadOwnersOnly()
     {
         string dead = _store.Root + "/.incomplete-dead";
@@ -396,7 +396,7 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Empty(_store.RemoveIncomplete());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyDirectory_KeepsMetadataAndIsDeterministic()
     {
         using var src = new TempDir("rootfs");

@@ -23,7 +23,7 @@ public sealed class RootlessLayerStoreTests : IDisposable
         .File("app/root-file", "r")
         .Build();
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_HandsTheOwnersToTheNamespace_WhileTheirPathsExist()
     {
         var missing = new List<string>();
@@ -41,7 +41,7 @@ public sealed class RootlessLayerStoreTests : IDisposable
         Assert.Equal(0, FileStatus.TryLStat(layer.DiffDir + "/app/data")!.Value.Uid);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyTar_SameIdAsARootfulStore()
     {
         var rootful = new LayerStore(Path.Combine(_temp.Path, "rootful"));
@@ -131,7 +131,7 @@ public sealed class RootlessLayerStoreTests : IDisposable
         Assert.False(Directory.Exists(dead));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ApplyDirectory_DefersTheSourceOwners()
     {
         using var src = new TempDir("rootless-src");

@@ -82,7 +82,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Equal(0x5C0, FileStatus.TryLStat(root + "/home/app")!.Value.Permissions);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void WithUserns_TheUnpackerSetsNoOwnerItself()
     {
         var root = Unpack(OwnersTar(), _userns);
@@ -91,7 +91,7 @@ public sealed class RootlessUnpackTests : IDisposable
             Assert.Equal((0, 0), Owner(root + "/" + rel));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void WithoutUserns_OwnersAreSetDirectly_AndNothingIsDeferred()
     {
         var root = Unpack(OwnersTar(), null);
@@ -110,7 +110,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Empty(Assert.Single(_userns.SetOwnersCalls));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void OpaqueWhiteout_GetsTheUserXattr_NotTheTrustedOne()
     {
         var tar = new TarBuilder().Dir("var/").File("var/keep", "k").Whiteout("var/.wh..wh..opq").Build();
@@ -137,7 +137,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Empty(_userns.SetOwnersCalls.Single());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DeviceNodes_AreSkipped_FifosAreKept()
     {
         var tar = new TarBuilder()
@@ -157,7 +157,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.True(FileStatus.TryLStat(rootful + "/dev/loop9")!.Value.IsBlockDevice);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ReadOnlyDirectory_ReceivesItsChildren_AndEndsReadOnly_BeforeOwnersAreHandedOver()
     {
         var dirTime = new DateTimeOffset(2003, 4, 5, 6, 7, 8, TimeSpan.Zero);
@@ -184,7 +184,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Equal((root + "/ro", 1000, 1000), (ro.Path, ro.Uid, ro.Gid));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RootDirectoryEntry_ModeIsAppliedAtTheEnd()
     {
         var tar = new TarBuilder().Dir("./", mode: 0x16D).File("f", "x").Build();
@@ -215,7 +215,7 @@ public sealed class RootlessUnpackTests : IDisposable
         Assert.Equal("kept", Encoding.UTF8.GetString(Xattr.Get(root + "/d", "user.comment")!));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DiffId_IsTheSameWithAndWithoutUserns()
     {
         var tar = OwnersTar();
@@ -301,7 +301,7 @@ public sealed class RootlessUnpackReplacementTests : IDisposable
         Assert.Empty(owners);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DirectoryDeclaredTwice_TheLastOwnerAndModeWin()
     {
         var tar = new TarBuilder()

@@ -32,7 +32,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
 
     private void Remove(Container c) => Engine.RemoveContainer(c.Id, force: true);
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Streams_AreSeparated_AndEntriesNameTheContainer()
     {
         var c = RunToExit("echo out1; echo err1 >&2; echo out2");
@@ -46,7 +46,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Tail_KeepsTheLastLines()
     {
         var c = RunToExit("i=1; while [ $i -le 50 ]; do echo line$i; i=$((i+1)); done");
@@ -60,7 +60,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Since_KeepsLinesAtOrAfterTheTime_InAnyKind()
     {
         // Two bursts a second apart: the second one's first time separates them, whatever the clock.
@@ -81,7 +81,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void APartialLine_IsReassembled()
     {
         // printf without a newline, a pause so conmon reads it on its own (a P record), then the rest.
@@ -96,7 +96,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Follow_YieldsLinesAsTheyComeAndReturnsWhenTheContainerExits()
     {
         var c = Run("i=1; while [ $i -le 5 ]; do echo tick$i; i=$((i+1)); sleep 0.3; done; echo bye >&2");
@@ -117,7 +117,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Follow_WithTail_StartsFromTheLastLines()
     {
         var c = Run("echo a; echo b; echo c; sleep 1; echo d");
@@ -133,7 +133,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Follow_OfAnExitedContainer_ReturnsAtOnce()
     {
         var c = RunToExit("echo only");
@@ -144,7 +144,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Follow_IsCancelledByTheToken()
     {
         var c = Run("echo started; sleep 600");
@@ -166,7 +166,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public async Task Follow_EndsWhenTheContainerIsRemoved()
     {
         var c = Run("echo here; sleep 600");
@@ -178,7 +178,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         Assert.Equal(new[] { "here" }, await follower);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void LogSizeMax_KeepsTheLogUnderTheLimit_AndKeepsTheNewestOutput()
     {
         const long limit = 16 * 1024;
@@ -203,7 +203,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Follow_CarriesOnAcrossConmonReplacingTheLog()
     {
         // conmon keeps no rotated file: a follower can only miss a file that lives less than its wakeup
@@ -232,7 +232,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         Assert.DoesNotContain(Engine.GetContainers(), x => x.LogSizeMax == 1000);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void NoLimit_IsLongMaxValue()
     {
         var c = RunToExit("true");

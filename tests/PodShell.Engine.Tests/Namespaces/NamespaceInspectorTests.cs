@@ -24,7 +24,7 @@ public class NamespaceInspectorTests
         });
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Inspect_UnsharedChildHasOwnUtsAndIpcButHostNet()
     {
         var unshare = Process.Start(new ProcessStartInfo("unshare", "--uts --ipc --fork sleep 30") { UseShellExecute = false })!;

@@ -60,7 +60,7 @@ public sealed class BridgeDriverTests : IDisposable
 
     private static bool LinkExists(string name) => Directory.Exists("/sys/class/net/" + name);
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Setup_GivesTheNamespaceItsAddressAndRoute_OnAPortOfTheBridge_AndTeardownRemovesAll()
     {
         var n = Net();
@@ -108,7 +108,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.DoesNotContain(IpJson(b.Netns, "addr"), x => x!["ifname"]!.GetValue<string>() == "eth0");
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public async Task PublishedPort_AnswersOn127001_WithTheContainerIdInTheRules_UntilTeardown()
     {
         var n = Net(subnet: $"10.234.{_tag}.0/24", bridge: _bridge + "p");
@@ -144,7 +144,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.False(LinkExists(n.NetworkInterface));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void TwoNetworks_InOneNamespace_GetEth0AndEth1_EachWithItsDefaultRoute()
     {
         var n1 = Net(subnet: $"10.238.{_tag}.0/24", bridge: _bridge + "a");
@@ -172,7 +172,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.DoesNotContain($"10.238.{_tag + 30}.0/24", Sh("iptables-save"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Teardown_IsIdempotent_AndNeedsNoNamespace()
     {
         var n = Net(subnet: $"10.235.{_tag}.0/24", bridge: _bridge + "i");
@@ -190,7 +190,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.DoesNotContain($"10.235.{_tag}.", Sh("iptables-save"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Setup_OnANameTakenByAnotherKindOfInterface_FailsAndLeavesNothing()
     {
         var name = _bridge + "x";
@@ -206,7 +206,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.False(File.Exists(Path.Combine(BridgeFirewall.StateDir, $"{c.Id}_{n.Name}.json")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void InternalNetwork_HasNoRouteOutAndNoRules()
     {
         var n = Net(@internal: true, subnet: $"10.237.{_tag}.0/24", bridge: _bridge + "n");
@@ -246,7 +246,7 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.Null(BridgeDriver.Split(NetavarkDriver.Options("c", "c", [], new[] { (dns, "1.2.3.4", Array.Empty<string>(), "eth0") })).Native);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Render_WritesRangesAndHostAddresses_AndNothingForInternalNetworks()
     {
         var id = new string('c', 64);

@@ -21,7 +21,7 @@ public sealed class NetlinkTests : IDisposable
         Directory.Delete(_dir, true);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ANewNamespace_HasOnlyLo_Down_UntilSetUp()
     {
         var (links, up) = NetlinkSocket.RunIn(Netns, () =>
@@ -39,7 +39,7 @@ public sealed class NetlinkTests : IDisposable
         Assert.True(Directory.Exists("/sys/class/net/lo"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Bridge_Veth_Address_Ports_AndDeletion()
     {
         var br = $"psnl{Environment.ProcessId % 100000}";
@@ -89,7 +89,7 @@ public sealed class NetlinkTests : IDisposable
         Assert.False(Directory.Exists("/sys/class/net/" + br));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DeleteGroup_RemovesEveryLinkOfTheGroup_AndNoOther()
     {
         var a = $"psng{Environment.ProcessId % 100000}";

@@ -32,7 +32,7 @@ public sealed class NetworkConnectTests : IClassFixture<NetworkFixture>
         return (s.ExitCode ?? -1, string.Join("\n", lines.Select(l => l.Line)));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunningContainer_ConnectReachesByName_DisconnectRemovesEverything()
     {
         var net = Engine.CreateNetwork(Unique("cn"), $"10.216.{_f.Tag}.0/24");
@@ -88,7 +88,7 @@ public sealed class NetworkConnectTests : IClassFixture<NetworkFixture>
         Assert.False(File.Exists(Engine.NetnsPathFor(client.Id)));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void CreatedContainer_ConnectChangesTheRecord_StartSetsUpBothNetworks_LastDisconnectLeavesLo()
     {
         var net = Engine.CreateNetwork(Unique("cc"), $"10.218.{_f.Tag}.0/24");
@@ -130,7 +130,7 @@ public sealed class NetworkConnectTests : IClassFixture<NetworkFixture>
         Assert.False(File.Exists(Engine.NetnsPathFor(c.Id)));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Refusals_HaveTheirOwnErrorIds()
     {
         var net = Engine.CreateNetwork(Unique("rf"), $"10.219.{_f.Tag}.0/24");

@@ -72,7 +72,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         Assert.DoesNotContain(Engine.NetworkStore.Addresses(), a => a.ContainerId == c.Id);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void NetworkNone_HasOnlyLoopback()
     {
         var c = Run(Unique("none"), "none", "busybox", "ip", "-o", "link");
@@ -87,7 +87,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         finally { Engine.RemoveContainer(c.Id, true); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void DefaultBridge_PublishedPortAnswersOnLoopback_AndTeardownIsComplete()
     {
         var rulesBefore = NetworkFixture.Run("iptables-save").Split('\n').Where(l => !l.StartsWith('#')).ToHashSet();
@@ -124,7 +124,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         Assert.False(Directory.Exists("/sys/class/net/" + _f.Bridge), "bridge left behind");
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void UserNetwork_ContainersReachEachOtherByName()
     {
         var net = Engine.CreateNetwork(Unique("net"), $"10.215.{_f.Tag}.0/24");
@@ -153,7 +153,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         AssertNoNetworkTrace(server!);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ContainerMode_SharesOneNetNamespace()
     {
         var a = Run(Unique("pod"), null, "sleep", "300");
@@ -173,7 +173,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void PortInUse_IsRefusedAtStart_AndNothingIsLeft()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
@@ -193,7 +193,7 @@ public sealed class NetworkEngineTests : IClassFixture<NetworkFixture>
         finally { l.Stop(); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void KilledMidStart_NextCallTearsTheNetworkDown()
     {
         var c = Run(Unique("killed"), null, "sleep", "300");

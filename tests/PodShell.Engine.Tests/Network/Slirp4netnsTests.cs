@@ -35,7 +35,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Start_configures_tap0_with_the_guest_address_and_records_the_process()
     {
         var s = Slirp4netns.Start(_netns, Array.Empty<PortMapping>(), _state);
@@ -60,7 +60,7 @@ public sealed class Slirp4netnsTests : IDisposable
         finally { s.Stop(); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_published_port_reaches_a_server_in_the_namespace()
     {
         var www = Path.Combine(_dir, "www");
@@ -77,7 +77,7 @@ public sealed class Slirp4netnsTests : IDisposable
         finally { s.Stop(); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_port_range_is_published_port_for_port()
     {
         var www1 = Path.Combine(_dir, "w1");
@@ -99,7 +99,7 @@ public sealed class Slirp4netnsTests : IDisposable
         finally { s.Stop(); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_busy_host_port_gives_PortInUse_and_leaves_nothing_running()
     {
         using var busy = new TcpListener(IPAddress.Loopback, 0);
@@ -116,7 +116,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Null(Slirp4netns.Load(_state));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Stop_leaves_no_process_and_no_socket_and_can_be_repeated()
     {
         var s = Slirp4netns.Start(_netns, new[] { PortMapping.Parse($"127.0.0.1:{FreeTcpPort()}:80") }, _state);
@@ -135,7 +135,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_state));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Stop_does_not_signal_a_process_whose_start_time_differs()
     {
         // A stand-in for a reused pid: a live process of ours recorded with a wrong start time.
@@ -149,7 +149,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_state, Slirp4netns.StateFileName)));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Start_refuses_a_second_instance_on_the_same_state_directory()
     {
         var s = Slirp4netns.Start(_netns, Array.Empty<PortMapping>(), _state);
@@ -162,7 +162,7 @@ public sealed class Slirp4netnsTests : IDisposable
         finally { s.Stop(); }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_command_prefix_is_run_in_front_of_slirp4netns()
     {
         // nsenter into our own mount namespace: what the rootless engine does with its pause process,
@@ -179,7 +179,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Empty(SlirpProcessesFor(_netns));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Inside_a_user_namespace_it_configures_a_netns_that_namespace_owns()
     {
         // The rootless shape: a pause process holds a user namespace and a netns it owns; slirp4netns is
@@ -211,7 +211,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_state));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_missing_namespace_file_is_NetnsNotFound()
     {
         var e = Assert.Throws<PodShellException>(() =>
@@ -220,7 +220,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Empty(SlirpProcessesFor(Path.Combine(_dir, "nope")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void A_namespace_file_that_is_not_a_namespace_fails_and_cleans_up()
     {
         var plain = Path.Combine(_dir, "plain");
@@ -231,7 +231,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_state));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void HostForwards_expand_ranges_and_default_to_every_address()
     {
         var f = Slirp4netns.HostForwards(new[] { PortMapping.Parse("9000-9002:80-82/udp"), PortMapping.Parse("127.0.0.1:8080:80") });
@@ -243,7 +243,7 @@ public sealed class Slirp4netnsTests : IDisposable
             f[3].ToJson());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void An_IPv6_host_address_is_not_supported()
     {
         var e = Assert.Throws<PodShellException>(() => Slirp4netns.HostForwards(new[] { PortMapping.Parse("[::1]:8080:80") }));
@@ -251,7 +251,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Equal(FailureKind.NotSupported, e.Kind);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void Arguments_are_podmans_with_a_ready_fd_and_no_exit_fd()
     {
         var a = Slirp4netns.Arguments("/run/netns/x", "/run/s.sock", 3);
@@ -262,7 +262,7 @@ public sealed class Slirp4netnsTests : IDisposable
         Assert.Equal(new[] { "/run/netns/x", "tap0" }, a.TakeLast(2));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root | Needs.Tun)]
     public void ResolvConf_names_the_slirp4netns_dns()
     {
         Assert.Equal("nameserver 10.0.2.3\n", Slirp4netns.ResolvConf);

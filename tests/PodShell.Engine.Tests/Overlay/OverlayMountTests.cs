@@ -11,7 +11,7 @@ public sealed class OverlayMountTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RealOverlay_TwoLayersAndContainerLayer()
     {
         var store = new LayerStore(_temp.Path + "/overlay");
@@ -66,7 +66,7 @@ public sealed class OverlayMountTests : IDisposable
         Assert.False(Directory.Exists(layerDir));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Mount_MissingLowerIsOverlayMountFailed()
     {
         foreach (var d in new[] { "upper", "work", "merged" }) Directory.CreateDirectory($"{_temp.Path}/{d}");

@@ -30,7 +30,7 @@ public sealed class FakeRegistryPullTests
 {
     private static readonly PullOptions Anonymous = new();
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Pull_ThroughTheBearerTokenFlow_RegistersTheImageUnderItsQualifiedName()
     {
         using var reg = new FakeRegistry { RequireBearer = true, TokenCredentials = ("user", "secret") };
@@ -65,7 +65,7 @@ public sealed class FakeRegistryPullTests
         Assert.Empty(e.Engine.GetImages());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Pull_AMultiArchIndex_PicksAmd64ByDefaultAndArm64WhenAsked()
     {
         using var reg = new FakeRegistry();
@@ -123,7 +123,7 @@ public sealed class FakeRegistryPullTests
         Assert.Equal(0, reg.CountRequests("GET /v2/bad/blobs/"));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Pull_ByDigest_NamesTheImageWithTheDigest()
     {
         using var reg = new FakeRegistry();
@@ -144,7 +144,7 @@ public sealed class FakeRegistryPullTests
         Assert.Equal("RegistryUnreachable", Assert.Throws<PodShellException>(() => e.Engine.PullImage($"127.0.0.1:{closed}/nope:1")).ErrorId);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Pull_UnqualifiedName_GoesThroughTheSearchList()
     {
         using var reg = new FakeRegistry();

@@ -39,7 +39,7 @@ public sealed class RootlessPathsTests : IDisposable
 
     // ---- RunRoot -------------------------------------------------------------------------------
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunRoot_UsesXdgRuntimeDir_Always()
     {
         var runUser = FixtureRunUser(owner: Uid);
@@ -54,7 +54,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal("/tmp/podshell-run-4242", RootlessPaths.RunRoot(Env(("XDG_RUNTIME_DIR", "run")), Uid, runUser));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunRoot_WithoutXdg_UsesTheSessionDir_WhenTheUserOwnsIt()
     {
         var runUser = FixtureRunUser(owner: Uid);
@@ -62,7 +62,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal(Path.Combine(runUser, "4242", "podshell"), RootlessPaths.RunRoot(Env(("XDG_RUNTIME_DIR", " ")), Uid, runUser));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunRoot_WithoutXdg_SessionDirOfAnotherUid_FallsBackToTmp()
     {
         var runUser = FixtureRunUser(owner: 0);
@@ -78,7 +78,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal("/tmp/podshell-run-4242", RootlessPaths.RunRoot(Env(("TMPDIR", "relative")), Uid, runUser));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RunRoot_SessionDirThatIsASymlinkOrFile_IsNotUsed()
     {
         var runUser = FixtureRunUser(owner: null);
@@ -125,7 +125,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal((int)ProcStat.EffectiveUid, st.Uid);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void EnsurePrivate_AcceptsAnExistingDirectoryOfTheUid_AndLeavesItsContent()
     {
         var dir = _dir.Combine("mine");
@@ -136,7 +136,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal("x", File.ReadAllText(Path.Combine(dir, "keep")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void EnsurePrivate_RefusesADirectoryOfAnotherUid()
     {
         var dir = _dir.Combine("planted");
@@ -150,7 +150,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Equal(dir, e.Target);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void EnsurePrivate_RefusesASymlink_EvenToTheUsersOwnDirectory()
     {
         var target = _dir.Combine("real");
@@ -164,7 +164,7 @@ public sealed class RootlessPathsTests : IDisposable
         Assert.Contains("not a directory", e.Message);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void EnsurePrivate_RefusesAFile()
     {
         var file = _dir.Combine("file");

@@ -39,7 +39,7 @@ public sealed class UserNamespaceTests : IDisposable
 
     // ---- without a namespace ---------------------------------------------------------------------
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Ranges_UserWithoutSubordinateIds_ThrowsSubordinateIdsMissing()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -52,7 +52,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Equal(NoRangesName, e.Target);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Ranges_WithoutAUserName_NamesTheUid()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, null);
@@ -62,14 +62,14 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Equal(NoRangesId, e.Target);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Properties_AreTheConstructorArguments()
     {
         var ns = new UserNamespace(_runRoot, 1001, 1002, "someone");
         Assert.Equal((1001u, 1002u, "someone"), (ns.Uid, ns.Gid, ns.UserName));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void WithoutAPauseProcess_NothingIsStarted_AndTheMountTableIsEmpty()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -82,7 +82,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_runRoot, "pause.pid")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void TryGetPausePid_IgnoresStaleOrForeignPidFiles()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -101,7 +101,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Equal("/dev/null", ns.MountInfoPath);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void PausePid_WithoutRanges_ThrowsSubordinateIdsMissing_BeforeStartingAnything()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -110,7 +110,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_runRoot, "pause.pid")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void SetOwners_NothingToDo_NeedsNoRangesAndNoNamespace()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -118,7 +118,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.False(ns.TryGetPausePid(out _));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RemoveTree_RemovesTreesAndFiles_AndIgnoresMissingPaths()
     {
         var ns = new UserNamespace(_runRoot, NoRangesId, NoRangesId, NoRangesName);
@@ -142,7 +142,7 @@ public sealed class UserNamespaceTests : IDisposable
 
     // ---- with a namespace (made by the test) -------------------------------------------------------
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void WithAPauseProcess_ItIsFound_AndPathsPointIntoIt()
     {
         using var pause = new TestPauseProcess(_runRoot, User, User);
@@ -161,7 +161,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Equal(new[] { file, "--target", pause.Pid.ToString(), "--user", "--mount", "--" }, ns.CommandPrefix());
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Run_RunsAsRootOfTheNamespace_WhichIsTheUserOutside()
     {
         using var pause = new TestPauseProcess(_runRoot, User, User);
@@ -176,7 +176,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Equal(((int)User, (int)User), (st.Uid, st.Gid));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void MountOverlay_MountsInTheNamespaceOnly_ReadableThroughView_UnmountRemovesIt()
     {
         using var pause = new TestPauseProcess(_runRoot, User, User);
@@ -206,7 +206,7 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.False(ns.IsMounted(merged));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void UserOverlayOpaque_IsHonouredByARootlessMount_TrustedIsNot()
     {
         // Why the rootless unpacker writes user.overlay.opaque: a userxattr mount reads only user.overlay.*.
@@ -235,7 +235,7 @@ public sealed class UserNamespaceTests : IDisposable
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void SetOwners_ChownsToSubordinateIds_RestoresSetid_AndRefusesUnmappedIds()
     {
         // SetOwners reads the user's ranges from the real /etc/subuid and /etc/subgid (by name): borrow the

@@ -11,7 +11,7 @@ public class RuncSpecTests
     private const string Runc = "runc";
     private const string PodmanDefaultCapEff = "00000000800405fb";
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void Busybox_container_runs_with_podmans_capabilities()
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];

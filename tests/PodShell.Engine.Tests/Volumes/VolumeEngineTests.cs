@@ -38,7 +38,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         return d;
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void NamedVolume_DataOutlivesTheContainer_AndIsSeenByTheNext()
     {
         var vol = UniqueName("data");
@@ -55,7 +55,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         Assert.False(Directory.Exists(Path.GetDirectoryName(v.Mountpoint)));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ReadOnlyBind_RefusesWrites_AndReadWriteBindWritesToTheHost()
     {
         var host = HostDir();
@@ -69,7 +69,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         Assert.Equal("x\n", File.ReadAllText(Path.Combine(host, "new")));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ConfigJson_HasTheMountsAfterTheDefaults_WithPodmansOptions()
     {
         var host = HostDir();
@@ -103,7 +103,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         Engine.RemoveVolume(vol, force: false);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void MissingBindSource_IsBindSourceNotFound_AndLeavesNothingBehind()
     {
         var records = Engine.Store.ListContainers().Count;
@@ -129,7 +129,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         Assert.False(Directory.Exists(missing));
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void AFailedCreate_TakesBackTheVolumeItCreated_ButNotOneThatExisted()
     {
         var fresh = UniqueName("fresh");
@@ -146,7 +146,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         Engine.RemoveVolume(existing, force: false);
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void RemoveVolume_InUse_IsRefused_AndForceRemovesTheRunningContainerFirst()
     {
         var vol = Engine.CreateVolume(UniqueName("busy"), new Dictionary<string, string> { ["k"] = "v" }).Name;
@@ -176,7 +176,7 @@ public sealed class VolumeEngineTests : IClassFixture<EngineFixture>
         }
     }
 
-    [Fact]
+    [MachineFact(Needs.Root)]
     public void ExistingVolume_IsNotCreatedAgain_AndSizeCountsItsFiles()
     {
         var v = Engine.CreateVolume(UniqueName("sz"));
