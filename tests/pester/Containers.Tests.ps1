@@ -58,8 +58,7 @@ Describe 'A limited container (the primitive lab)' {
         $cg.MemoryCurrent | Should -BeGreaterThan 0
         $cg.Path | Should -BeLike "*$($script:ctr.Id)*"
         # the same figure straight from cgroupfs, not from PodShell
-        $cgLine = Get-Content "/proc/$((Get-Container $script:name).Pid)/cgroup" | Where-Object { $_ -match ':pids:' }
-        Get-Content "/sys/fs/cgroup/pids$(($cgLine -split ':')[2])/pids.max" | Should -Be '64'
+        Get-Content "$(Get-CgroupDirectory (Get-Container $script:name).Pid 'pids')/pids.max" | Should -Be '64'
     }
     It 'lives in its own pid, mnt, uts, ipc and net namespaces' {
         $ns = Get-ContainerNamespace $script:name
@@ -161,8 +160,7 @@ Describe 'Lifecycle' {
     }
     It 'Remove-Container -Force removes a running container and leaves no mount, cgroup or process' {
         $c = New-Container busybox -Name (New-TestName 'rm') sleep infinity | Start-Container -PassThru
-        $cgroupLine = Get-Content "/proc/$($c.Pid)/cgroup" | Where-Object { $_ -match ':memory:' }
-        $cgroupDir = "/sys/fs/cgroup/memory$(($cgroupLine -split ':')[2])"
+        $cgroupDir = Get-CgroupDirectory $c.Pid 'memory'
         Test-Path $cgroupDir | Should -BeTrue
         $c | Remove-Container -Force -Confirm:$false
         Get-Container -Id $c.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

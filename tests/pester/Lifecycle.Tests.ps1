@@ -1,8 +1,9 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    function Get-CgroupFile([int] $ProcessId, [string] $Controller, [string] $File) {
-        $line = Get-Content "/proc/$ProcessId/cgroup" | Where-Object { ($_ -split ':')[1] -split ',' -contains $Controller }
-        Get-Content "/sys/fs/cgroup/$Controller$(($line -split ':')[2])/$File"
+    # The freezer as the kernel shows it: freezer.state (FROZEN/THAWED) on v1, cgroup.freeze (1/0) on v2.
+    function Get-FreezerState([int] $ProcessId) {
+        if (Test-CgroupV2) { @{ '1' = 'FROZEN'; '0' = 'THAWED' }[(Get-Content "$(Get-CgroupDirectory $ProcessId 'freezer')/cgroup.freeze")] }
+        else { Get-Content "$(Get-CgroupDirectory $ProcessId 'freezer')/freezer.state" }
     }
 }
 
@@ -36,9 +37,9 @@ Describe 'Restart, signals and pause' {
             $p = $c | Suspend-Container -PassThru
             $p.State | Should -Be 'Paused'
             (Get-Container -Id $c.Id).State | Should -Be 'Paused'
-            Get-CgroupFile $c.Pid 'freezer' 'freezer.state' | Should -Be 'FROZEN'
+            Get-FreezerState $c.Pid | Should -Be 'FROZEN'
             ($c | Resume-Container -PassThru).State | Should -Be 'Running'
-            Get-CgroupFile $c.Pid 'freezer' 'freezer.state' | Should -Be 'THAWED'
+            Get-FreezerState $c.Pid | Should -Be 'THAWED'
             $c | Suspend-Container
             # a paused container can still be stopped: it is thawed first
             ($c | Stop-Container -Timeout 1 -PassThru).State | Should -Be 'Exited'

@@ -164,9 +164,12 @@ Describe '-SecurityOpt' {
         $r.Container.Seccomp | Should -Be $profilePath
     }
     It 'refuses 32-bit (int 0x80) syscalls by default and allows them with seccomp=compat' {
+        # A kernel without 32-bit emulation has no int 0x80 to filter: the program dies of SIGSEGV (139) with or
+        # without a filter, so there is nothing to test there (issue 14).
+        if (-not (Test-Ia32Emulation)) { Set-ItResult -Skipped -Because "this kernel has no 32-bit (IA32) emulation: int 0x80 is SIGSEGV whatever the filter"; return }
         # A 136-byte static x86-64 program: i386 getpid through int 0x80, then exit(0). The default filter lists
         # the native ABI only, so the kernel kills it with SIGSYS (exit 159); seccomp=compat is podman's default.
-        $int80 = [Convert]::FromBase64String('f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAAeABAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAEAAOAABAAAAAAAAAAEAAAAFAAAAAAAAAAAAAAAAAEAAAAAAAAAAQAAAAAAAiAAAAAAAAACIAAAAAAAAAAAQAAAAAAAAuBQAAADNgLg8AAAAMf8PBQ==')
+        $int80 = [Convert]::FromBase64String($script:Int80Program)
         $put = { param($c) $p = Join-Path (Get-OverlayLayer -Container $c.Name | Where-Object Kind -eq 'Container').MergedDir 'bin/int80'
                  [IO.File]::WriteAllBytes($p, $int80); & chmod 0755 $p }.GetNewClosure()
         $default = Invoke-Once -Command 'sh', '-c', '/bin/int80' -Prepare $put
