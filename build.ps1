@@ -70,10 +70,11 @@ $TestPackages = [ordered]@{
 function Test-HostPackage {
     param($Probe)
     if ($Probe -is [scriptblock]) { return [bool] (& $Probe) }
-    if ($Probe.StartsWith('/')) { return (Test-Path $Probe) -or (Test-Path "/usr$Probe") }
+    # File.Exists, not Test-Path: a PATH entry this user may not read (another user's ~/bin) is "not there", not an error.
+    if ($Probe.StartsWith('/')) { return [IO.File]::Exists($Probe) -or [IO.File]::Exists("/usr$Probe") }
     # An ordinary user's PATH has no sbin directory: look there too (runc and iptables live in /usr/sbin).
     $dirs = @(($env:PATH -split ':') + @('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin') | Where-Object { $_ })
-    foreach ($d in $dirs) { if (Test-Path -PathType Leaf (Join-Path $d $Probe)) { return $true } }
+    foreach ($d in $dirs) { if ([IO.File]::Exists([IO.Path]::Combine($d, $Probe))) { return $true } }
     $false
 }
 
