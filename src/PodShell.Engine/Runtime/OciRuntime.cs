@@ -35,7 +35,7 @@ public sealed class OciRuntime
             if (path != null) return new OciRuntime(System.IO.Path.GetFileName(c), path, stateRoot);
         }
         throw new PodShellException("RuntimeNotFound", FailureKind.NotSupported,
-            $"No OCI runtime found (looked for {string.Join(", ", candidates)}). Install runc (apt-get install runc) or run build.ps1 Bootstrap.", string.Join(",", candidates));
+            $"No OCI runtime found (looked for {string.Join(", ", candidates)}). Install the Debian package {(candidates[^1] == "crun" ? "crun" : "runc")} (apt-get install {(candidates[^1] == "crun" ? "crun" : "runc")}) or run build.ps1 Bootstrap.", string.Join(",", candidates));
     }
 
     public static string? FindExecutable(string name)
