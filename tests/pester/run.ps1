@@ -52,8 +52,9 @@ foreach ($m in $mounts) {
     & umount -l $target 2>$null
     $leftovers += "mount left behind (now detached): $target"
 }
-$cgroupDirs = @(Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction Ignore | ForEach-Object {
-    Join-Path $_.FullName $env:PODSHELL_CGROUP_PARENT } | Where-Object { Test-Path $_ })
+# Every hierarchy: each v1 controller directory, and /sys/fs/cgroup itself, which is the one tree of a v2 host.
+$cgroupDirs = @(@('/sys/fs/cgroup') + @(Get-ChildItem /sys/fs/cgroup -Directory -ErrorAction Ignore | ForEach-Object FullName) | ForEach-Object {
+    Join-Path $_ $env:PODSHELL_CGROUP_PARENT } | Where-Object { Test-Path $_ })
 foreach ($d in $cgroupDirs) {
     $children = @(Get-ChildItem $d -Directory -ErrorAction Ignore)
     foreach ($ch in $children) { $leftovers += "cgroup left behind: $($ch.FullName)"; [IO.Directory]::Delete($ch.FullName) }
