@@ -73,10 +73,12 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
     [Alias("v")]
     [ValidateNotNullOrEmpty]
     public string[]? Volume { get; set; }
-    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB.</summary>
+    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB; -1 for none.
+    /// Default 10MB. One older file is kept, so the log takes at most twice this.</summary>
     [Parameter]
+    [Alias("LogSizeMax")]
     [ValidateNotNull]
-    public object? LogSizeMax { get; set; }
+    public object? LogMaxSize { get; set; }
     /// <summary>Files of KEY=VALUE lines ('#' comments); -Environment wins over them.</summary>
     [Parameter]
     [Alias("EnvFile")]
@@ -162,7 +164,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         {
             // Sizes take PowerShell numbers (128MB) and podman's strings ('128m', '1.5g').
             if (Memory != null) memory = ParseSize(Memory);
-            if (LogSizeMax != null) logSizeMax = ParseSize(LogSizeMax);
+            if (LogMaxSize != null) logSizeMax = IsMinusOne(LogMaxSize) ? -1 : ParseSize(LogMaxSize);
             if (ShmSize != null) shmSize = ParseSize(ShmSize);
         }
         catch (PodShellException e)
@@ -227,6 +229,11 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         opt.StartsWith("seccomp=", StringComparison.Ordinal) && opt is not ("seccomp=unconfined" or "seccomp=compat") && opt.Length > 8
             ? "seccomp=" + SessionState.Path.GetUnresolvedProviderPathFromPSPath(opt[8..])
             : opt;
+
+    /// <summary>-1 as a number or a string: podman's "no limit".</summary>
+    private static bool IsMinusOne(object value) =>
+        (value is PSObject ps ? ps.BaseObject : value) is var raw
+        && Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture)?.Trim() == "-1";
 
     private static long ParseSize(object value)
     {
