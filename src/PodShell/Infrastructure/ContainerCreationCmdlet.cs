@@ -164,7 +164,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         {
             // Sizes take PowerShell numbers (128MB) and podman's strings ('128m', '1.5g').
             if (Memory != null) memory = ParseSize(Memory);
-            if (LogMaxSize != null) logSizeMax = IsMinusOne(LogMaxSize) ? -1 : ParseSize(LogMaxSize);
+            if (LogMaxSize != null) logSizeMax = WholeNumber(LogMaxSize) ?? ParseSize(LogMaxSize);
             if (ShmSize != null) shmSize = ParseSize(ShmSize);
         }
         catch (PodShellException e)
@@ -230,10 +230,21 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
             ? "seccomp=" + SessionState.Path.GetUnresolvedProviderPathFromPSPath(opt[8..])
             : opt;
 
-    /// <summary>-1 as a number or a string: podman's "no limit".</summary>
-    private static bool IsMinusOne(object value) =>
-        (value is PSObject ps ? ps.BaseObject : value) is var raw
-        && Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture)?.Trim() == "-1";
+    /// <summary>A whole number as given, even 0 or negative ("-1" too), for the engine to judge (-1 is
+    /// podman's "no limit"); null for anything else, which is parsed as a size.</summary>
+    private static long? WholeNumber(object value)
+    {
+        var raw = value is PSObject ps ? ps.BaseObject : value;
+        return raw switch
+        {
+            long l => l,
+            int i => i,
+            double d when d == Math.Floor(d) && Math.Abs(d) < long.MaxValue => (long)d,
+            decimal m when m == Math.Floor(m) && Math.Abs(m) < long.MaxValue => (long)m,
+            string s when long.TryParse(s.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 0 => n,
+            _ => null,
+        };
+    }
 
     private static long ParseSize(object value)
     {
