@@ -13,7 +13,11 @@ namespace PodShell.Engine.Containers;
 /// Records are taken across the rotated file and the current one as one sequence.
 ///
 /// With <c>-Since</c> the tail is taken first and filtered after: the log is written in time order, so
-/// that is the same as filtering first, unless the clock was stepped back while the container wrote.</summary>
+/// that is the same as filtering first, unless the clock was stepped back while the container wrote.
+/// Two more departures from a forward read, both about lines never finished: a one-time read places such
+/// a line by its last piece when counting (a forward read puts them all at the end), and a follower is
+/// handed only those met before the N entries were complete (one further back comes, when finished,
+/// without its first pieces).</summary>
 public static class K8sFileLogTail
 {
     /// <summary>One file to read, up to <paramref name="End"/> (its length when the read began).
