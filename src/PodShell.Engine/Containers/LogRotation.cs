@@ -6,18 +6,20 @@ namespace PodShell.Engine.Containers;
 ///
 /// conmon 2.1.6 does not rotate: at --log-size-max it fsyncs ctr.log, writes a new ctr.log.tmp and
 /// renames it over ctr.log, so the old content is gone the moment the rename unlinks it. Its byte count
-/// starts at 0 with each conmon, whatever the file already holds (it opens with O_APPEND). The engine
-/// works with that at the two moments it can act:
+/// starts at 0 with each conmon, whatever the file already holds (it opens with O_APPEND), so a file that
+/// holds S bytes at a start can grow to S + limit before conmon first replaces it. The engine works with
+/// that at the two moments it can act:
 /// <list type="bullet">
-/// <item>before conmon starts, a non-empty ctr.log is renamed to ctr.log.1 (no writer has it open), so
-/// conmon's count matches the file and ctr.log never exceeds the limit;</item>
+/// <item>before conmon starts, a ctr.log holding half the limit or more is renamed to ctr.log.1 (no writer
+/// has it open); a smaller one is appended to, as podman does, so a container restarted now and then keeps
+/// the output of all its runs. ctr.log therefore stays under 1.5 times the limit;</item>
 /// <item>while conmon runs, whenever the engine reads the log and ctr.log holds half the limit or more,
 /// ctr.log.1 becomes a second name of ctr.log (a hard link). When conmon later renames its new file
 /// over ctr.log, the old inode lives on as ctr.log.1: that is the rotation, without stopping conmon.</item>
 /// </list>
-/// Disk use stays at most twice the limit. What is lost: a generation conmon fills and replaces while
-/// nobody reads the log (between two reads a runaway writer can replace the file many times; only the
-/// generation linked at the last read and the current one are kept).</summary>
+/// Disk use stays under three times the limit (twice for a container's first run). What is lost: a
+/// generation conmon fills and replaces while nobody reads the log (between two reads a runaway writer can
+/// replace the file many times; only the generation linked at the last read and the current one are kept).</summary>
 public static class LogRotation
 {
     public static string RotatedPath(string path) => path + ".1";
@@ -30,12 +32,12 @@ public static class LogRotation
             || (current.Inode, current.DevMajor, current.DevMinor) != (rotated.Inode, rotated.DevMajor, rotated.DevMinor);
     }
 
-    /// <summary>Before conmon opens the log: with a limit, move a non-empty log aside (replacing the
-    /// older rotated file), so the file conmon appends to starts empty.</summary>
+    /// <summary>Before conmon opens the log: with a limit, move a log holding half of it or more aside
+    /// (replacing the older rotated file), so the file conmon appends to holds less than half the limit.</summary>
     public static void BeforeStart(string path, long sizeMax)
     {
         if (sizeMax == long.MaxValue) return;
-        if (FileStatus.TryLStat(path) is not { Size: > 0 }) return;
+        if (FileStatus.TryLStat(path) is not { } st || st.Size == 0 || st.Size < sizeMax / 2) return;
         File.Move(path, RotatedPath(path), overwrite: true);
     }
 

@@ -45,8 +45,8 @@ public sealed class ConmonMonitor
         Directory.CreateDirectory(paths.SocketDir);
         File.Delete(paths.ExitFile);
         File.Delete(paths.OomFile);
-        // conmon counts the bytes it writes from 0, whatever the file holds: it must start empty for the
-        // limit to bound the file (the earlier output is kept as ctr.log.1).
+        // conmon counts the bytes it writes from 0, whatever the file holds: a file half full or more is
+        // moved to ctr.log.1 first, so ctr.log stays under 1.5 times the limit.
         Containers.LogRotation.BeforeStart(paths.LogFile, logSizeMax);
 
         var args = new List<string>

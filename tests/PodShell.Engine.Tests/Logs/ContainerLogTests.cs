@@ -268,19 +268,40 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
     }
 
     [Fact]
-    public void ARestart_KeepsThePreviousRunAsTheRotatedFile()
+    public void ARestart_WithTheLogHalfFull_MovesItToTheRotatedFile()
     {
-        // The rootfs persists between runs: the first run leaves a marker for the second.
+        const long limit = 16 * 1024;
+        // The rootfs persists between runs: the first run (150 records of ~65 bytes, over half the
+        // limit) leaves a marker for the second.
+        var c = RunToExit("if [ -e /ran ]; then echo second; else echo x > /ran; " +
+                          "i=1; while [ $i -le 150 ]; do echo first-$i-xxxxxxxxxx; i=$((i+1)); done; fi", limit);
+        try
+        {
+            var log = Engine.PathsFor(c.Id).LogFile;
+            Assert.InRange(new FileInfo(log).Length, limit / 2, limit);
+            Engine.StartContainer(c.Id);
+            Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
+            Assert.Contains(" stdout F first-1-x", File.ReadAllText(log + ".1"));
+            // conmon counts from 0 at each start: the file it appends to must not hold the old run.
+            Assert.DoesNotContain("first", File.ReadAllText(log));
+            var lines = Engine.GetLogs(c.Id).Select(l => l.Line).ToList();
+            Assert.Equal(Enumerable.Range(1, 150).Select(i => $"first-{i}-xxxxxxxxxx").Append("second"), lines);
+            Assert.Equal(new[] { "first-150-xxxxxxxxxx", "second" }, Engine.GetLogs(c.Id, tail: 2).Select(l => l.Line));
+        }
+        finally { Remove(c); }
+    }
+
+    [Fact]
+    public void ARestart_WithLittleInTheLog_AppendsToIt_AsPodmanDoes()
+    {
         var c = RunToExit("if [ -e /ran ]; then echo second; else echo x > /ran; echo first; fi");
         try
         {
             Engine.StartContainer(c.Id);
             Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
             var log = Engine.PathsFor(c.Id).LogFile;
-            Assert.Contains(" stdout F first", File.ReadAllText(log + ".1"));
-            Assert.DoesNotContain("first", File.ReadAllText(log)); // conmon's count starts at an empty file
+            Assert.False(File.Exists(log + ".1"));
             Assert.Equal(new[] { "first", "second" }, Engine.GetLogs(c.Id).Select(l => l.Line));
-            Assert.Equal(new[] { "first", "second" }, Engine.GetLogs(c.Id, tail: 2).Select(l => l.Line));
         }
         finally { Remove(c); }
     }
