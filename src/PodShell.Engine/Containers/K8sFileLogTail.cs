@@ -198,7 +198,15 @@ internal sealed class ReverseLineReader
         _blockStart = Math.Max(0, before - Block);
         _blockLength = (int)(before - _blockStart);
         _stream.Position = _blockStart;
-        _stream.ReadExactly(_block, 0, _blockLength);
+        Fill(_block.AsSpan(0, _blockLength));
+    }
+
+    /// <summary>Reads what is there; a file cut shorter meanwhile (someone emptied it) leaves zeros,
+    /// which are no record, instead of failing the read.</summary>
+    private void Fill(Span<byte> into)
+    {
+        int n = _stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
+        into[n..].Clear();
     }
 
     private byte[] ReadRange(long from, long to)
@@ -212,7 +220,7 @@ internal sealed class ReverseLineReader
         {
             // A line longer than what is cached: read it whole.
             _stream.Position = from;
-            _stream.ReadExactly(bytes);
+            Fill(bytes);
         }
         return bytes;
     }

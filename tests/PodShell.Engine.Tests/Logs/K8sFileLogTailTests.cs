@@ -126,6 +126,18 @@ public sealed class K8sFileLogTailTests : IDisposable
     }
 
     [Fact]
+    public void AFileCutShorterDuringTheRead_GivesWhatIsLeft_NotAnError()
+    {
+        var text = string.Concat(Enumerable.Range(1, 3000).Select(i => Rec(i, "stdout", 'F', "line" + i)));
+        var s = new MemoryStream();
+        s.Write(Encoding.UTF8.GetBytes(text));
+        long end = s.Length;
+        s.SetLength(end / 2); // emptied to half after its length was taken
+        var r = K8sFileLogTail.Read(new[] { new K8sFileLogTail.Source(s, end, true) }, 5, forFollow: false);
+        Assert.All(r.Entries, e => Assert.StartsWith("line", e.Line));
+    }
+
+    [Fact]
     public void ForAFollower_UnfinishedLinesAndTheUnterminatedRecord_AreHandedOver()
     {
         var log = Rec(1, "stdout", 'F', "done")
