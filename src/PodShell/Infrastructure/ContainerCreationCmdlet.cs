@@ -74,7 +74,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Volume { get; set; }
     /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB; -1 for none.
-    /// Default 10MB. One older file is kept, so the log takes at most twice this.</summary>
+    /// Default 10MB. One older file (ctr.log.1) is kept: twice this on disk in a first run, under three times in all.</summary>
     [Parameter]
     [Alias("LogSizeMax")]
     [ValidateNotNull]
