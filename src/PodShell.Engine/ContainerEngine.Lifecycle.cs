@@ -32,7 +32,8 @@ public sealed partial class ContainerEngine
         if (o.Init && InitBinary() is null)
             throw new PodShellException("InitNotFound", FailureKind.NotSupported,
                 "-Init needs catatonit on the host (apt-get install catatonit, or build.ps1 Bootstrap).", "catatonit");
-        if (o.LogSizeMax is { } logMax) K8sFileLog.CheckSizeMax(logMax);
+        // No limit asked for gets the default one: a runaway writer must not fill the disk (issue 15).
+        var logSizeMax = K8sFileLog.ResolveSizeMax(o.LogSizeMax);
         var image = ResolveImage(o.Image);
         var stopSignal = o.StopSignal ?? (string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal);
         Signals.Parse(stopSignal); // refuse a bad signal now, not at stop time
@@ -77,7 +78,7 @@ public sealed partial class ContainerEngine
             BundlePath = paths.BundleDir,
             LayerId = id,
             Mounts = o.Volumes ?? Array.Empty<string>(),
-            LogSizeMax = o.LogSizeMax ?? long.MaxValue,
+            LogSizeMax = logSizeMax,
         };
         container.Rootless = Options.Rootless;
         if (!LimitsEnforcement.Enforced)

@@ -9,29 +9,47 @@ public sealed partial class ContainerEngine
     /// and for noticing an exit.</summary>
     private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The container's output from conmon's k8s-file log, oldest first (podman logs).
-    /// <paramref name="since"/> keeps entries at or after that time (an Unspecified kind is local time);
-    /// <paramref name="tail"/> (when &gt;= 0) then keeps the last N of those. With
-    /// <paramref name="follow"/> and a running container the enumeration blocks, yielding lines as conmon
-    /// writes them, and ends when the container has exited and its last output is read; cancelling
-    /// <paramref name="ct"/> ends it with OperationCanceledException.</summary>
+    /// <summary>The container's output from conmon's k8s-file log (the rotated file ctr.log.1, then
+    /// ctr.log), oldest first (podman logs). <paramref name="since"/> keeps entries at or after that time
+    /// (an Unspecified kind is local time); <paramref name="tail"/> (when &gt;= 0) keeps the last N, read
+    /// backwards from the end of the file, so it costs those N lines whatever the log's size. Without a
+    /// tail the log is streamed, a batch of entries at a time. With <paramref name="follow"/> and a running
+    /// container the enumeration blocks, yielding lines as conmon writes them, and ends when the container
+    /// has exited and its last output is read; cancelling <paramref name="ct"/> ends it with
+    /// OperationCanceledException.</summary>
     public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId, int tail = -1, DateTime? since = null, bool follow = false, CancellationToken ct = default)
     {
         var c = GetContainer(nameOrId);
         var sinceUtc = since is { } s ? (s.Kind == DateTimeKind.Utc ? s : s.ToUniversalTime()) : DateTime.MinValue;
         var path = PathsFor(c.Id).LogFile;
-        using var follower = new K8sFileLogFollower(path);
+        bool live = c.State is ContainerState.Running or ContainerState.Stopping or ContainerState.Starting;
+        // Every read is a chance to keep the generation conmon would otherwise drop at its next replacement.
+        if (live) LogRotation.KeepCurrent(path, c.LogSizeMax);
+        var joiner = new K8sRecordJoiner();
+        using var follower = new K8sFileLogFollower(path, joiner);
 
         bool running = follow && IsRunningForLogs(c.Id, c.State);
-        var first = follower.ReadAvailable();
-        if (!running) first.AddRange(follower.Flush());
-        IEnumerable<ContainerLogEntry> initial = first.Where(e => e.Time >= sinceUtc);
-        if (tail >= 0) initial = initial.TakeLast(tail);
-        foreach (var e in initial) yield return Stamp(e, c);
+        if (tail >= 0)
+        {
+            foreach (var e in TailOf(path, follower, joiner, tail, forFollow: running))
+                if (e.Time >= sinceUtc) yield return Stamp(e, c);
+        }
+        else
+        {
+            foreach (var e in K8sFileLog.ReadRotated(path, joiner))
+                if (e.Time >= sinceUtc) yield return Stamp(e, c);
+            List<ContainerLogEntry> batch;
+            while ((batch = follower.ReadAvailable(K8sFileLogFollower.BatchSize)).Count > 0)
+                foreach (var e in batch)
+                    if (e.Time >= sinceUtc) yield return Stamp(e, c);
+            if (!running)
+                foreach (var e in follower.Flush())
+                    if (e.Time >= sinceUtc) yield return Stamp(e, c);
+        }
         if (!running) yield break;
 
-        // At the size limit conmon replaces ctr.log and nobody keeps the old file: a follower must get to
-        // the new one before it is itself replaced, so it waits on the directory, not on a timer.
+        // At the size limit conmon replaces ctr.log: a follower must get to the new one before it is
+        // itself replaced, so it waits on the directory, not on a timer.
         using var changed = new AutoResetEvent(false);
         using var watcher = WatchLog(path, changed);
         // A container that writes nothing would otherwise be seen to exit only at the next poll.
@@ -44,14 +62,49 @@ public sealed partial class ContainerEngine
             // writes the exit file, so a read after seeing it exit gets the last line.
             bool exited = File.Exists(PathsFor(c.Id).ExitFile)
                 || (poll % 8 == 0 && !IsRunningForLogs(c.Id, null));
-            var batch = follower.ReadAvailable();
-            if (exited) batch.AddRange(follower.Flush());
+            var batch = follower.ReadAvailable(K8sFileLogFollower.BatchSize);
+            bool caughtUp = batch.Count == 0;
+            // Only once everything is read: a batch cut at its size may have more behind it.
+            if (exited && caughtUp) batch.AddRange(follower.Flush());
             foreach (var e in batch)
                 if (e.Time >= sinceUtc) yield return Stamp(e, c);
-            if (exited) yield break;
-            if (batch.Count == 0 && WaitHandle.WaitAny(wait, LogPollInterval) == 1)
+            if (exited && caughtUp) yield break;
+            if (!caughtUp) LogRotation.KeepCurrent(path, c.LogSizeMax);
+            else if (WaitHandle.WaitAny(wait, LogPollInterval) == 1)
                 ct.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <summary>The last <paramref name="count"/> entries of the rotated and current files. For a
+    /// follower, the current file stays open in <paramref name="follower"/>, which goes on from where the
+    /// tail read ended, with the partial lines found there handed to <paramref name="joiner"/>.</summary>
+    private static List<ContainerLogEntry> TailOf(string path, K8sFileLogFollower follower, K8sRecordJoiner joiner, int count, bool forFollow)
+    {
+        FileStream? rotated = null;
+        try
+        {
+            var current = follower.OpenNow();
+            var sources = new List<K8sFileLogTail.Source>();
+            if (LogRotation.IsSeparateGeneration(path))
+            {
+                try
+                {
+                    rotated = new FileStream(LogRotation.RotatedPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                    sources.Add(new(rotated, rotated.Length, Current: false));
+                }
+                catch (FileNotFoundException) { } // rotated away in between
+            }
+            long end = current?.Length ?? 0;
+            if (current is not null) sources.Add(new(current, end, Current: true));
+            var r = K8sFileLogTail.Read(sources, count, forFollow);
+            if (forFollow)
+            {
+                foreach (var (stream, time, text) in r.Unfinished) joiner.Seed(stream, time, text);
+                if (current is not null) follower.Resume(end, r.Pending);
+            }
+            return r.Entries;
+        }
+        finally { rotated?.Dispose(); }
     }
 
     private static FileSystemWatcher? WatchExit(Runtime.ContainerPaths paths, AutoResetEvent changed)

@@ -2,9 +2,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
 
     # Runs a script in a container and waits for it to exit.
-    function Invoke-TestContainer([string] $Name, [string] $Script, [object] $LogSizeMax) {
+    function Invoke-TestContainer([string] $Name, [string] $Script, [object] $LogMaxSize) {
         $p = @{ Name = $Name }
-        if ($LogSizeMax) { $p.LogSizeMax = $LogSizeMax }
+        if ($LogMaxSize) { $p.LogMaxSize = $LogMaxSize }
         New-Container busybox @p -- sh -c $Script | Out-Null
         Start-Container $Name | Out-Null
         Wait-Container $Name | Out-Null
@@ -111,11 +111,20 @@ Describe 'Get-ContainerLog -Follow' {
     }
 }
 
-Describe 'New-Container -LogSizeMax' {
+Describe 'New-Container -LogMaxSize' {
+    BeforeAll {
+        # A runaway writer: lines of 100 bytes, then three numbered ones to find at the end.
+        function Get-RunawayScript([int] $Lines) {
+            "yes $('0123456789' * 10 -replace '.{9}$', 'abcdefghi') | head -n $Lines; seq 1 3"
+        }
+        function Get-LogBytes($Container) {
+            (Get-ChildItem (Join-Path $Container.BundlePath 'ctr.log*') | Measure-Object Length -Sum).Sum
+        }
+    }
     It 'keeps the log under the limit and keeps the newest output' {
         $name = New-TestName 'logmax'
         try {
-            Invoke-TestContainer $name 'i=1; while [ $i -le 4000 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done' -LogSizeMax 16KB
+            Invoke-TestContainer $name 'i=1; while [ $i -le 4000 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done' -LogMaxSize 16KB
             $c = Get-Container $name
             $c.LogSizeMax | Should -Be 16384
             (Get-Item (Join-Path $c.BundlePath 'ctr.log')).Length | Should -BeLessOrEqual 16384
@@ -125,20 +134,45 @@ Describe 'New-Container -LogSizeMax' {
         }
         finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
     }
-    It 'takes a size string' {
+    It 'bounds the files of a runaway writer to twice the limit, and -Tail finds its last lines' {
+        $name = New-TestName 'logmax'
+        try {
+            # 10 MB of output against a 1 MB limit.
+            Invoke-TestContainer $name (Get-RunawayScript 100000) -LogMaxSize 1MB
+            $c = Get-Container $name
+            Get-LogBytes $c | Should -BeLessOrEqual (2 * 1MB)
+            (Get-Item (Join-Path $c.BundlePath 'ctr.log')).Length | Should -BeLessOrEqual 1MB
+            (Get-ContainerLog $name -Tail 3).Line | Should -Be @('1', '2', '3')
+        }
+        finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+    It 'applies the 10MB default when no limit is given' {
+        $name = New-TestName 'logmax'
+        try {
+            # 15 MB of output, more than the default limit.
+            Invoke-TestContainer $name (Get-RunawayScript 150000)
+            $c = Get-Container $name
+            $c.LogSizeMax | Should -Be 10MB
+            (Get-Item (Join-Path $c.BundlePath 'ctr.log')).Length | Should -BeLessOrEqual 10MB
+            Get-LogBytes $c | Should -BeLessOrEqual (2 * 10MB)
+            (Get-ContainerLog $name -Tail 3).Line | Should -Be @('1', '2', '3')
+        }
+        finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+    It 'takes a size string, and the old name -LogSizeMax' {
         $name = New-TestName 'logmax'
         try {
             (New-Container busybox -Name $name -LogSizeMax '1m' -- true).LogSizeMax | Should -Be 1048576
         }
         finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
     }
-    It 'refuses a limit under 8KB' {
-        { New-Container busybox -LogSizeMax 1000 -ErrorAction Stop -- true } |
+    It 'refuses <Value>' -ForEach @(@{ Value = 1000 }, @{ Value = 0 }, @{ Value = -5 }) {
+        { New-Container busybox -LogMaxSize $Value -ErrorAction Stop -- true } |
             Should -Throw -ErrorId 'InvalidLogSizeMax,PodShell.NewContainerCommand'
     }
-    It 'is unlimited by default' {
+    It 'is unlimited with -1, as podman''s log_size_max' {
         $name = New-TestName 'logmax'
-        try { (New-Container busybox -Name $name -- true).LogSizeMax | Should -Be ([long]::MaxValue) }
+        try { (New-Container busybox -Name $name -LogMaxSize -1 -- true).LogSizeMax | Should -Be ([long]::MaxValue) }
         finally { Remove-Container $name -Force -Confirm:$false -ErrorAction SilentlyContinue }
     }
 }

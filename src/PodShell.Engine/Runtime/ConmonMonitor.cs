@@ -45,6 +45,9 @@ public sealed class ConmonMonitor
         Directory.CreateDirectory(paths.SocketDir);
         File.Delete(paths.ExitFile);
         File.Delete(paths.OomFile);
+        // conmon counts the bytes it writes from 0, whatever the file holds: a file half full or more is
+        // moved to ctr.log.1 first, so ctr.log stays under 1.5 times the limit.
+        Containers.LogRotation.BeforeStart(paths.LogFile, logSizeMax);
 
         var args = new List<string>
         {
@@ -61,7 +64,8 @@ public sealed class ConmonMonitor
             "--conmon-pidfile", paths.ConmonPidFile,
             "--socket-dir-path", paths.SocketDir,
         };
-        // At the limit conmon writes a new file and renames it over ctr.log: the log keeps at most this many bytes.
+        // At the limit conmon writes a new file and renames it over ctr.log: ctr.log keeps at most this many
+        // bytes; the engine keeps one older generation as ctr.log.1 (Containers/LogRotation).
         if (logSizeMax != long.MaxValue) { args.Add("--log-size-max"); args.Add(logSizeMax.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         foreach (var g in runtime.GlobalArgs) { args.Add("--runtime-arg"); args.Add(g); }
         if (runtime.Name == "runc" || runtime.Name == "crun")

@@ -73,10 +73,12 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
     [Alias("v")]
     [ValidateNotNullOrEmpty]
     public string[]? Volume { get; set; }
-    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB.</summary>
+    /// <summary>Log size limit: bytes as a number (1MB) or a string ('1m'); at least 8KB; -1 for none.
+    /// Default 10MB. One older file (ctr.log.1) is kept: twice this on disk in a first run, under three times in all.</summary>
     [Parameter]
+    [Alias("LogSizeMax")]
     [ValidateNotNull]
-    public object? LogSizeMax { get; set; }
+    public object? LogMaxSize { get; set; }
     /// <summary>Files of KEY=VALUE lines ('#' comments); -Environment wins over them.</summary>
     [Parameter]
     [Alias("EnvFile")]
@@ -162,7 +164,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         {
             // Sizes take PowerShell numbers (128MB) and podman's strings ('128m', '1.5g').
             if (Memory != null) memory = ParseSize(Memory);
-            if (LogSizeMax != null) logSizeMax = ParseSize(LogSizeMax);
+            if (LogMaxSize != null) logSizeMax = WholeNumber(LogMaxSize) ?? ParseSize(LogMaxSize);
             if (ShmSize != null) shmSize = ParseSize(ShmSize);
         }
         catch (PodShellException e)
@@ -227,6 +229,22 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
         opt.StartsWith("seccomp=", StringComparison.Ordinal) && opt is not ("seccomp=unconfined" or "seccomp=compat") && opt.Length > 8
             ? "seccomp=" + SessionState.Path.GetUnresolvedProviderPathFromPSPath(opt[8..])
             : opt;
+
+    /// <summary>A whole number as given, even 0 or negative ("-1" too), for the engine to judge (-1 is
+    /// podman's "no limit"); null for anything else, which is parsed as a size.</summary>
+    private static long? WholeNumber(object value)
+    {
+        var raw = value is PSObject ps ? ps.BaseObject : value;
+        return raw switch
+        {
+            long l => l,
+            int i => i,
+            double d when d == Math.Floor(d) && Math.Abs(d) < long.MaxValue => (long)d,
+            decimal m when m == Math.Floor(m) && Math.Abs(m) < long.MaxValue => (long)m,
+            string s when long.TryParse(s.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 0 => n,
+            _ => null,
+        };
+    }
 
     private static long ParseSize(object value)
     {

@@ -1,3 +1,4 @@
+using PodShell.Engine.Containers;
 using PodShell.Engine.Tests.EngineFacade;
 
 namespace PodShell.Engine.Tests.Logs;
@@ -134,6 +135,23 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
     }
 
     [MachineFact(Needs.Root)]
+    public void Follow_WithTail_FinishesALineThatWasHalfWrittenWhenTheTailWasRead()
+    {
+        var c = Run("echo a; printf 'par'; sleep 2; echo tial; echo b");
+        try
+        {
+            var log = Engine.PathsFor(c.Id).LogFile;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(File.Exists(log) && File.ReadAllText(log).Contains(" stdout P par")) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            var lines = Engine.GetLogs(c.Id, tail: 1, follow: true, ct: new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token)
+                .Select(l => l.Line).ToList();
+            // The tail reader hands the partial record to the follower, which joins it with the rest.
+            Assert.Equal(new[] { "a", "partial", "b" }, lines);
+        }
+        finally { Remove(c); }
+    }
+
+    [MachineFact(Needs.Root)]
     public void Follow_OfAnExitedContainer_ReturnsAtOnce()
     {
         var c = RunToExit("echo only");
@@ -221,22 +239,95 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
         finally { Remove(c); }
     }
 
-    [Fact]
-    public void ATooSmallLogSizeMax_IsRefusedAtCreate()
+    [Theory]
+    [InlineData(1000L)]
+    [InlineData(0L)]
+    [InlineData(-5L)]
+    public void ABadLogSizeMax_IsRefusedAtCreate(long bad)
     {
         var e = Assert.Throws<PodShellException>(() => Engine.CreateContainer(new CreateOptions
         {
-            Image = "busybox", Command = new[] { "true" }, LogSizeMax = 1000,
+            Image = "busybox", Command = new[] { "true" }, LogSizeMax = bad,
         }));
         Assert.Equal("InvalidLogSizeMax", e.ErrorId);
-        Assert.DoesNotContain(Engine.GetContainers(), x => x.LogSizeMax == 1000);
+        Assert.DoesNotContain(Engine.GetContainers(), x => x.LogSizeMax == bad);
     }
 
     [MachineFact(Needs.Root)]
-    public void NoLimit_IsLongMaxValue()
+    public void NoLimitAskedFor_GetsTheDefault_AndMinusOneIsNone()
     {
         var c = RunToExit("true");
-        try { Assert.Equal(long.MaxValue, c.LogSizeMax); }
+        var unlimited = RunToExit("true", K8sFileLog.Unlimited);
+        try
+        {
+            Assert.Equal(10L * 1024 * 1024, c.LogSizeMax);
+            Assert.Equal(K8sFileLog.DefaultSizeMax, c.LogSizeMax);
+            Assert.Equal(long.MaxValue, unlimited.LogSizeMax);
+        }
+        finally { Remove(c); Remove(unlimited); }
+    }
+
+    [MachineFact(Needs.Root)]
+    public void ARestart_WithTheLogHalfFull_MovesItToTheRotatedFile()
+    {
+        const long limit = 16 * 1024;
+        // The rootfs persists between runs: the first run (150 records of ~65 bytes, over half the
+        // limit) leaves a marker for the second.
+        var c = RunToExit("if [ -e /ran ]; then echo second; else echo x > /ran; " +
+                          "i=1; while [ $i -le 150 ]; do echo first-$i-xxxxxxxxxx; i=$((i+1)); done; fi", limit);
+        try
+        {
+            var log = Engine.PathsFor(c.Id).LogFile;
+            Assert.InRange(new FileInfo(log).Length, limit / 2, limit);
+            Engine.StartContainer(c.Id);
+            Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
+            Assert.Contains(" stdout F first-1-x", File.ReadAllText(log + ".1"));
+            // conmon counts from 0 at each start: the file it appends to must not hold the old run.
+            Assert.DoesNotContain("first", File.ReadAllText(log));
+            var lines = Engine.GetLogs(c.Id).Select(l => l.Line).ToList();
+            Assert.Equal(Enumerable.Range(1, 150).Select(i => $"first-{i}-xxxxxxxxxx").Append("second"), lines);
+            Assert.Equal(new[] { "first-150-xxxxxxxxxx", "second" }, Engine.GetLogs(c.Id, tail: 2).Select(l => l.Line));
+        }
+        finally { Remove(c); }
+    }
+
+    [MachineFact(Needs.Root)]
+    public void ARestart_WithLittleInTheLog_AppendsToIt_AsPodmanDoes()
+    {
+        var c = RunToExit("if [ -e /ran ]; then echo second; else echo x > /ran; echo first; fi");
+        try
+        {
+            Engine.StartContainer(c.Id);
+            Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
+            var log = Engine.PathsFor(c.Id).LogFile;
+            Assert.False(File.Exists(log + ".1"));
+            Assert.Equal(new[] { "first", "second" }, Engine.GetLogs(c.Id).Select(l => l.Line));
+        }
+        finally { Remove(c); }
+    }
+
+    [MachineFact(Needs.Root)]
+    public void AReadOfARunningContainer_KeepsTheGenerationConmonWouldDrop()
+    {
+        const long limit = 16 * 1024;
+        // 200 records of ~65 bytes (over half the limit), a pause, then the limit filled many times over.
+        var c = Run("i=1; while [ $i -le 200 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done; sleep 2; " +
+                    "while [ $i -le 4000 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done", limit);
+        try
+        {
+            var log = Engine.PathsFor(c.Id).LogFile;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Engine.GetLogs(c.Id).Count() < 200 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            // That read found ctr.log over half full and gave it a second name.
+            Assert.Equal(2u, Linux.FileStatus.TryLStat(log)!.Value.LinkCount);
+            Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
+            var logs = Engine.GetLogs(c.Id).Select(l => l.Line).ToList();
+            // conmon replaced ctr.log many times; the generation linked at the read is still there, first.
+            Assert.Equal("line-1-xxxxxxxxxx", logs[0]);
+            Assert.Equal("line-4000-xxxxxxxxxx", logs[^1]);
+            Assert.InRange(new FileInfo(log).Length + new FileInfo(log + ".1").Length, 1, 2 * limit);
+            Assert.Equal("line-4000-xxxxxxxxxx", Assert.Single(Engine.GetLogs(c.Id, tail: 1)).Line);
+        }
         finally { Remove(c); }
     }
 }
