@@ -91,7 +91,12 @@ public sealed partial class ContainerEngine
         ApplyNetworkOptions(o, container);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
-        // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.
+        // Held until the record is Created (or gone): Remove-ContainerImage -Force may count this container as a
+        // user as soon as it is inserted, and its RemoveContainer then waits here instead of removing the
+        // container from under the create.
+        using var createLock = LockContainer(id, ct);
+        // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn. The INSERT
+        // also checks, in its transaction, that the image still exists.
         for (int attempt = 0; ; attempt++)
         {
             try { Store.InsertContainer(record); break; }

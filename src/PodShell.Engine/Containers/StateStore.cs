@@ -102,11 +102,22 @@ public sealed class StateStore
     // ---- containers ---------------------------------------------------------------------
 
     /// <summary>Insert a new container; the UNIQUE name constraint makes two pwsh processes racing for
-    /// one name end with exactly one winner.</summary>
+    /// one name end with exactly one winner. The image is checked in the same transaction: an image removal
+    /// (<see cref="DeleteImageTakingUsers"/>) either ran before, and the create fails with ImageNotFound, or
+    /// runs after and counts this container as a user.</summary>
     public void InsertContainer(ContainerRecord r)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
+        using var tx = c.BeginTransaction(); // Microsoft.Data.Sqlite: BEGIN IMMEDIATE
+        using (var check = c.CreateCommand())
+        {
+            check.Transaction = tx;
+            check.CommandText = "SELECT 1 FROM images WHERE id=$img";
+            check.Parameters.AddWithValue("$img", r.Container.ImageId);
+            if (check.ExecuteScalar() is null)
+                throw new PodShellException("ImageNotFound", FailureKind.NotFound,
+                    $"Image '{r.Container.Image}' was removed while the container was being created.", r.Container.Image);
+        }
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = "INSERT INTO containers(id,name,state,image_id,owner_pid,owner_start,conmon_pid,pid_start,data) VALUES($id,$name,$state,$img,$op,$os,$cp,$ps,$data)";
@@ -321,6 +332,34 @@ public sealed class StateStore
         cmd.CommandText = "DELETE FROM image_names WHERE name=$n";
         cmd.Parameters.AddWithValue("$n", name);
         return cmd.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>podman rmi's step in one transaction: the containers that use the image, and (when there are none,
+    /// or <paramref name="force"/>) the image and its names deleted. A create that checks the image in its own
+    /// transaction (<see cref="InsertContainer"/>) is therefore either in the returned list or refused. Returns
+    /// the users; the image is left alone when there are users and no force.</summary>
+    public List<ContainerRecord> DeleteImageTakingUsers(string id, bool force)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        List<ContainerRecord> users;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT owner_pid,owner_start,conmon_pid,pid_start,data FROM containers WHERE image_id=$id ORDER BY rowid";
+            cmd.Parameters.AddWithValue("$id", id);
+            users = ReadRecords(cmd);
+        }
+        if (users.Count > 0 && !force) return users;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM image_names WHERE image_id=$id; DELETE FROM images WHERE id=$id;";
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return users;
     }
 
     public void DeleteImage(string id)
