@@ -67,15 +67,27 @@ public sealed partial class ContainerEngine
             removed.Add(image);
         }
         if (removed.Count > 0) CollectGarbage();
+        else SweepIncompleteLayers();
         return removed;
+    }
+
+    /// <summary>Remove the half-written layers (<c>.incomplete-*</c>) of processes that died while writing them, as
+    /// containers/storage does with its incomplete flag at load. Run by the calls that own the layer store (import,
+    /// register, removal, prune, storage usage), not by every call: it reads the whole overlay directory. A failure
+    /// here must not fail the call that ran it; the next one tries again.</summary>
+    private void SweepIncompleteLayers()
+    {
+        try { Layers.RemoveIncomplete(); }
+        catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { }
     }
 
     private static readonly TimeSpan BlobGraceTime = TimeSpan.FromMinutes(10);
 
-    /// <summary>Drop layers no image or container refers to, and blobs no image refers to (its config,
-    /// its manifest and the blobs that manifest lists).</summary>
+    /// <summary>Drop layers no image or container refers to, blobs no image refers to (its config, its manifest and
+    /// the blobs that manifest lists), and half-written layers of dead processes.</summary>
     public void CollectGarbage()
     {
+        SweepIncompleteLayers();
         var unreferenced = Store.UnreferencedLayers();
         var heldByContainers = LayersUnderContainers(unreferenced);
         foreach (var layer in unreferenced)
