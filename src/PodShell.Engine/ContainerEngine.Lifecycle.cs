@@ -208,8 +208,11 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Start a Created (or Exited) container under conmon. Only one process can start a given
-    /// container: the transition to Starting is a compare-and-set in the store.</summary>
-    public Container StartContainer(string id, CancellationToken ct = default)
+    /// container: the transition to Starting is a compare-and-set in the store. With <paramref name="attached"/>
+    /// (Invoke-Container reading the output) an -AutoRemove container stays owned by this process after the start,
+    /// so that another process folding its exit leaves it (and its log) for this one to remove; the caller ends
+    /// the hold with <see cref="ReleaseAutoRemove"/>, and a killed caller's hold ends with it.</summary>
+    public Container StartContainer(string id, CancellationToken ct = default, bool attached = false)
     {
         EnsureRunRoot();
         using var _ = LockContainer(id, ct);
@@ -247,8 +250,9 @@ public sealed partial class ContainerEngine
             c.ExitCode = null;
             c.OomKilled = false;
             r.ConmonPid = launch.ConmonPid;
-            r.OwnerPid = 0;
-            r.OwnerStart = 0;
+            bool hold = attached && c.AutoRemove;
+            r.OwnerPid = hold ? self.Pid : 0;
+            r.OwnerStart = hold ? self.Start : 0;
             Store.UpdateContainer(r);
             return c;
         }

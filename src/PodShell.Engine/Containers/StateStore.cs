@@ -10,7 +10,9 @@ namespace PodShell.Engine.Containers;
 public sealed class ContainerRecord
 {
     public Container Container { get; set; } = new();
-    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing.</summary>
+    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing; while an
+    /// -AutoRemove container runs or has exited, the attached client (Invoke-Container) that still reads its output
+    /// and removes it itself, so that no other process removes it first (0: none).</summary>
     public int OwnerPid { get; set; }
     public ulong OwnerStart { get; set; }
     public int ConmonPid { get; set; }
@@ -167,12 +169,22 @@ public sealed class StateStore
 
     /// <summary>Write the record only if the stored state is still one of <paramref name="expected"/>;
     /// two processes folding the same exit file cannot overwrite each other's result.</summary>
-    public bool UpdateContainerIf(ContainerRecord r, params ContainerState[] expected)
+    public bool UpdateContainerIf(ContainerRecord r, params ContainerState[] expected) => UpdateContainerIf(r, keepOwner: false, expected);
+
+    /// <summary>As <see cref="UpdateContainerIf(ContainerRecord, ContainerState[])"/>; with <paramref name="keepOwner"/>
+    /// the stored owner columns are left as they are (an exit fold must not bring back an owner that the attached
+    /// client of an -AutoRemove run has released meanwhile). <paramref name="r"/> gets the stored owner.</summary>
+    public bool UpdateContainerIf(ContainerRecord r, bool keepOwner, params ContainerState[] expected)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
         var cur = GetContainer(c, tx, r.Container.Id);
         if (cur is null || !expected.Contains(cur.Container.State)) return false;
+        if (keepOwner)
+        {
+            r.OwnerPid = cur.OwnerPid;
+            r.OwnerStart = cur.OwnerStart;
+        }
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = UpdateSql;
@@ -180,6 +192,20 @@ public sealed class StateStore
         cmd.ExecuteNonQuery();
         tx.Commit();
         return true;
+    }
+
+    /// <summary>Clear the owner of a running or exited container if it is still <paramref name="pid"/> started at
+    /// <paramref name="start"/> (the attached client of an -AutoRemove run giving up its hold). False when the
+    /// record is gone or has another owner.</summary>
+    public bool ReleaseOwner(string id, int pid, ulong start)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE containers SET owner_pid=0,owner_start=0 WHERE id=$id AND owner_pid=$op AND owner_start=$os AND state IN ('Running','Stopping','Paused','Exited')";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$op", pid);
+        cmd.Parameters.AddWithValue("$os", (long)start);
+        return cmd.ExecuteNonQuery() > 0;
     }
 
     public void DeleteContainer(string id)
