@@ -63,7 +63,9 @@ public sealed partial class ContainerEngine
         {
             ct.ThrowIfCancellationRequested();
             if (confirm != null && !confirm(image)) continue;
-            Store.DeleteImage(image.Id);
+            // Checked again in the transaction that deletes it: a container created since the list was read keeps
+            // its image (the same exclusion as RemoveImage's).
+            if (Store.DeleteImageTakingUsers(image.Id, force: false).Count > 0) continue;
             removed.Add(image);
         }
         if (removed.Count > 0) CollectGarbage();

@@ -11,14 +11,56 @@ public sealed class ImageRemovalRaceTests : IClassFixture<EngineFixture>
 
     public ImageRemovalRaceTests(EngineFixture fx) => _fx = fx;
 
+    private ContainerImage NewImage(string name)
+    {
+        // A layer of its own: busybox's layer would keep the removed image's layer alive.
+        var rootfs = Path.Combine(_fx.Root, name + "-rootfs");
+        EngineFixture.BuildBusybox(rootfs);
+        File.WriteAllText(Path.Combine(rootfs, "etc", "race"), Guid.NewGuid().ToString());
+        return Engine.ImportImage(rootfs, name + ":v1");
+    }
+
+    [Fact]
+    public void PruneAll_ConfirmedWhileAContainerIsCreated_KeepsTheImage()
+    {
+        var image = NewImage("xunit-prune");
+        string? createdId = null;
+        Exception? createError = null;
+        // The confirmation (ShouldProcess) takes its time, as a user would: meanwhile another process creates a
+        // container from the image, after the prune listed the images no container uses.
+        var pruned = Engine.PruneImages(all: true, confirm: i =>
+        {
+            if (i.Id != image.Id) return false;
+            var creator = Task.Run(() =>
+            {
+                try { createdId = new ContainerEngine(Engine.Options).CreateContainer(new CreateOptions { Image = image.Id, Command = new[] { "true" } }).Id; }
+                catch (Exception e) { createError = e; }
+            });
+            Assert.True(creator.Wait(TimeSpan.FromSeconds(60)), "the create did not finish");
+            return true;
+        });
+        try
+        {
+            Assert.Null(createError);
+            Assert.NotNull(createdId);
+            Assert.DoesNotContain(pruned, i => i.Id == image.Id);
+            var images = Engine.GetImages().Select(i => i.Id).ToHashSet();
+            Assert.Contains(image.Id, images);
+            Assert.DoesNotContain(Engine.Store.ListContainers(), r => !images.Contains(r.Container.ImageId));
+            Engine.StartContainer(createdId!);
+            Assert.Equal(0, Engine.WaitContainer(createdId!, TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (createdId != null) try { Engine.RemoveContainer(createdId, force: true); } catch (PodShellException) { }
+            try { Engine.RemoveImage(image.Id, force: true); } catch (PodShellException) { }
+        }
+    }
+
     [Fact]
     public void RemoveImageForce_RacingCreates_LeavesNoContainerOnAMissingImage()
     {
-        // A layer of its own: busybox's layer would keep the removed image's layer alive.
-        var rootfs = Path.Combine(_fx.Root, "race-rootfs");
-        EngineFixture.BuildBusybox(rootfs);
-        File.WriteAllText(Path.Combine(rootfs, "etc", "race"), Guid.NewGuid().ToString());
-        var image = Engine.ImportImage(rootfs, "xunit-race:v1");
+        var image = NewImage("xunit-race");
 
         var created = new ConcurrentQueue<string>();
         var failures = new ConcurrentQueue<string>();
