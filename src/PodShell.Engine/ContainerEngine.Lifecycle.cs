@@ -99,7 +99,7 @@ public sealed partial class ContainerEngine
         // also checks, in its transaction, that the image still exists.
         for (int attempt = 0; ; attempt++)
         {
-            try { Store.InsertContainer(record); break; }
+            try { Store.InsertContainer(record, requireImage: true); break; }
             catch (PodShellException e) when (e.ErrorId == "ContainerNameInUse" && o.Name == null && attempt < 20)
             {
                 container.Name = NameGenerator.Next() + (attempt > 5 ? "_" + id[..4] : "");

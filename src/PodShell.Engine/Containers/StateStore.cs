@@ -104,15 +104,16 @@ public sealed class StateStore
     // ---- containers ---------------------------------------------------------------------
 
     /// <summary>Insert a new container; the UNIQUE name constraint makes two pwsh processes racing for
-    /// one name end with exactly one winner. The image is checked in the same transaction: an image removal
-    /// (<see cref="DeleteImageTakingUsers"/>) either ran before, and the create fails with ImageNotFound, or
-    /// runs after and counts this container as a user.</summary>
-    public void InsertContainer(ContainerRecord r)
+    /// one name end with exactly one winner. With <paramref name="requireImage"/> (every create of the engine) the
+    /// image is checked in the same transaction: an image removal (<see cref="DeleteImageTakingUsers"/>) either ran
+    /// before, and the create fails with ImageNotFound, or runs after and counts this container as a user.</summary>
+    public void InsertContainer(ContainerRecord r, bool requireImage = false)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(); // Microsoft.Data.Sqlite: BEGIN IMMEDIATE
-        using (var check = c.CreateCommand())
+        if (requireImage)
         {
+            using var check = c.CreateCommand();
             check.Transaction = tx;
             check.CommandText = "SELECT 1 FROM images WHERE id=$img";
             check.Parameters.AddWithValue("$img", r.Container.ImageId);
