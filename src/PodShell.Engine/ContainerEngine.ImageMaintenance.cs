@@ -38,12 +38,18 @@ public sealed partial class ContainerEngine
 
     private void RemoveImageCompletely(ContainerImage image, bool force, CancellationToken ct)
     {
-        var users = Store.ListContainers().Where(r => r.Container.ImageId == image.Id).ToList();
+        // The users are taken and the image deleted in one transaction, so a New-Container racing this either
+        // finds no image (ImageNotFound) or is one of the users removed here (issue 15 item 2). A user still being
+        // created holds its container lock, so RemoveContainer waits for the create to finish.
+        var users = Store.DeleteImageTakingUsers(image.Id, force);
         if (users.Count > 0 && !force)
             throw new PodShellException("ImageInUse", FailureKind.InvalidState,
                 $"Image '{image.Name}' is used by {users.Count} container(s) ({string.Join(", ", users.Select(u => u.Container.Name))}). Remove them first, or use -Force to remove them too.", image);
-        foreach (var r in users) RemoveContainer(r.Container.Id, force: true, ct);
-        Store.DeleteImage(image.Id);
+        foreach (var r in users)
+        {
+            try { RemoveContainer(r.Container.Id, force: true, ct); }
+            catch (PodShellException e) when (e.ErrorId == "ContainerNotFound") { /* its create failed, or another process removed it */ }
+        }
         CollectGarbage();
     }
 
@@ -57,21 +63,40 @@ public sealed partial class ContainerEngine
         {
             ct.ThrowIfCancellationRequested();
             if (confirm != null && !confirm(image)) continue;
-            Store.DeleteImage(image.Id);
+            // Checked again in the transaction that deletes it: a container created since the list was read keeps
+            // its image (the same exclusion as RemoveImage's).
+            if (Store.DeleteImageTakingUsers(image.Id, force: false).Count > 0) continue;
             removed.Add(image);
         }
         if (removed.Count > 0) CollectGarbage();
+        else SweepIncompleteLayers();
         return removed;
+    }
+
+    /// <summary>Remove the half-written layers (<c>.incomplete-*</c>) of processes that died while writing them, as
+    /// containers/storage does with its incomplete flag at load. Run by the calls that own the layer store (import,
+    /// register, removal, prune, storage usage), not by every call: it reads the whole overlay directory. A failure
+    /// here must not fail the call that ran it; the next one tries again.</summary>
+    private void SweepIncompleteLayers()
+    {
+        try { Layers.RemoveIncomplete(); }
+        catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { }
     }
 
     private static readonly TimeSpan BlobGraceTime = TimeSpan.FromMinutes(10);
 
-    /// <summary>Drop layers no image or container refers to, and blobs no image refers to (its config,
-    /// its manifest and the blobs that manifest lists).</summary>
+    /// <summary>Drop layers no image or container refers to, blobs no image refers to (its config, its manifest and
+    /// the blobs that manifest lists), and half-written layers of dead processes.</summary>
     public void CollectGarbage()
     {
-        foreach (var layer in Store.UnreferencedLayers())
+        SweepIncompleteLayers();
+        var unreferenced = Store.UnreferencedLayers();
+        var heldByContainers = LayersUnderContainers(unreferenced);
+        foreach (var layer in unreferenced)
         {
+            // A layer stays while any container layer lists it as a lower dir, even when its image is gone:
+            // deleting it would pull the files from under the container (issue 15 item 2).
+            if (heldByContainers.Contains(layer)) continue;
             try
             {
                 Layers.Delete(layer);
@@ -95,6 +120,29 @@ public sealed partial class ContainerEngine
             if (!keep.Contains(digest) && File.GetLastWriteTimeUtc(f) < DateTime.UtcNow - BlobGraceTime) Blobs.Delete(digest);
         }
         Blobs.RemoveStaleTemp();
+    }
+
+    /// <summary>Those of <paramref name="candidates"/> that the layer of some container record names in its
+    /// <c>lower</c> file (as l/ links).</summary>
+    private HashSet<string> LayersUnderContainers(IReadOnlyList<string> candidates)
+    {
+        var links = new HashSet<string>(StringComparer.Ordinal);
+        var ids = Store.ListContainers().Select(r => r.Container.LayerId is { Length: > 0 } l ? l : r.Container.Id);
+        foreach (var id in ids)
+        {
+            var lower = Path.Combine(Layers.Root, id, "lower");
+            if (!File.Exists(lower)) continue;
+            foreach (var entry in File.ReadAllText(lower).Trim().Split(':', StringSplitOptions.RemoveEmptyEntries))
+                links.Add(Path.GetFileName(entry));
+        }
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        if (links.Count == 0) return held;
+        foreach (var layer in candidates)
+        {
+            var link = Path.Combine(Layers.Root, layer, "link");
+            if (File.Exists(link) && links.Contains(File.ReadAllText(link).Trim())) held.Add(layer);
+        }
+        return held;
     }
 
     /// <summary>The config and layer digests an OCI or Docker v2 manifest lists (nothing for other JSON).</summary>

@@ -92,10 +92,15 @@ public sealed partial class ContainerEngine
         ApplyNetworkOptions(o, container);
         var record = new ContainerRecord { Container = container, OwnerPid = self.Pid, OwnerStart = self.Start };
 
-        // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn.
+        // Held until the record is Created (or gone): Remove-ContainerImage -Force may count this container as a
+        // user as soon as it is inserted, and its RemoveContainer then waits here instead of removing the
+        // container from under the create.
+        using var createLock = LockContainer(id, ct);
+        // The name is claimed by the INSERT itself; a generated name that collides is simply redrawn. The INSERT
+        // also checks, in its transaction, that the image still exists.
         for (int attempt = 0; ; attempt++)
         {
-            try { Store.InsertContainer(record); break; }
+            try { Store.InsertContainer(record, requireImage: true); break; }
             catch (PodShellException e) when (e.ErrorId == "ContainerNameInUse" && o.Name == null && attempt < 20)
             {
                 container.Name = NameGenerator.Next() + (attempt > 5 ? "_" + id[..4] : "");
@@ -204,8 +209,11 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Start a Created (or Exited) container under conmon. Only one process can start a given
-    /// container: the transition to Starting is a compare-and-set in the store.</summary>
-    public Container StartContainer(string id, CancellationToken ct = default)
+    /// container: the transition to Starting is a compare-and-set in the store. With <paramref name="attached"/>
+    /// (Invoke-Container reading the output) an -AutoRemove container stays owned by this process after the start,
+    /// so that another process folding its exit leaves it (and its log) for this one to remove; the caller ends
+    /// the hold with <see cref="ReleaseAutoRemove"/>, and a killed caller's hold ends with it.</summary>
+    public Container StartContainer(string id, CancellationToken ct = default, bool attached = false)
     {
         EnsureRunRoot();
         using var _ = LockContainer(id, ct);
@@ -243,8 +251,9 @@ public sealed partial class ContainerEngine
             c.ExitCode = null;
             c.OomKilled = false;
             r.ConmonPid = launch.ConmonPid;
-            r.OwnerPid = 0;
-            r.OwnerStart = 0;
+            bool hold = attached && c.AutoRemove;
+            r.OwnerPid = hold ? self.Pid : 0;
+            r.OwnerStart = hold ? self.Start : 0;
             Store.UpdateContainer(r);
             return c;
         }

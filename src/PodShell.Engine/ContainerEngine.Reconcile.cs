@@ -53,9 +53,12 @@ public sealed partial class ContainerEngine
                 c.OomKilled = File.Exists(paths.OomFile) || File.Exists(Path.Combine(paths.RunDir, "oom"));
                 c.Pid = 0;
                 c.IPAddresses = Array.Empty<string>();
-                if (Store.UpdateContainerIf(r, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
+                // The owner columns stay as stored: an attached client may have released its hold since r was read.
+                if (Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
                 {
-                    if (c.AutoRemove)
+                    // -AutoRemove: whoever folds the exit removes the container, unless the attached client that
+                    // started it (Invoke-Container) is alive: it still reads the log, and removes it when done.
+                    if (c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart))
                     {
                         LastExit[c.Id] = c;
                         try { DestroyArtifacts(c.Id, exited: c.PidMode != "host"); Store.DeleteContainer(c.Id); return null; }
@@ -70,9 +73,36 @@ public sealed partial class ContainerEngine
                 }
                 return Store.GetContainer(c.Id);
 
+            case ContainerState.Exited when c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
+                return RemoveAutoRemoved(r);
+
             default:
                 return r;
         }
+    }
+
+    /// <summary>An exited -AutoRemove container whose exit was folded while its attached client held it (the client
+    /// was then killed, or gave up), or whose removal failed once: removed now. One process wins the move to
+    /// Removing; a failure leaves a Removing record that the next call finishes once this process is gone.</summary>
+    private ContainerRecord? RemoveAutoRemoved(ContainerRecord r)
+    {
+        var c = r.Container;
+        var self = ProcStat.Self();
+        var claimed = Store.TryTransition(c.Id, new[] { ContainerState.Exited }, ContainerState.Removing, self.Pid, self.Start);
+        if (claimed is null) return Store.GetContainer(c.Id);
+        LastExit[c.Id] = c;
+        try { DestroyArtifacts(c.Id, exited: c.PidMode != "host"); Store.DeleteContainer(c.Id); return null; }
+        catch (PodShellException) { return claimed; }
+    }
+
+    /// <summary>The attached client of an -AutoRemove run (Invoke-Container) is done with the container: it gives up
+    /// its hold, and the container is removed now if it has exited, else by whoever folds its exit. Idempotent: a
+    /// container already removed (by another process's fold) is no error.</summary>
+    public void ReleaseAutoRemove(string id)
+    {
+        var self = ProcStat.Self();
+        Store.ReleaseOwner(id, self.Pid, self.Start);
+        if (Store.GetContainer(id) is { } r) Reconcile(r);
     }
 
     /// <summary>The run root lives on tmpfs: when its "alive" marker is missing, the machine rebooted (or

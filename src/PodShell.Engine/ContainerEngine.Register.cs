@@ -29,6 +29,7 @@ public sealed partial class ContainerEngine
             if (!ImageReference.IsValid(n))
                 throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument, $"'{n}' is not a valid image name.", n);
 
+        SweepIncompleteLayers();
         var layerIds = new List<string>();
         string? parent = null;
         long size = 0;

@@ -4,9 +4,11 @@ public sealed partial class ContainerEngine
 {
     /// <summary>Space used by images, containers and volumes (podman system df). Sizes are walked on disk (layer
     /// diff dirs, container upper dirs, volume data), not taken from records; a layer shared by several images
-    /// counts once, and is reclaimable only when no image a container uses holds it.</summary>
+    /// counts once, and is reclaimable only when no image a container uses holds it. Half-written layers of dead
+    /// processes are removed first; those of live ones count in the Images row.</summary>
     public IReadOnlyList<StorageUsage> GetStorageUsage(CancellationToken ct = default)
     {
+        SweepIncompleteLayers();
         var containers = GetContainers();
         var images = GetImages();
         var usedImages = containers.Select(c => c.ImageId).ToHashSet(StringComparer.Ordinal);
@@ -17,13 +19,17 @@ public sealed partial class ContainerEngine
             ct.ThrowIfCancellationRequested();
             layerSize[layer] = Layers.Exists(layer) ? DirectorySize(Layers.Get(layer).DiffDir) : 0;
         }
+        // What is left of .incomplete-* after the sweep belongs to a live process (an import or pull under way): it
+        // is on disk, so it counts, but it is not reclaimable.
+        long incomplete = 0;
+        foreach (var dir in Layers.IncompleteDirectories()) incomplete += DirectorySize(dir);
         var activeLayers = images.Where(i => usedImages.Contains(i.Id)).SelectMany(i => i.Layers).ToHashSet(StringComparer.Ordinal);
         var imageUsage = new StorageUsage
         {
             Type = "Images",
             Total = images.Count,
             Active = images.Count(i => usedImages.Contains(i.Id)),
-            Size = layerSize.Values.Sum(),
+            Size = layerSize.Values.Sum() + incomplete,
             Reclaimable = layerSize.Where(kv => !activeLayers.Contains(kv.Key)).Sum(kv => kv.Value),
         };
 

@@ -71,6 +71,7 @@ public sealed partial class ContainerEngine
         if (!ImageReference.IsValid(name))
             throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
                 $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
+        SweepIncompleteLayers();
         LayerInfo layer;
         if (Directory.Exists(path))
         {

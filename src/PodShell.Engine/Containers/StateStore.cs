@@ -10,7 +10,9 @@ namespace PodShell.Engine.Containers;
 public sealed class ContainerRecord
 {
     public Container Container { get; set; } = new();
-    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing.</summary>
+    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing; while an
+    /// -AutoRemove container runs or has exited, the attached client (Invoke-Container) that still reads its output
+    /// and removes it itself, so that no other process removes it first (0: none).</summary>
     public int OwnerPid { get; set; }
     public ulong OwnerStart { get; set; }
     public int ConmonPid { get; set; }
@@ -102,11 +104,23 @@ public sealed class StateStore
     // ---- containers ---------------------------------------------------------------------
 
     /// <summary>Insert a new container; the UNIQUE name constraint makes two pwsh processes racing for
-    /// one name end with exactly one winner.</summary>
-    public void InsertContainer(ContainerRecord r)
+    /// one name end with exactly one winner. With <paramref name="requireImage"/> (every create of the engine) the
+    /// image is checked in the same transaction: an image removal (<see cref="DeleteImageTakingUsers"/>) either ran
+    /// before, and the create fails with ImageNotFound, or runs after and counts this container as a user.</summary>
+    public void InsertContainer(ContainerRecord r, bool requireImage = false)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
+        using var tx = c.BeginTransaction(); // Microsoft.Data.Sqlite: BEGIN IMMEDIATE
+        if (requireImage)
+        {
+            using var check = c.CreateCommand();
+            check.Transaction = tx;
+            check.CommandText = "SELECT 1 FROM images WHERE id=$img";
+            check.Parameters.AddWithValue("$img", r.Container.ImageId);
+            if (check.ExecuteScalar() is null)
+                throw new PodShellException("ImageNotFound", FailureKind.NotFound,
+                    $"Image '{r.Container.Image}' was removed while the container was being created.", r.Container.Image);
+        }
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = "INSERT INTO containers(id,name,state,image_id,owner_pid,owner_start,conmon_pid,pid_start,data) VALUES($id,$name,$state,$img,$op,$os,$cp,$ps,$data)";
@@ -156,12 +170,22 @@ public sealed class StateStore
 
     /// <summary>Write the record only if the stored state is still one of <paramref name="expected"/>;
     /// two processes folding the same exit file cannot overwrite each other's result.</summary>
-    public bool UpdateContainerIf(ContainerRecord r, params ContainerState[] expected)
+    public bool UpdateContainerIf(ContainerRecord r, params ContainerState[] expected) => UpdateContainerIf(r, keepOwner: false, expected);
+
+    /// <summary>As <see cref="UpdateContainerIf(ContainerRecord, ContainerState[])"/>; with <paramref name="keepOwner"/>
+    /// the stored owner columns are left as they are (an exit fold must not bring back an owner that the attached
+    /// client of an -AutoRemove run has released meanwhile). <paramref name="r"/> gets the stored owner.</summary>
+    public bool UpdateContainerIf(ContainerRecord r, bool keepOwner, params ContainerState[] expected)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
         var cur = GetContainer(c, tx, r.Container.Id);
         if (cur is null || !expected.Contains(cur.Container.State)) return false;
+        if (keepOwner)
+        {
+            r.OwnerPid = cur.OwnerPid;
+            r.OwnerStart = cur.OwnerStart;
+        }
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = UpdateSql;
@@ -169,6 +193,20 @@ public sealed class StateStore
         cmd.ExecuteNonQuery();
         tx.Commit();
         return true;
+    }
+
+    /// <summary>Clear the owner of a running or exited container if it is still <paramref name="pid"/> started at
+    /// <paramref name="start"/> (the attached client of an -AutoRemove run giving up its hold). False when the
+    /// record is gone or has another owner.</summary>
+    public bool ReleaseOwner(string id, int pid, ulong start)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE containers SET owner_pid=0,owner_start=0 WHERE id=$id AND owner_pid=$op AND owner_start=$os AND state IN ('Running','Stopping','Paused','Exited')";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$op", pid);
+        cmd.Parameters.AddWithValue("$os", (long)start);
+        return cmd.ExecuteNonQuery() > 0;
     }
 
     public void DeleteContainer(string id)
@@ -321,6 +359,34 @@ public sealed class StateStore
         cmd.CommandText = "DELETE FROM image_names WHERE name=$n";
         cmd.Parameters.AddWithValue("$n", name);
         return cmd.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>podman rmi's step in one transaction: the containers that use the image, and (when there are none,
+    /// or <paramref name="force"/>) the image and its names deleted. A create that checks the image in its own
+    /// transaction (<see cref="InsertContainer"/>) is therefore either in the returned list or refused. Returns
+    /// the users; the image is left alone when there are users and no force.</summary>
+    public List<ContainerRecord> DeleteImageTakingUsers(string id, bool force)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        List<ContainerRecord> users;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT owner_pid,owner_start,conmon_pid,pid_start,data FROM containers WHERE image_id=$id ORDER BY rowid";
+            cmd.Parameters.AddWithValue("$id", id);
+            users = ReadRecords(cmd);
+        }
+        if (users.Count > 0 && !force) return users;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM image_names WHERE image_id=$id; DELETE FROM images WHERE id=$id;";
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return users;
     }
 
     public void DeleteImage(string id)

@@ -218,10 +218,34 @@ public sealed class LayerStore
     }
 
     /// <summary>Removes staging directories and layers still marked incomplete whose owner process is gone (pid
-    /// absent, or reused: start time differs). Returns the names removed (layer ids, or staging dir names).</summary>
+    /// absent, a zombie, or reused: start time differs). Returns the names removed (layer ids, or staging dir names).
+    /// A staging directory without a marker is only taken once it is older than <see cref="UnmarkedGrace"/>: its owner
+    /// may be between creating it and writing the marker.</summary>
     public IReadOnlyList<string> RemoveIncomplete()
     {
         var removed = new List<string>();
+        foreach (string dir in IncompleteDirectories())
+        {
+            string name = Path.GetFileName(dir);
+            bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
+            string marker = dir + "/" + IncompleteMarker;
+            if (FileStatus.TryLStat(marker) is null && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow - UnmarkedGrace) continue;
+            if (OwnerAlive(marker) || HasMountsUnder(dir)) continue;
+            if (staging) DeleteTree(dir);
+            else RemoveLayerDir(dir);
+            removed.Add(name);
+        }
+        return removed;
+    }
+
+    private static readonly TimeSpan UnmarkedGrace = TimeSpan.FromMinutes(1);
+
+    /// <summary>The directories of layers not (yet) whole: staging directories, and layers renamed into place whose
+    /// marker is still there. Whether their owner lives is not looked at.</summary>
+    public IReadOnlyList<string> IncompleteDirectories()
+    {
+        var list = new List<string>();
+        // Directory.EnumerateDirectories(path) includes dot entries on Unix (no attributes are skipped).
         foreach (var entry in new DirectoryInfo(Root).EnumerateDirectories())
         {
             string name = entry.Name;
@@ -229,12 +253,9 @@ public sealed class LayerStore
             bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
             if (!staging && !(IsValidId(name) && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is not null)) continue;
             if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) continue;
-            if (OwnerAlive(dir + "/" + IncompleteMarker) || HasMountsUnder(dir)) continue;
-            if (staging) DeleteTree(dir);
-            else RemoveLayerDir(dir);
-            removed.Add(name);
+            list.Add(dir);
         }
-        return removed;
+        return list;
     }
 
     /// <summary>OCI image-spec config.md: ChainID(L0|..|Ln) = SHA256(ChainID(L0|..|Ln-1) + " " + DiffID(Ln)),

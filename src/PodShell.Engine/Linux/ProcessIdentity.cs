@@ -22,5 +22,17 @@ internal static class ProcessIdentity
         return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
     }
 
-    public static bool IsAlive(int pid, ulong startTime) => pid > 0 && StartTime(pid) == startTime;
+    /// <summary>True when the process runs and started at <paramref name="startTime"/>. A zombie is dead: a killed
+    /// process keeps its /proc entry (and start time) until its parent reaps it.</summary>
+    public static bool IsAlive(int pid, ulong startTime) => pid > 0 && StartTime(pid) == startTime && State(pid) != 'Z';
+
+    /// <summary>Field 3 of /proc/pid/stat (R, S, D, Z, T...), or '\0' when there is no such process.</summary>
+    private static char State(int pid)
+    {
+        string text;
+        try { text = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException) { return '\0'; }
+        int close = text.LastIndexOf(')');
+        return close >= 0 && close + 2 < text.Length ? text[close + 2] : '\0';
+    }
 }

@@ -422,6 +422,42 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(JsonSerializer.Serialize(image, reflection), JsonSerializer.Serialize(store.ListImages().Single(), reflection));
     }
 
+    [Fact]
+    public void InsertRequiringTheImage_AndDeletingTheImage_ExcludeEachOther()
+    {
+        var store = new StateStore(DbPath);
+        store.PutImage(new ContainerImage { Id = "img1", Names = new[] { "localhost/busybox:latest" }, Digest = "sha256:img1" });
+        var user = Record("user");
+        store.InsertContainer(user, requireImage: true);
+
+        // Without force: the users come back and the image stays.
+        Assert.Equal(new[] { user.Container.Id }, store.DeleteImageTakingUsers("img1", force: false).Select(r => r.Container.Id));
+        Assert.Single(store.ListImages());
+        // With force: the same users, and the image is gone, so a later insert is refused and records nothing.
+        Assert.Equal(new[] { user.Container.Id }, store.DeleteImageTakingUsers("img1", force: true).Select(r => r.Container.Id));
+        Assert.Empty(store.ListImages());
+        var late = Record("late");
+        Assert.Equal("ImageNotFound", Assert.Throws<PodShellException>(() => store.InsertContainer(late, requireImage: true)).ErrorId);
+        Assert.Null(store.GetContainer(late.Container.Id));
+    }
+
+    [Fact]
+    public void ReleaseOwner_ClearsOnlyTheGivenOwner_AndAFoldKeepsTheStoredOwner()
+    {
+        var store = new StateStore(DbPath);
+        var r = Record("held", ContainerState.Running);
+        r.OwnerPid = 10;
+        r.OwnerStart = 20;
+        store.InsertContainer(r);
+        Assert.False(store.ReleaseOwner(r.Container.Id, 10, 21));
+        var stale = store.GetContainer(r.Container.Id)!;   // read by a fold before the release
+        Assert.True(store.ReleaseOwner(r.Container.Id, 10, 20));
+        stale.Container.State = ContainerState.Exited;
+        Assert.True(store.UpdateContainerIf(stale, keepOwner: true, ContainerState.Running));
+        var now = store.GetContainer(r.Container.Id)!;
+        Assert.Equal((ContainerState.Exited, 0, 0UL), (now.Container.State, now.OwnerPid, now.OwnerStart));
+    }
+
     private static T Fill<T>(T target) where T : notnull
     {
         int n = 0;

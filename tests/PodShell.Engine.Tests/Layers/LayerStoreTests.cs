@@ -396,6 +396,48 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Empty(_store.RemoveIncomplete());
     }
 
+    [Fact]
+    public void RemoveIncomplete_TakesAZombieOwnerForDead()
+    {
+        // A killed importer stays a zombie until its parent reaps it; its /proc entry keeps its start time.
+        // `sleep 0 &` then `exec sleep`: the background child is never reaped while the sleep runs.
+        var psi = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true };
+        foreach (var a in new[] { "-c", "sleep 0 & echo $!; exec sleep 30" }) psi.ArgumentList.Add(a);
+        using var parent = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            int zombie = int.Parse(parent.StandardOutput.ReadLine()!);
+            for (int i = 0; i < 500 && !File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z "); i++) Thread.Sleep(10);
+            Assert.Contains(") Z ", File.ReadAllText($"/proc/{zombie}/stat"));
+            string dir = _store.Root + "/.incomplete-zombie";
+            Directory.CreateDirectory(dir + "/diff");
+            File.WriteAllText(dir + "/incomplete", $"{zombie} {ProcessIdentity.StartTime(zombie)}\n");
+
+            Assert.Equal(new[] { ".incomplete-zombie" }, _store.RemoveIncomplete());
+            Assert.False(Directory.Exists(dir));
+        }
+        finally
+        {
+            parent.Kill();
+            parent.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void RemoveIncomplete_LeavesAFreshUnmarkedStagingDir_AndTakesAnOldOne()
+    {
+        // The owner writes its marker just after creating the directory: a fresh one without it may be live.
+        string fresh = _store.Root + "/.incomplete-fresh";
+        Directory.CreateDirectory(fresh);
+        string old = _store.Root + "/.incomplete-old";
+        Directory.CreateDirectory(old + "/diff");
+        Directory.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddMinutes(-5));
+
+        Assert.Equal(new[] { ".incomplete-old" }, _store.RemoveIncomplete());
+        Assert.True(Directory.Exists(fresh));
+        Assert.Equal(new[] { fresh }, _store.IncompleteDirectories());
+    }
+
     [MachineFact(Needs.Root)]
     public void ApplyDirectory_KeepsMetadataAndIsDeterministic()
     {
