@@ -188,6 +188,51 @@ internal static class RootedPath
         }
     }
 
+    /// <summary>The regular file <paramref name="pathInside"/> of the root (links followed inside it), read whole
+    /// through its descriptor; null when it is missing or no regular file. For the small files the engine reads
+    /// from a running container (/etc/passwd, /etc/group).</summary>
+    public static string? ReadFile(string root, string pathInside)
+    {
+        using var rootFd = OpenRoot(root);
+        if (TryOpen(rootFd, pathInside, followFinal: true, out var h) != 0) return null;
+        using (h)
+        {
+            if (!DirectoryHandle.StatusOf(h!).IsRegularFile) return null;
+            return File.ReadAllText($"/proc/self/fd/{(int)h!.DangerousGetHandle()}");
+        }
+    }
+
+    /// <summary>True when <paramref name="pathInside"/> resolves inside the root to a regular file.</summary>
+    public static bool IsFile(string root, string pathInside)
+    {
+        using var rootFd = OpenRoot(root);
+        if (TryOpen(rootFd, pathInside, followFinal: true, out var h) != 0) return false;
+        using (h) return DirectoryHandle.StatusOf(h!).IsRegularFile;
+    }
+
+    /// <summary>lstat of <paramref name="relative"/> below the directory <paramref name="top"/>, following no symlink
+    /// on the way (a link or a non-directory in the middle answers null, as a missing path does).</summary>
+    public static FileStatusInfo? LStatBeneath(string top, string relative)
+    {
+        int errno = OpenAt(new SafeFileHandle(-100, ownsHandle: false), top, O_PATH | O_DIRECTORY, out var dir);
+        if (errno != 0) return null;
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (parts[i] is "." or "..") return null;
+                bool last = i == parts.Length - 1;
+                errno = OpenAt(dir!, parts[i], O_PATH | O_NOFOLLOW | (last ? 0 : O_DIRECTORY), out var next);
+                if (errno != 0) return null;
+                dir!.Dispose();
+                dir = next;
+            }
+            return DirectoryHandle.StatusOf(dir!);
+        }
+        finally { dir?.Dispose(); }
+    }
+
     /// <summary>openat(2) relative to a descriptor: 0 and the new descriptor, or the errno.</summary>
     internal static int OpenAt(SafeFileHandle dir, string name, int flags, out SafeFileHandle? handle, uint mode = 0)
     {
