@@ -239,6 +239,11 @@ internal sealed class DirectoryHandle : IDisposable
         new(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
             (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
 
+    /// <summary>True for the errors of a name that changed under a walk (removed, replaced by a link, a file or a
+    /// fifo since it was listed): the walk skips it. Others (EACCES, EIO) are real failures.</summary>
+    public static bool ChangedMeanwhile(IOException e) =>
+        e.HResult is RootedPath.ENOENT or RootedPath.ENOTDIR or RootedPath.ELOOP or RootedPath.EINVAL;
+
     internal static IOException Error(string call, string name, int errno) =>
         new($"{call}({name}): {Errno.Describe(errno)}", errno);
 

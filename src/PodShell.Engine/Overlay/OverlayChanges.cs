@@ -50,7 +50,7 @@ public static class OverlayChanges
                 int at = result.Count;
                 DirectoryHandle dir;
                 try { dir = upper.OpenDirectoryAt(name); }
-                catch (IOException) { continue; } // replaced by a link or removed since the stat
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced by a link or removed since the stat
                 using var _ = dir;
                 bool opaque = OverlayXattr.IsOpaque(dir);
                 bool childChanges = Walk(dir, path, lowers, result);

@@ -46,7 +46,7 @@ public static class DiffTarWriter
             {
                 DirectoryHandle sub;
                 try { sub = dir.OpenDirectoryAt(name); }
-                catch (IOException) { continue; } // replaced (by a link or a file) or removed since the stat
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced (by a link or a file) or removed since the stat
                 using (sub)
                 {
                     st = sub.Status();
@@ -68,7 +68,7 @@ public static class DiffTarWriter
             {
                 FileStream data;
                 try { data = dir.OpenReadAt(name, out st); }
-                catch (IOException) { continue; } // replaced or removed since the stat
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced or removed since the stat
                 using (data)
                 {
                     if (st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
@@ -90,7 +90,7 @@ public static class DiffTarWriter
             {
                 string link;
                 try { link = dir.ReadLinkAt(name); }
-                catch (IOException) { continue; }
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; }
                 entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = link };
             }
             else if (st.IsCharDevice || st.IsBlockDevice)
