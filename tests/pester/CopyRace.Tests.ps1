@@ -4,31 +4,33 @@ BeforeAll {
 
 # Issue 15 item 1: a container that swaps a directory with a symlink to a host path while a copy runs must not
 # make Copy-ContainerItem write or read the host's files. Resolving the path first and opening it later (check,
-# then use) loses this race a few times in a few hundred tries; the engine must open every component relative to
-# the container's root.
+# then use) loses this race; the engine must open every component relative to the container's root.
 Describe 'Copy-ContainerItem while the container swaps a directory for a symlink' {
     BeforeAll {
         $script:name = New-TestName 'cprace'
         # A directory on the host that the container's symlink names; it does not exist inside the container.
         $script:hostDir = Join-Path $env:PODSHELL_TEST_ROOT "H-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        New-Item -ItemType Directory $script:hostDir | Out-Null
+        # The copies go 50 directories below /d, on both sides: a deep path widens the window between the old
+        # code's check (lstat of each component by host path) and its use (the open), as a long path or a busy
+        # machine does, so the race shows in seconds rather than minutes.
+        $script:deep = (@('a') * 50) -join '/'
+        $script:hostDeep = Join-Path $script:hostDir $script:deep
+        New-Item -ItemType Directory -Force $script:hostDeep | Out-Null
         $script:hostMarker = "host-$([guid]::NewGuid().ToString('N'))"
-        [IO.File]::WriteAllText((Join-Path $script:hostDir 'file'), $script:hostMarker)
+        [IO.File]::WriteAllText((Join-Path $script:hostDeep 'file'), $script:hostMarker)
         $script:work = Join-Path $env:PODSHELL_TEST_ROOT "cprace-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         New-Item -ItemType Directory $script:work | Out-Null
         $script:inMarker = "in-$([guid]::NewGuid().ToString('N'))"
         [IO.File]::WriteAllText((Join-Path $script:work 'in.txt'), $script:inMarker)
-        $loop = "mkdir /d && echo -n container > /d/file && ln -s $($script:hostDir) /dlink && touch /ready && " +
+        $loop = "mkdir -p /d/$($script:deep) && echo -n container > /d/$($script:deep)/file && ln -s $($script:hostDir) /dlink && touch /ready && " +
             'while :; do mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d; done'
         New-Container busybox -Name $script:name -Network none -- sh -c $loop | Out-Null
         Start-Container $script:name | Out-Null
         $deadline = (Get-Date).AddSeconds(20)
         while (-not ((Get-ContainerChange $script:name).Path -contains '/ready') -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        # The old code lost this race 0-2 times in 10 s of copies in (about 2300 tries) and 8-10 times in 10 s of
-        # copies out on a loaded two-core machine: each swap forks a process per rename, and the copy must be
-        # preempted between its check and its use. So each way runs for a fixed time rather than a fixed count,
-        # copy-in longer.
-        $script:budgetIn = [TimeSpan]::FromSeconds(20)
+        # With the old code, 10 s of copies each way (about 2500 tries in, 4000 out on a loaded two-core machine) wrote
+        # 16 files on the host and returned the host's file 146 times; each way runs for a fixed time.
+        $script:budgetIn = [TimeSpan]::FromSeconds(10)
         $script:budgetOut = [TimeSpan]::FromSeconds(10)
     }
     AfterAll {
@@ -42,14 +44,14 @@ Describe 'Copy-ContainerItem while the container swaps a directory for a symlink
         $clock = [Diagnostics.Stopwatch]::StartNew()
         while ($clock.Elapsed -lt $script:budgetIn) {
             # Many tries fail while /d is being renamed; only where a copy lands matters.
-            Copy-ContainerItem (Join-Path $script:work 'in.txt') "$($script:name):/d/f$tries" -ErrorAction SilentlyContinue -ErrorVariable failed
+            Copy-ContainerItem (Join-Path $script:work 'in.txt') "$($script:name):/d/$($script:deep)/f$tries" -ErrorAction SilentlyContinue -ErrorVariable failed
             if (-not $failed) { $copied++ }
             $tries++
         }
         # Anything but the host's own 'file' was written by a copy into the container.
-        $landed = @(Get-ChildItem $script:hostDir | Where-Object Name -ne 'file').Count
+        $landed = @(Get-ChildItem $script:hostDeep | Where-Object Name -ne 'file').Count
         Write-Host "copy-in: $tries tries, $copied copied, $landed written on the host"
-        $landed | Should -Be 0 -Because "$landed of $tries copies into the container wrote into the host's $($script:hostDir)"
+        $landed | Should -Be 0 -Because "$landed of $tries copies into the container wrote into the host's $($script:hostDeep)"
         $copied | Should -BeGreaterThan 0
     }
     It 'copy-out never returns the host file' {
@@ -57,7 +59,7 @@ Describe 'Copy-ContainerItem while the container swaps a directory for a symlink
         $out = Join-Path $script:work 'out'
         $clock = [Diagnostics.Stopwatch]::StartNew()
         while ($clock.Elapsed -lt $script:budgetOut) {
-            Copy-ContainerItem "$($script:name):/d/file" $out -ErrorAction SilentlyContinue
+            Copy-ContainerItem "$($script:name):/d/$($script:deep)/file" $out -ErrorAction SilentlyContinue
             if (Test-Path -LiteralPath $out -PathType Leaf) {
                 $copied++
                 if ([IO.File]::ReadAllText($out) -eq $script:hostMarker) { $leaked++ }
