@@ -10,10 +10,10 @@ Describe 'Copy-ContainerItem while the container swaps a directory for a symlink
         $script:name = New-TestName 'cprace'
         # A directory on the host that the container's symlink names; it does not exist inside the container.
         $script:hostDir = Join-Path $env:PODSHELL_TEST_ROOT "H-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-        # The copies go 50 directories below /d, on both sides: a deep path widens the window between the old
+        # The copies go 100 directories below /d, on both sides: a deep path widens the window between the old
         # code's check (lstat of each component by host path) and its use (the open), as a long path or a busy
         # machine does, so the race shows in seconds rather than minutes.
-        $script:deep = (@('a') * 50) -join '/'
+        $script:deep = (@('a') * 100) -join '/'
         $script:hostDeep = Join-Path $script:hostDir $script:deep
         New-Item -ItemType Directory -Force $script:hostDeep | Out-Null
         $script:hostMarker = "host-$([guid]::NewGuid().ToString('N'))"
@@ -28,8 +28,8 @@ Describe 'Copy-ContainerItem while the container swaps a directory for a symlink
         Start-Container $script:name | Out-Null
         $deadline = (Get-Date).AddSeconds(20)
         while (-not ((Get-ContainerChange $script:name).Path -contains '/ready') -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        # With the old code, 10 s of copies each way (about 2500 tries in, 4000 out on a loaded two-core machine) wrote
-        # 16 files on the host and returned the host's file 146 times; each way runs for a fixed time.
+        # With the old code, 10 s of copies each way (about 1100 tries in, 1500 out on a loaded two-core machine) wrote
+        # 8-11 files on the host and returned the host's file about 20 times; each way runs for a fixed time.
         $script:budgetIn = [TimeSpan]::FromSeconds(10)
         $script:budgetOut = [TimeSpan]::FromSeconds(10)
     }
