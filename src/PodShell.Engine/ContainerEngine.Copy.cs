@@ -53,14 +53,25 @@ public sealed partial class ContainerEngine
         var c = GetContainer(nameOrId);
         return WithRootfs(c, merged =>
         {
-            var source = RootPath.Resolve(merged, pathInside);
-            if (FileStatus.TryLStat(source) is null)
+            using var root = RootedPath.OpenRoot(merged);
+            int errno = RootedPath.TryOpen(root, pathInside, followFinal: true, out var source);
+            if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR)
                 throw new PodShellException("PathNotFoundInContainer", FailureKind.NotFound,
                     $"'{pathInside}' does not exist in container '{c.Name}'.", pathInside);
-            bool contents = pathInside.EndsWith("/.", StringComparison.Ordinal);
-            var target = CopyTarget(hostDestination, Path.GetFileName(source.TrimEnd('/')), contents, p => FileStatus.TryLStat(p), hostDestination);
-            TreeCopy.Copy(source, target, p => p, contents, ct);
-            return target;
+            if (errno == RootedPath.ELOOP)
+                throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+                    $"Too many levels of symbolic links resolving '{pathInside}' in container '{c.Name}'.", pathInside);
+            if (errno != 0) throw new IOException($"{pathInside}: {Errno.Describe(errno)}", errno);
+            using (source)
+            {
+                bool contents = pathInside.EndsWith("/.", StringComparison.Ordinal);
+                // The name the source has where the path led (a link's target keeps its own name, as before):
+                // the descriptor's /proc link, which names the inode actually opened.
+                var opened = new FileInfo($"/proc/self/fd/{(int)source!.DangerousGetHandle()}").LinkTarget ?? pathInside;
+                var target = CopyTarget(hostDestination, Path.GetFileName(opened.TrimEnd('/')), contents, p => FileStatus.TryLStat(p), hostDestination);
+                TreeCopy.CopyOut(source, target, ct);
+                return target;
+            }
         });
     }
 
@@ -80,12 +91,25 @@ public sealed partial class ContainerEngine
             bool contents = hostSource.EndsWith("/.", StringComparison.Ordinal);
             var src = Path.GetFullPath(contents ? hostSource[..^2] : hostSource);
             var insideAbs = pathInside.StartsWith('/') ? pathInside : (c.WorkingDirectory.TrimEnd('/') + "/" + pathInside);
-            var target = CopyTarget(insideAbs, Path.GetFileName(src.TrimEnd('/')), contents,
-                p => FileStatus.TryLStat(RootPath.Resolve(merged, p)), pathInside);
-            // Every path is resolved again as it is created: a link made meanwhile cannot lead out either.
-            TreeCopy.Copy(src, target, p => RootPath.Resolve(merged, p), contents, ct);
+            using var root = RootedPath.OpenRoot(merged);
+            var target = CopyTarget(insideAbs, Path.GetFileName(src.TrimEnd('/')), contents, p => StatInside(root, p), pathInside);
+            // Every path is resolved again from the root's descriptor as it is created, and written through the
+            // descriptor of its directory: a link made meanwhile cannot lead out either.
+            TreeCopy.CopyIn(src, root, target, ct);
             return target;
         });
+    }
+
+    /// <summary>stat of a path inside the root (links followed inside it), or null when it does not resolve.</summary>
+    private static FileStatusInfo? StatInside(Microsoft.Win32.SafeHandles.SafeFileHandle root, string pathInside)
+    {
+        int errno = RootedPath.TryOpen(root, pathInside, followFinal: true, out var h);
+        if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR) return null;
+        if (errno == RootedPath.ELOOP)
+            throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+                $"Too many levels of symbolic links resolving '{pathInside}' in the container.", pathInside);
+        if (errno != 0) throw new IOException($"{pathInside}: {Errno.Describe(errno)}", errno);
+        using (h) return DirectoryHandle.StatusOf(h!);
     }
 
     // podman cp's rules: into an existing directory the source keeps its name; else the destination is the new

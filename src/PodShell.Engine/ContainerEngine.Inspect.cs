@@ -1,4 +1,5 @@
 using PodShell.Engine.Containers;
+using PodShell.Engine.Linux;
 using PodShell.Engine.Namespaces;
 using PodShell.Engine.Overlay;
 
@@ -100,9 +101,36 @@ public sealed partial class ContainerEngine
     private static long DirectorySize(string dir)
     {
         if (!Directory.Exists(dir)) return 0;
+        // A container's upper dir changes while it runs: walked by descriptor, so a directory swapped for a link to
+        // the host mid-walk is not followed (issue 15).
+        try
+        {
+            using var top = DirectoryHandle.Open(dir);
+            return DirectorySize(top);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+    }
+
+    private static long DirectorySize(DirectoryHandle dir)
+    {
         long total = 0;
-        foreach (var f in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-            if (f is FileInfo fi && !fi.Attributes.HasFlag(FileAttributes.ReparsePoint)) total += fi.Length;
+        List<string> names;
+        try { names = dir.Names(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var name in names)
+        {
+            if (dir.StatAt(name) is not { } st) continue;
+            if (st.IsRegularFile) total += st.Size;
+            else if (st.IsDirectory)
+            {
+                try
+                {
+                    using var sub = dir.OpenDirectoryAt(name);
+                    total += DirectorySize(sub);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
         return total;
     }
 

@@ -201,8 +201,7 @@ public sealed partial class ContainerEngine
         }
         foreach (var cand in candidates)
         {
-            var host = RootPath.Resolve(rootfs, cand);
-            if (File.Exists(host)) return;
+            if (RootedPath.IsFile(rootfs, cand)) return;
         }
         throw new PodShellException("CommandNotFound", FailureKind.NotFound,
             $"The command '{cmd}' does not exist in image '{c.Image}'.", cmd);

@@ -56,9 +56,10 @@ public static class UserResolver
     {
         try
         {
-            var host = RootPath.Resolve(rootfs, path);
-            if (!File.Exists(host)) return new List<string[]>();
-            return File.ReadAllLines(host).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(':')).ToList();
+            // Read through a descriptor opened inside the root: the container may run and swap /etc meanwhile.
+            var text = Linux.RootedPath.ReadFile(rootfs, path);
+            if (text is null) return new List<string[]>();
+            return text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(':')).ToList();
         }
         catch (IOException) { return new List<string[]>(); }
     }

@@ -23,21 +23,21 @@ public static class OverlayChanges
         var result = new List<(string, PodShell.ChangeKind)>();
         if (FileStatus.TryLStat(upperDir) is not { IsDirectory: true })
             return result;
-        Walk(upperDir.TrimEnd('/'), "", lowerDirsTopFirst, result);
+        // The upper dir is a running container's: walked by descriptor (names opened relative to their directory,
+        // O_NOFOLLOW), so a directory it swaps for a symlink mid-walk never leads the walk into host directories.
+        using var upper = DirectoryHandle.Open(upperDir);
+        Walk(upper, "", lowerDirsTopFirst, result);
         return result;
     }
 
     // Returns true when anything at or below dir was reported.
-    private static bool Walk(string upper, string inside, IReadOnlyList<string> lowers, List<(string, PodShell.ChangeKind)> result)
+    private static bool Walk(DirectoryHandle upper, string inside, IReadOnlyList<string> lowers, List<(string, PodShell.ChangeKind)> result)
     {
-        var names = new DirectoryInfo(upper).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
-        names.Sort(StringComparer.Ordinal);
         bool any = false;
-        foreach (var name in names)
+        foreach (var name in upper.Names())
         {
             var path = inside + "/" + name;
-            var host = upper + "/" + name;
-            if (FileStatus.TryLStat(host) is not { } st) continue;
+            if (upper.StatAt(name) is not { } st) continue;
             if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
             {
                 result.Add((path, PodShell.ChangeKind.Deleted));
@@ -48,8 +48,12 @@ public static class OverlayChanges
             if (st.IsDirectory)
             {
                 int at = result.Count;
-                bool opaque = OverlayXattr.IsOpaque(host);
-                bool childChanges = Walk(host, path, lowers, result);
+                DirectoryHandle dir;
+                try { dir = upper.OpenDirectoryAt(name); }
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced by a link or removed since the stat
+                using var _ = dir;
+                bool opaque = OverlayXattr.IsOpaque(dir);
+                bool childChanges = Walk(dir, path, lowers, result);
                 if (opaque && below is not null)
                 {
                     // podman's quirk (§3.4): "D /dir" although the directory exists, then its contents.
@@ -59,7 +63,7 @@ public static class OverlayChanges
                 else if (below is null)
                 {
                     // A new directory holding only engine placeholders (runc made /run for .containerenv) is the engine's.
-                    bool onlyPlaceholders = !childChanges && Directory.EnumerateFileSystemEntries(host).Any();
+                    bool onlyPlaceholders = !childChanges && dir.Names().Count > 0;
                     if (!onlyPlaceholders)
                     {
                         result.Insert(at, (path, PodShell.ChangeKind.Added));
@@ -81,12 +85,13 @@ public static class OverlayChanges
     }
 
     // The path as the lower stack shows it: the first layer that has it, stopping at a whiteout or an
-    // opaque directory on the way down.
+    // opaque directory on the way down. A symlink on the way is not followed (overlay does not merge below one,
+    // and a layer's link to /etc must not make the host's /etc answer).
     private static FileStatusInfo? Lower(IReadOnlyList<string> lowers, string path)
     {
         foreach (var lower in lowers)
         {
-            if (FileStatus.TryLStat(lower.TrimEnd('/') + path) is { } st)
+            if (RootedPath.LStatBeneath(lower, path) is { } st)
                 return st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0 ? null : st;
         }
         return null;

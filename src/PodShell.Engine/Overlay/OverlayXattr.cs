@@ -15,4 +15,8 @@ internal static class OverlayXattr
     /// <summary>True when either marker says "y": readers do not need to know which kind of store wrote the dir.</summary>
     public static bool IsOpaque(string directory) =>
         (Xattr.Get(directory, Opaque) ?? Xattr.Get(directory, UserOpaque)) is { Length: > 0 } v && v[0] == (byte)'y';
+
+    /// <summary>The same for a directory held open (a walk of a tree the container can change).</summary>
+    public static bool IsOpaque(DirectoryHandle directory) =>
+        (directory.GetXattr(Opaque) ?? directory.GetXattr(UserOpaque)) is { Length: > 0 } v && v[0] == (byte)'y';
 }

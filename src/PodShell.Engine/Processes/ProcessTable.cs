@@ -115,8 +115,9 @@ public static class ProcessTable
     {
         try
         {
-            var passwd = RootPath.Resolve(rootfs, "/etc/passwd");
-            foreach (var line in File.ReadLines(passwd))
+            // Read through a descriptor opened inside the root: the container runs and could swap /etc meanwhile.
+            var passwd = Linux.RootedPath.ReadFile(rootfs, "/etc/passwd") ?? "";
+            foreach (var line in passwd.Split('\n'))
             {
                 var f = line.Split(':');
                 if (f.Length > 2 && uint.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var u) && u == uid)

@@ -18,20 +18,21 @@ public static class DiffTarWriter
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
             throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
         var seen = new Dictionary<(uint, uint, ulong), string>();
+        // The tree may be a running container's (export, commit): it is walked by descriptor, each name opened
+        // relative to its directory with O_NOFOLLOW, so a directory swapped for a symlink mid-walk is written as
+        // the link it has become (or skipped), never followed to the host (issue 15).
+        using var top = DirectoryHandle.Open(root);
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
-            WriteChildren(writer, root, "", seen, owners, ct);
+            WriteChildren(writer, top, "", seen, owners, ct);
     }
 
-    private static void WriteChildren(TarWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
+    private static void WriteChildren(TarWriter writer, DirectoryHandle dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
     {
-        var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
-        names.Sort(StringComparer.Ordinal);
-        foreach (var name in names)
+        foreach (var name in dir.Names())
         {
             ct.ThrowIfCancellationRequested();
-            string path = dir + "/" + name;
             string entryName = prefix + name;
-            if (FileStatus.TryLStat(path) is not { } st) continue;
+            if (dir.StatAt(name) is not { } st) continue;
 
             PaxTarEntry entry;
             if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
@@ -41,14 +42,56 @@ public static class DiffTarWriter
                 writer.WriteEntry(entry);
                 continue;
             }
-            if (st.IsDirectory) entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
-            else if (st.IsSymlink) entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = new FileInfo(path).LinkTarget ?? "" };
-            else if (st.IsRegularFile && st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
-                entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
-            else if (st.IsRegularFile)
+            if (st.IsDirectory)
             {
-                if (st.LinkCount > 1) seen[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
-                entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                DirectoryHandle sub;
+                try { sub = dir.OpenDirectoryAt(name); }
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced (by a link or a file) or removed since the stat
+                using (sub)
+                {
+                    st = sub.Status();
+                    entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
+                    Stamp(entry, st, withMode: true, owners);
+                    writer.WriteEntry(entry);
+                    if (Overlay.OverlayXattr.IsOpaque(sub))
+                    {
+                        var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
+                        Stamp(opq, st, withMode: false, owners);
+                        opq.Mode = 0;
+                        writer.WriteEntry(opq);
+                    }
+                    WriteChildren(writer, sub, entryName + "/", seen, owners, ct);
+                }
+                continue;
+            }
+            if (st.IsRegularFile)
+            {
+                FileStream data;
+                try { data = dir.OpenReadAt(name, out st); }
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; } // replaced or removed since the stat
+                using (data)
+                {
+                    if (st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
+                    {
+                        entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+                        Stamp(entry, st, withMode: true, owners);
+                        writer.WriteEntry(entry);
+                        continue;
+                    }
+                    if (st.LinkCount > 1) seen[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
+                    entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                    Stamp(entry, st, withMode: true, owners);
+                    entry.DataStream = data;
+                    writer.WriteEntry(entry);
+                }
+                continue;
+            }
+            if (st.IsSymlink)
+            {
+                string link;
+                try { link = dir.ReadLinkAt(name); }
+                catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; }
+                entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = link };
             }
             else if (st.IsCharDevice || st.IsBlockDevice)
                 entry = new PaxTarEntry(st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
@@ -57,25 +100,7 @@ public static class DiffTarWriter
             else continue; // sockets have no tar form
 
             Stamp(entry, st, withMode: true, owners);
-            if (entry.EntryType == TarEntryType.RegularFile)
-            {
-                using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                entry.DataStream = data;
-                writer.WriteEntry(entry);
-            }
-            else writer.WriteEntry(entry);
-
-            if (st.IsDirectory)
-            {
-                if (Overlay.OverlayXattr.IsOpaque(path))
-                {
-                    var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
-                    Stamp(opq, st, withMode: false, owners);
-                    opq.Mode = 0;
-                    writer.WriteEntry(opq);
-                }
-                WriteChildren(writer, path, entryName + "/", seen, owners, ct);
-            }
+            writer.WriteEntry(entry);
         }
     }
 

@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+
+namespace PodShell.Engine.Linux;
+
+/// <summary>renameat2(2) with RENAME_EXCHANGE: swaps two names atomically (a directory and a symlink included), so
+/// there is no moment at which either is missing. The race tests use it to swap a container-side directory for a
+/// link to the host as a hostile container would, at the kernel's speed (issue 15).</summary>
+internal static class RenameExchange
+{
+    private const int AT_FDCWD = -100;
+    private const uint RENAME_EXCHANGE = 2;
+
+    [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static extern int renameat2_(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    public static void Swap(string a, string b)
+    {
+        if (renameat2_(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) != 0)
+        {
+            int errno = Errno.Last;
+            throw new IOException($"renameat2({a}, {b}, RENAME_EXCHANGE): {Errno.Describe(errno)}", errno);
+        }
+    }
+}
