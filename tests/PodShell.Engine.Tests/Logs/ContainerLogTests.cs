@@ -319,7 +319,7 @@ public sealed class ContainerLogTests : IClassFixture<EngineFixture>
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (Engine.GetLogs(c.Id).Count() < 200 && DateTime.UtcNow < deadline) Thread.Sleep(100);
             // That read found ctr.log over half full and gave it a second name.
-            Assert.Equal(2u, Linux.FileStatus.TryLStat(log)!.Value.LinkCount);
+            Assert.Equal(2u, PodShell.Engine.Linux.FileStatus.TryLStat(log)!.Value.LinkCount);
             Assert.Equal(0, Engine.WaitContainer(c.Id, TimeSpan.FromSeconds(60)));
             var logs = Engine.GetLogs(c.Id).Select(l => l.Line).ToList();
             // conmon replaced ctr.log many times; the generation linked at the read is still there, first.
