@@ -28,6 +28,7 @@ internal static class FileStatus
     private const uint STATX_BASIC_STATS = 0x7ff;
     public const int ENOENT = 2;
     public const int ENOTDIR = 20;
+    public const int ELOOP = 40;
 
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct Statx
@@ -62,6 +63,20 @@ internal static class FileStatus
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is ENOENT or ENOTDIR) return null;
+            throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+        return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
+            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+    }
+
+    /// <summary>stat semantics (symlinks followed). Null when nothing is there, a link dangles or loops
+    /// (ENOENT, ENOTDIR, ELOOP).</summary>
+    public static FileStatusInfo? TryStat(string path)
+    {
+        if (statx_(AT_FDCWD, path, 0, STATX_BASIC_STATS, out var st) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR or ELOOP) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
         return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
