@@ -48,7 +48,7 @@ internal static class FileStatus
     }
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int statx_(int dirfd, string path, int flags, uint mask, out Statx buf);
+    private static extern int statx_(int dirfd, byte[] path, int flags, uint mask, out Statx buf);
 
     [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
     private static extern nint realpath_(string path, nint resolved);
@@ -59,7 +59,7 @@ internal static class FileStatus
     /// <summary>lstat semantics. Null when nothing is there (ENOENT, or ENOTDIR because a parent is not a dir).</summary>
     public static FileStatusInfo? TryLStat(string path)
     {
-        if (statx_(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
+        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is ENOENT or ENOTDIR) return null;
@@ -73,7 +73,7 @@ internal static class FileStatus
     /// (ENOENT, ENOTDIR, ELOOP).</summary>
     public static FileStatusInfo? TryStat(string path)
     {
-        if (statx_(AT_FDCWD, path, 0, STATX_BASIC_STATS, out var st) != 0)
+        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), 0, STATX_BASIC_STATS, out var st) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is ENOENT or ENOTDIR or ELOOP) return null;

@@ -30,7 +30,7 @@ public static class OverlayChanges
     // Returns true when anything at or below dir was reported.
     private static bool Walk(string upper, string inside, IReadOnlyList<string> lowers, List<(string, PodShell.ChangeKind)> result)
     {
-        var names = new DirectoryInfo(upper).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
+        var names = RawFiles.ReadDirectory(upper); // as bytes: a name that is not UTF-8 is a change too
         names.Sort(StringComparer.Ordinal);
         bool any = false;
         foreach (var name in names)
@@ -59,7 +59,7 @@ public static class OverlayChanges
                 else if (below is null)
                 {
                     // A new directory holding only engine placeholders (runc made /run for .containerenv) is the engine's.
-                    bool onlyPlaceholders = !childChanges && Directory.EnumerateFileSystemEntries(host).Any();
+                    bool onlyPlaceholders = !childChanges && RawFiles.ReadDirectory(host).Count > 0;
                     if (!onlyPlaceholders)
                     {
                         result.Insert(at, (path, PodShell.ChangeKind.Added));

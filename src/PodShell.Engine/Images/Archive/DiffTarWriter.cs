@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using PodShell.Engine.Layers;
 using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Images.Archive;
@@ -18,13 +19,13 @@ public static class DiffTarWriter
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
             throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
         var seen = new Dictionary<(uint, uint, ulong), string>();
-        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        using (var writer = new TarRecordWriter(output))
             WriteChildren(writer, root, "", seen, owners, ct);
     }
 
-    private static void WriteChildren(TarWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
+    private static void WriteChildren(TarRecordWriter writer, string dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
     {
-        var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
+        var names = RawFiles.ReadDirectory(dir); // bytes: names that are not UTF-8 too
         names.Sort(StringComparer.Ordinal);
         foreach (var name in names)
         {
@@ -33,57 +34,58 @@ public static class DiffTarWriter
             string entryName = prefix + name;
             if (FileStatus.TryLStat(path) is not { } st) continue;
 
-            PaxTarEntry entry;
+            TarRecord entry;
             if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
             {
-                entry = new PaxTarEntry(TarEntryType.RegularFile, prefix + ".wh." + name) { Mode = 0 };
+                entry = new TarRecord { Type = TarEntryType.RegularFile, Name = prefix + ".wh." + name, Mode = 0 };
                 Stamp(entry, st, withMode: false, owners);
-                writer.WriteEntry(entry);
+                writer.Write(entry);
                 continue;
             }
-            if (st.IsDirectory) entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
-            else if (st.IsSymlink) entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = new FileInfo(path).LinkTarget ?? "" };
+            if (st.IsDirectory) entry = new TarRecord { Type = TarEntryType.Directory, Name = entryName + "/" };
+            else if (st.IsSymlink) entry = new TarRecord { Type = TarEntryType.SymbolicLink, Name = entryName, LinkName = RawFiles.ReadLink(path) ?? "" };
             else if (st.IsRegularFile && st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
-                entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+                entry = new TarRecord { Type = TarEntryType.HardLink, Name = entryName, LinkName = first };
             else if (st.IsRegularFile)
             {
                 if (st.LinkCount > 1) seen[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
-                entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                entry = new TarRecord { Type = TarEntryType.RegularFile, Name = entryName };
             }
             else if (st.IsCharDevice || st.IsBlockDevice)
-                entry = new PaxTarEntry(st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
-                    { DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
-            else if (st.IsFifo) entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
+                entry = new TarRecord { Type = st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, Name = entryName,
+                    DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
+            else if (st.IsFifo) entry = new TarRecord { Type = TarEntryType.Fifo, Name = entryName };
             else continue; // sockets have no tar form
 
             Stamp(entry, st, withMode: true, owners);
-            if (entry.EntryType == TarEntryType.RegularFile)
+            if (entry.Type == TarEntryType.RegularFile)
             {
-                using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                using var data = RawFiles.OpenRead(path);
                 entry.DataStream = data;
-                writer.WriteEntry(entry);
+                entry.Size = st.Size;
+                writer.Write(entry);
             }
-            else writer.WriteEntry(entry);
+            else writer.Write(entry);
 
             if (st.IsDirectory)
             {
                 if (Overlay.OverlayXattr.IsOpaque(path))
                 {
-                    var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
+                    var opq = new TarRecord { Type = TarEntryType.RegularFile, Name = entryName + "/.wh..wh..opq" };
                     Stamp(opq, st, withMode: false, owners);
                     opq.Mode = 0;
-                    writer.WriteEntry(opq);
+                    writer.Write(opq);
                 }
                 WriteChildren(writer, path, entryName + "/", seen, owners, ct);
             }
         }
     }
 
-    private static void Stamp(PaxTarEntry entry, FileStatusInfo st, bool withMode, Layers.OwnerMap owners)
+    private static void Stamp(TarRecord entry, FileStatusInfo st, bool withMode, Layers.OwnerMap owners)
     {
         entry.Uid = owners.Uid((int)st.Uid);
         entry.Gid = owners.Gid((int)st.Gid);
-        if (withMode) entry.Mode = (UnixFileMode)st.Permissions;
+        if (withMode) entry.Mode = st.Permissions;
         entry.ModificationTime = st.ModificationTime;
     }
 }
