@@ -110,8 +110,10 @@ internal sealed class TarRecordReader
                 record.DeviceMinor = (int)Number(337, 8, "devminor");
             }
             foreach (var kv in xattrs) record.Xattrs[kv.Key] = kv.Value;
-            // Only these carry data; for others a size is skipped (hard links in some PAX writers carry one).
-            long dataSize = record.Size;
+            // Header-only types carry no data whatever their size field says (Go's archive/tar, which
+            // containers/storage uses, reads them so); other types have Size bytes of data, skipped unless a file.
+            long dataSize = record.Type is TarEntryType.HardLink or TarEntryType.SymbolicLink or TarEntryType.CharacterDevice
+                or TarEntryType.BlockDevice or TarEntryType.Directory or TarEntryType.Fifo ? 0 : record.Size;
             _remaining = dataSize;
             _padding = (int)((Block - dataSize % Block) % Block);
             if (record.HasData) record.DataStream = new MemberStream(this);

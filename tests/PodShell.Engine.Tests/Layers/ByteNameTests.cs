@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using PodShell.Engine.Images.Archive;
 using PodShell.Engine.Layers;
+using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Tests.Layers;
 
@@ -204,6 +205,24 @@ with tarfile.open(sys.argv[1]) as t:
             Assert.True(e is PodShellException { ErrorId: "InvalidLayerTar" }, $"{what}: {e?.GetType().Name} {e?.Message} {Convert.ToHexString(tar[..64])} {tar.Length}");
         }
         Assert.Equal(new[] { "l" }, Directory.EnumerateFileSystemEntries(_store.Root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_hard_link_header_with_a_size_has_no_data_after_it()
+    {
+        // Some writers put the target's size in a hard link's header; Go's archive/tar (containers/storage) reads
+        // no data for header-only types, so the next header follows at once.
+        var tar = new TarBuilder().File("a", "hello").HardLink("h", "a").File("b", "next").Build();
+        int at = Enumerable.Range(0, tar.Length / 512).Select(i => i * 512).First(o => tar[o + 156] == (byte)'1');
+        System.Text.Encoding.ASCII.GetBytes("00000000005\0").CopyTo(tar, at + 124);
+        for (int i = 148; i < 156; i++) tar[at + i] = (byte)' ';
+        long sum = 0;
+        for (int i = 0; i < 512; i++) sum += tar[at + i];
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(tar, at + 148);
+
+        var layer = _store.ApplyTar(new MemoryStream(tar), null);
+        Assert.Equal("next", File.ReadAllText(layer.DiffDir + "/b"));
+        Assert.Equal(2, (int)FileStatus.TryLStat(layer.DiffDir + "/h")!.Value.LinkCount);
     }
 
     private static byte[] BadPax()
