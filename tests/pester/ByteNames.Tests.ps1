@@ -109,6 +109,20 @@ Describe 'File names of any bytes' -Skip:(-not $script:HaveTools) {
         $names | Should -Contain ('6E616D6573' + '2F' + '2E77682E' + '746162096E616D65')  # names/.wh.tab\tname
     }
 
+    It 'Export-Container writes the names byte for byte' {
+        $c = New-Container bytes-tar -Name (New-TestName 'bytes') -- true
+        try {
+            $tar = Join-Path $script:dir 'container.tar'
+            Export-Container $c.Name -Path $tar
+            $out = Join-Path $script:dir 'container-fs'
+            New-Item -ItemType Directory -Path $out | Out-Null
+            & tar -C $out -xf $tar names
+            $LASTEXITCODE | Should -Be 0
+            Get-HostNames (Join-Path $out 'names') | Should -Be $script:expected
+        }
+        finally { Remove-Container -Id $c.Id -Force -Confirm:$false }
+    }
+
     It 'a damaged tar is InvalidLayerTar, never a raw exception' {
         $tar = Join-Path $script:dir 'damaged.tar'
         $bytes = [IO.File]::ReadAllBytes((Join-Path $script:dir 'rootfs.tar'))
