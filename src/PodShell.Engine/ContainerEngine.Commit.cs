@@ -89,9 +89,10 @@ public sealed partial class ContainerEngine
             for (var p = path; p.Length > 1; p = p[..p.LastIndexOf('/')] is { Length: > 0 } parent ? parent : "/")
                 if (!keep.Add(p)) break;
         }
-        using var reader = new TarReader(input);
-        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        while (reader.GetNextEntry() is { } e)
+        // Byte-preserving reader and writer: a name that is not UTF-8 must reach the image as it is (issue 15 item 6).
+        var reader = new Layers.TarRecordReader(input);
+        using var writer = new Layers.TarRecordWriter(output);
+        while (reader.Next() is { } e)
         {
             ct.ThrowIfCancellationRequested();
             var p = "/" + e.Name.TrimEnd('/');
@@ -100,7 +101,7 @@ public sealed partial class ContainerEngine
             bool ok = baseName == ".wh..wh..opq" ? deletedDirs.Contains(dir)
                 : baseName.StartsWith(".wh.", StringComparison.Ordinal) ? keep.Contains(dir + "/" + baseName[4..])
                 : keep.Contains(p);
-            if (ok) writer.WriteEntry(e);
+            if (ok) writer.Write(e);
         }
     }
 }

@@ -27,7 +27,8 @@ public sealed partial class ContainerEngine
         if (o.Memory is { } mem && mem < 6 * 1024 * 1024)
             throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument, $"-Memory must be at least 6MB (got {mem} bytes).", mem);
         if (o.Name != null && !NameGenerator.IsValid(o.Name))
-            throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{o.Name}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", o.Name);
+            throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{Shorten(o.Name)}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit, at most {NameGenerator.MaxLength} characters.", o.Name);
+        if (o.Hostname != null) HostnameRule.Check(o.Hostname);
 
         if (o.Init && InitBinary() is null)
             throw new PodShellException("InitNotFound", FailureKind.NotSupported,
@@ -132,6 +133,9 @@ public sealed partial class ContainerEngine
             throw;
         }
     }
+
+    // A 5000-character name in a message helps nobody; the target keeps it whole.
+    private static string Shorten(string s) => s.Length <= 80 ? s : s[..60] + $"... ({s.Length} characters)";
 
     /// <summary>Podman's default pids limit (containers.conf pids_limit).</summary>
     public const long DefaultPidsLimit = 2048;

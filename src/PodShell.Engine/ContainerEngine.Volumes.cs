@@ -69,9 +69,12 @@ public sealed partial class ContainerEngine
             if (!seen.Add(p.Destination))
                 throw new PodShellException("DuplicateMountDestination", FailureKind.InvalidArgument,
                     $"Two mounts have the destination '{p.Destination}'. Give each destination once.", p.Destination);
-            if (p.IsBind && !Directory.Exists(p.Source) && !File.Exists(p.Source))
+            // Followed to the end (stat, not lstat): a dangling symlink is no source, and File.Exists says yes to it.
+            if (p.IsBind && Linux.FileStatus.TryStat(p.Source) is null)
                 throw new PodShellException("BindSourceNotFound", FailureKind.NotFound,
-                    $"The host path '{p.Source}' of the bind mount '{p.Spec}' does not exist. Create it first (podman refuses the same way).", p.Source);
+                    Linux.FileStatus.TryLStat(p.Source) is { IsSymlink: true }
+                        ? $"The host path '{p.Source}' of the bind mount '{p.Spec}' is a symbolic link to '{new FileInfo(p.Source).LinkTarget}', which does not exist."
+                        : $"The host path '{p.Source}' of the bind mount '{p.Spec}' does not exist. Create it first (podman refuses the same way).", p.Source);
         }
         var named = parsed.Where(p => !p.IsBind).Select(p => p.Source).ToList();
         if (named.Count > 0) Volumes.Use(containerId, named, createMissing);
@@ -114,6 +117,7 @@ public sealed record VolumeMountSpec(string Spec, string Source, string Destinat
             throw Invalid(spec!, $"The destination '{dest}' in '{spec}' must be an absolute path inside the container.");
         dest = CleanPath(dest);
         if (dest == "/") throw Invalid(spec!, $"'{spec}' would cover the container's root directory.");
+        MountDestination.Check(dest, isBind: true, spec!);
         bool isBind = source.StartsWith('/');
         if (isBind) source = CleanPath(source);
         else if (source.StartsWith('.') || source.StartsWith('~'))

@@ -23,11 +23,13 @@ BeforeAll {
         $extra = Join-Path $env:PODSHELL_TEST_ROOT 'rootless-owned'
         New-Item -ItemType Directory -Force -Path (Join-Path $extra 'owned') | Out-Null
         Set-Content -Path (Join-Path $extra 'owned/file') -Value 'uid 1000'
+        # A name that is not UTF-8 (issue 15 item 6): its owner is set inside the namespace by name, too.
+        & bash -c 'echo x > "$1/owned/"$''\xff''' _ $extra
         & chown -R 1000:1000 (Join-Path $extra 'owned')
         & tar -cf $script:PlainTar -C $script:BusyboxRootfs .
         & tar -cf $script:OwnedTar -C $script:BusyboxRootfs . -C $extra ./owned
         & chmod 0644 $script:PlainTar $script:OwnedTar
-        Remove-Item -Recurse -Force $extra
+        & rm -rf -- $extra   # Remove-Item cannot name the 0xFF file
     }
 }
 
@@ -134,6 +136,7 @@ $c = New-Container second-user-image -Name second-user-box -Network none -- slee
         Get-FileOwner (Join-Path $layer.DiffDir 'bin/busybox') | Should -Be $script:U1.Uid
         Get-FileOwner (Join-Path $layer.DiffDir 'owned/file') | Should -Be ($script:U1.SubUidStart + 999)
         [long] (& stat -c %g -- (Join-Path $layer.DiffDir 'owned/file')) | Should -Be ($script:U1.SubGidStart + 999)
+        [long] (& bash -c 'stat -c %u -- "$1/owned/"$''\xff''' _ $layer.DiffDir) | Should -Be ($script:U1.SubUidStart + 999)
     }
 
     Context 'a running container of the user' {

@@ -17,7 +17,12 @@ public static class NameGenerator
     public static string Next() =>
         $"{Adjectives[Random.Shared.Next(Adjectives.Length)]}_{Nouns[Random.Shared.Next(Nouns.Length)]}";
 
-    /// <summary>Names follow Podman's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*.</summary>
+    /// <summary>At most 253 characters: a container's name is a host name in its /etc/hosts and, on a DNS network,
+    /// in aardvark-dns, and a DNS name has at most 253 characters (RFC 1035). Podman sets no bound; 5000-character
+    /// names only made records nobody could type.</summary>
+    public const int MaxLength = 253;
+
+    /// <summary>Names follow Podman's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most <see cref="MaxLength"/> characters.</summary>
     public static bool IsValid(string name) =>
-        System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z");
+        name.Length <= MaxLength && System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z");
 }

@@ -381,7 +381,7 @@ public sealed class LayerStore
     {
         if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return;
         if (_userns is not null) _userns.RemoveTree(dir);
-        else Directory.Delete(dir, recursive: true);
+        else RawFiles.RemoveTree(dir); // .NET's delete misses names that are not UTF-8
     }
 
     private static bool IsValidId(string? id)

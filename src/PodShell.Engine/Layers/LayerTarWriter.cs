@@ -14,14 +14,14 @@ internal static class LayerTarWriter
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
             throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{directory}' is not a directory.", directory);
         var seenInodes = new Dictionary<(uint, uint, ulong), string>();
-        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        using var writer = new TarRecordWriter(output);
         WriteChildren(writer, root, "", seenInodes, owners, ct);
     }
 
-    private static void WriteChildren(TarWriter writer, string dir, string prefix,
+    private static void WriteChildren(TarRecordWriter writer, string dir, string prefix,
         Dictionary<(uint, uint, ulong), string> seenInodes, OwnerMap owners, CancellationToken ct)
     {
-        var names = new DirectoryInfo(dir).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
+        var names = RawFiles.ReadDirectory(dir); // bytes: names that are not UTF-8 too
         names.Sort(StringComparer.Ordinal);
         foreach (string name in names)
         {
@@ -30,38 +30,39 @@ internal static class LayerTarWriter
             string entryName = prefix + name;
             if (FileStatus.TryLStat(path) is not { } st) continue;
 
-            PaxTarEntry entry;
+            TarRecord entry;
             if (st.IsDirectory)
-                entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
+                entry = new TarRecord { Type = TarEntryType.Directory, Name = entryName + "/" };
             else if (st.IsSymlink)
-                entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = new FileInfo(path).LinkTarget ?? "" };
+                entry = new TarRecord { Type = TarEntryType.SymbolicLink, Name = entryName, LinkName = RawFiles.ReadLink(path) ?? "" };
             else if (st.IsRegularFile && st.LinkCount > 1 && seenInodes.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
-                entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+                entry = new TarRecord { Type = TarEntryType.HardLink, Name = entryName, LinkName = first };
             else if (st.IsRegularFile)
             {
                 if (st.LinkCount > 1) seenInodes[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
-                entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                entry = new TarRecord { Type = TarEntryType.RegularFile, Name = entryName };
             }
             else if (st.IsCharDevice || st.IsBlockDevice)
-                entry = new PaxTarEntry(st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
-                    { DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
+                entry = new TarRecord { Type = st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, Name = entryName,
+                    DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
             else if (st.IsFifo)
-                entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
+                entry = new TarRecord { Type = TarEntryType.Fifo, Name = entryName };
             else
                 continue; // sockets have no tar representation
 
             entry.Uid = owners.Uid(st.Uid);
             entry.Gid = owners.Gid(st.Gid);
-            entry.Mode = (UnixFileMode)st.Permissions;
+            entry.Mode = st.Permissions;
             entry.ModificationTime = st.ModificationTime;
 
-            if (entry.EntryType == TarEntryType.RegularFile)
+            if (entry.Type == TarEntryType.RegularFile)
             {
-                using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                using var data = RawFiles.OpenRead(path);
                 entry.DataStream = data;
-                writer.WriteEntry(entry);
+                entry.Size = st.Size;
+                writer.Write(entry);
             }
-            else writer.WriteEntry(entry);
+            else writer.Write(entry);
 
             if (st.IsDirectory) WriteChildren(writer, path, entryName + "/", seenInodes, owners, ct);
         }

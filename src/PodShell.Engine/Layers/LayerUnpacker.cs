@@ -1,6 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
-using System.Text;
 using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Layers;
@@ -11,8 +9,7 @@ internal sealed class LayerUnpacker
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueWhiteout = ".wh..wh..opq";
-    private const string PaxXattrPrefix = "SCHILY.xattr.";
-
+    
     private readonly string _root;
     private readonly CancellationToken _ct;
     // Directory mtimes are set after all entries: creating a child changes its parent's mtime.
@@ -31,36 +28,45 @@ internal sealed class LayerUnpacker
         _userns = userns;
     }
 
+    /// <summary>Bytes a layer may carry after its end-of-archive marker. Producers pad to their record size (GNU
+    /// tar 10 KiB, at most a few hundred KiB with large blocking factors); a gzip of zeros that inflates to gigabytes
+    /// after an empty tar is a decompression bomb, refused (LayerPaddingTooLarge) before it is read to its end.</summary>
+    public const long MaxTrailingBytes = 1 << 20;
+
     /// <summary>Extracts <paramref name="layer"/> (plain, gzip or zstd tar) into <paramref name="root"/> and returns the
-    /// DiffId and the uncompressed tar length.</summary>
+    /// DiffId (of every uncompressed byte, padding included, as producers hash it) and the size of the tar up to and
+    /// including its end-of-archive marker (the producer's padding after it is not the layer's content).</summary>
     public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct, IUserNamespaceFiles? userns = null)
     {
         using var tar = new DigestingStream(Decompress(layer));
         var unpacker = new LayerUnpacker(root, ct, userns);
-        unpacker.Run(tar);
-        // The tar end marker is followed by padding up to the producer's record size: hash it all.
+        long size = unpacker.Run(tar);
+        // The tar end marker is followed by padding up to the producer's record size: hash it all, up to a bound.
         var buffer = new byte[81920];
-        while (tar.Read(buffer) > 0) ct.ThrowIfCancellationRequested();
+        while (tar.Read(buffer) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (tar.BytesRead - size > MaxTrailingBytes)
+                throw new PodShellException("LayerPaddingTooLarge", FailureKind.InvalidArgument,
+                    $"The layer tar ends after {size} bytes but its stream goes on past {size + MaxTrailingBytes} bytes; at most " +
+                    $"{MaxTrailingBytes / 1024} KiB may follow the end of the archive (a decompression bomb or a damaged layer).", null);
+        }
         userns?.SetOwners(unpacker._owners.Values.ToList());
-        return (tar.Digest(), tar.BytesRead);
+        return (tar.Digest(), size);
     }
 
     // gzip, zstd or plain; xz and bzip2 are refused with UnsupportedCompression.
     private static Stream Decompress(Stream layer) => LayerCompression.Decompress(layer);
 
-    private void Run(Stream tar)
+    // Returns the bytes of the tar through its end-of-archive marker.
+    private long Run(Stream tar)
     {
-        using var reader = new TarReader(tar, leaveOpen: true);
+        // Our own reader: System.Formats.Tar decodes names as UTF-8 and loses bytes that are not (issue 15 item 6).
+        var reader = new TarRecordReader(tar);
         while (true)
         {
             _ct.ThrowIfCancellationRequested();
-            TarEntry? entry;
-            try { entry = reader.GetNextEntry(copyData: false); }
-            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
-            {
-                throw new PodShellException("InvalidLayerTar", FailureKind.InvalidArgument,
-                    $"The layer is not a valid tar stream: {e.Message}", null, e);
-            }
+            var entry = reader.Next();
             if (entry is null) break;
             try { Apply(entry); }
             catch (IOException e)
@@ -76,17 +82,16 @@ internal sealed class LayerUnpacker
             if (FileStatus.TryLStat(path) is { IsDirectory: true })
                 FileTimes.SetNoFollow(path, time, time);
         }
+        return reader.Position;
     }
 
-    private void Apply(TarEntry entry)
+    private void Apply(TarRecord entry)
     {
-        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
-
-        string[] parts = SplitName(entry.Name, entry.Name);
+                string[] parts = SplitName(entry.Name, entry.Name);
         if (parts.Length == 0)
         {
             // "./": the layer's root directory itself; only its metadata can be applied.
-            if (entry.EntryType != TarEntryType.Directory) throw Invalid(entry.Name, "a non-directory entry names the root");
+            if (entry.Type != TarEntryType.Directory) throw Invalid(entry.Name, "a non-directory entry names the root");
             ApplyMetadata(_root, entry);
             return;
         }
@@ -120,18 +125,18 @@ internal sealed class LayerUnpacker
         string path = parent + "/" + baseName;
         var existing = FileStatus.TryLStat(path);
 
-        switch (entry.EntryType)
+        switch (entry.Type)
         {
             case TarEntryType.Directory:
                 if (existing is { IsDirectory: true }) break;
                 if (existing is not null) RemoveExisting(path);
-                Directory.CreateDirectory(path);
+                RawFiles.Mkdir(path);
                 break;
 
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 if (existing is not null) RemoveExisting(path);
                 // CreateNew is O_CREAT|O_EXCL: it never follows a symlink at the final component.
-                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (var file = RawFiles.CreateNew(path))
                 {
                     if (entry.DataStream is { } data) CopyData(data, file);
                 }
@@ -140,7 +145,7 @@ internal sealed class LayerUnpacker
             case TarEntryType.SymbolicLink:
                 CheckSymlinkTarget(parts, entry);
                 if (existing is not null) RemoveExisting(path);
-                File.CreateSymbolicLink(path, entry.LinkName);
+                RawFiles.Symlink(entry.LinkName, path);
                 break;
 
             case TarEntryType.HardLink:
@@ -158,38 +163,37 @@ internal sealed class LayerUnpacker
 
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                 if (existing is not null) RemoveExisting(path);
-                int type = entry.EntryType switch
+                int type = entry.Type switch
                 {
                     TarEntryType.CharacterDevice => FileNodes.S_IFCHR,
                     TarEntryType.BlockDevice => FileNodes.S_IFBLK,
                     _ => FileNodes.S_IFIFO,
                 };
-                var posix = (PosixTarEntry)entry;
-                FileNodes.Mknod(path, type | ((int)entry.Mode & 0xFFF), (uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
+                FileNodes.Mknod(path, type | (entry.Mode & 0xFFF), (uint)entry.DeviceMajor, (uint)entry.DeviceMinor);
                 break;
 
             default:
-                throw Invalid(entry.Name, $"unsupported tar entry type {entry.EntryType}");
+                throw Invalid(entry.Name, $"unsupported tar entry type {entry.Type}");
         }
         ApplyMetadata(path, entry);
     }
 
-    private void ApplyMetadata(string path, TarEntry entry)
+    private void ApplyMetadata(string path, TarRecord entry)
     {
-        bool symlink = entry.EntryType == TarEntryType.SymbolicLink;
-        bool directory = entry.EntryType == TarEntryType.Directory;
+        bool symlink = entry.Type == TarEntryType.SymbolicLink;
+        bool directory = entry.Type == TarEntryType.Directory;
         SetOwner(path, entry, directory);
         // chmod follows symlinks, and Linux ignores a symlink's own mode. After lchown, which clears setuid/setgid.
-        if (!symlink && directory && _userns is not null) _directoryModes[path] = (int)entry.Mode;
-        else if (!symlink) FileOwnership.Chmod(path, (int)entry.Mode);
+        if (!symlink && directory && _userns is not null) _directoryModes[path] = entry.Mode;
+        else if (!symlink) FileOwnership.Chmod(path, entry.Mode);
         ApplyXattrs(path, entry, _userns is not null);
-        if (entry.EntryType == TarEntryType.Directory)
+        if (entry.Type == TarEntryType.Directory)
             _directoryTimes.Add((path, entry.ModificationTime));
         else
             FileTimes.SetNoFollow(path, entry.ModificationTime, entry.ModificationTime);
     }
 
-    private void SetOwner(string path, TarEntry entry, bool isDirectory)
+    private void SetOwner(string path, TarRecord entry, bool isDirectory)
     {
         if (_userns is null)
         {
@@ -202,26 +206,21 @@ internal sealed class LayerUnpacker
             _owners.Remove(path);
             return;
         }
-        bool setid = !isDirectory && entry.EntryType != TarEntryType.SymbolicLink && ((int)entry.Mode & 0xC00) != 0;
-        _owners[path] = new DeferredOwner(path, entry.Uid, entry.Gid, (int)entry.Mode, setid);
+        bool setid = !isDirectory && entry.Type != TarEntryType.SymbolicLink && (entry.Mode & 0xC00) != 0;
+        _owners[path] = new DeferredOwner(path, entry.Uid, entry.Gid, entry.Mode, setid);
     }
 
-    private static void ApplyXattrs(string path, TarEntry entry, bool unprivileged)
+    private static void ApplyXattrs(string path, TarRecord entry, bool unprivileged)
     {
-        if (entry is not PaxTarEntry pax) return;
-        foreach (var (key, value) in pax.ExtendedAttributes)
+        foreach (var (name, value) in entry.Xattrs)
         {
-            if (!key.StartsWith(PaxXattrPrefix, StringComparison.Ordinal)) continue;
-            string name = key[PaxXattrPrefix.Length..];
             // overlayfs trusts trusted.overlay.* (opaque, redirect, origin, metacopy); only whiteout conversion may
             // set them, a layer must not smuggle its own.
             if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal)) continue;
             // A rootless (userxattr) mount trusts user.overlay.* the same way.
             if (unprivileged && name.StartsWith("user.overlay.", StringComparison.Ordinal)) continue;
-            // System.Formats.Tar decodes PAX values as UTF-8; a binary value (e.g. security.capability) arrives
-            // with U+FFFD and cannot be restored faithfully, so it is skipped rather than written corrupted.
-            if (value.Contains('\uFFFD')) continue;
-            int errno = Xattr.TrySet(path, name, Encoding.UTF8.GetBytes(value));
+            // The value's raw bytes (a binary security.capability too): TarRecordReader keeps them.
+            int errno = Xattr.TrySet(path, name, value);
             // An ordinary user may set only user.* attributes; the others are dropped, as in a rootless Podman store.
             if (unprivileged && errno is 1 or 13) continue;
             if (errno != 0 && errno != Xattr.EOPNOTSUPP)
@@ -265,13 +264,13 @@ internal sealed class LayerUnpacker
                 if (whiteout) return null;
                 throw Invalid(entryName, "its parent exists and is not a directory");
             }
-            Directory.CreateDirectory(current);
+            RawFiles.Mkdir(current);
             FileOwnership.Chmod(current, 0x1ED); // 0755
         }
         return resolved;
     }
 
-    private string ResolveHardLinkTarget(TarEntry entry)
+    private string ResolveHardLinkTarget(TarRecord entry)
     {
         string[] parts;
         try { parts = SplitName(entry.LinkName, entry.Name); }
@@ -290,7 +289,7 @@ internal sealed class LayerUnpacker
 
     /// <summary>containers/storage rejects a relative symlink whose target, taken from the link's directory,
     /// climbs above the root ("invalid symlink"). Absolute targets are fine: they are resolved in the container.</summary>
-    private static void CheckSymlinkTarget(string[] linkParts, TarEntry entry)
+    private static void CheckSymlinkTarget(string[] linkParts, TarRecord entry)
     {
         string target = entry.LinkName;
         if (target.Length == 0) throw Invalid(entry.Name, "empty symlink target");
@@ -313,8 +312,7 @@ internal sealed class LayerUnpacker
     {
         var st = FileStatus.TryLStat(path);
         if (st is null) return;
-        if (st.Value.IsDirectory) Directory.Delete(path, recursive: true);
-        else File.Delete(path);
+        RawFiles.RemoveTree(path); // never follows a symlink, and handles any byte in names
         if (_userns is not null) ForgetDeferred(path);
     }
 

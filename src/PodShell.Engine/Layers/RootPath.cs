@@ -43,7 +43,8 @@ public static class RootPath
                 if (++symlinks > MaxSymlinks)
                     throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
                         $"Too many levels of symbolic links resolving '{pathInside}' under '{root}'.", pathInside);
-                string target = new FileInfo(candidate).LinkTarget ?? "";
+                // Read as bytes: a target holding a byte that is not UTF-8 must resolve to that very name.
+                string target = RawFiles.ReadLink(candidate) ?? "";
                 // An absolute target restarts at the root; a relative one continues from the link's directory.
                 if (target.StartsWith('/')) resolved.Clear();
                 PushFront(pending, target);

@@ -41,21 +41,35 @@ internal sealed class DirectoryHandle : IDisposable
     }
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int statx_(int dirfd, string path, int flags, uint mask, out Statx buf);
+    private static extern int statx_raw(int dirfd, byte[] path, int flags, uint mask, out Statx buf);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int statx_(int dirfd, string path, int flags, uint mask, out Statx buf) => statx_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, mask, out buf);
     [DllImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
-    private static extern nint readlinkat_(int dirfd, string path, byte[] buf, nuint size);
+    private static extern nint readlinkat_raw(int dirfd, byte[] path, byte[] buf, nuint size);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static nint readlinkat_(int dirfd, string path, byte[] buf, nuint size) => readlinkat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), buf, size);
     [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
-    private static extern int mkdirat_(int dirfd, string path, uint mode);
+    private static extern int mkdirat_raw(int dirfd, byte[] path, uint mode);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int mkdirat_(int dirfd, string path, uint mode) => mkdirat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), mode);
     [DllImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
-    private static extern int symlinkat_(string target, int dirfd, string path);
+    private static extern int symlinkat_raw(byte[] target, int dirfd, byte[] path);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int symlinkat_(string target, int dirfd, string path) => symlinkat_raw(PodShell.Engine.IO.FileName.ToNative(target), dirfd, PodShell.Engine.IO.FileName.ToNative(path));
     [DllImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
-    private static extern int unlinkat_(int dirfd, string path, int flags);
+    private static extern int unlinkat_raw(int dirfd, byte[] path, int flags);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int unlinkat_(int dirfd, string path, int flags) => unlinkat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags);
     [DllImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     private static extern int fchmod_(int fd, uint mode);
     [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
-    private static extern int utimensat_(int dirfd, string? path, Timespec[] times, int flags);
+    private static extern int utimensat_raw(int dirfd, byte[]? path, Timespec[] times, int flags);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int utimensat_(int dirfd, string? path, Timespec[] times, int flags) => utimensat_raw(dirfd, path is null ? null : PodShell.Engine.IO.FileName.ToNative(path), times, flags);
     [DllImport("libc", EntryPoint = "fgetxattr", SetLastError = true)]
-    private static extern nint fgetxattr_(int fd, string name, byte[]? value, nuint size);
+    private static extern nint fgetxattr_raw(int fd, byte[] name, byte[]? value, nuint size);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static nint fgetxattr_(int fd, string name, byte[]? value, nuint size) => fgetxattr_raw(fd, PodShell.Engine.IO.FileName.ToNative(name), value, size);
 
     public SafeFileHandle Handle { get; }
 
@@ -82,7 +96,8 @@ internal sealed class DirectoryHandle : IDisposable
     /// <summary>The names in this directory (through /proc/self/fd, which is this inode, not a path).</summary>
     public List<string> Names()
     {
-        var names = new DirectoryInfo(ProcPath).EnumerateFileSystemInfos().Select(i => i.Name).ToList();
+        // getdents64 through the descriptor's /proc link: names that are not UTF-8 come back as their bytes (IO.FileName).
+        var names = RawFiles.ReadDirectory(ProcPath);
         names.Sort(StringComparer.Ordinal);
         return names;
     }
@@ -203,7 +218,9 @@ internal sealed class DirectoryHandle : IDisposable
     }
 
     [DllImport("libc", EntryPoint = "fchmodat", SetLastError = true)]
-    private static extern int fchmodat_(int dirfd, string path, uint mode, int flags);
+    private static extern int fchmodat_raw(int dirfd, byte[] path, uint mode, int flags);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int fchmodat_(int dirfd, string path, uint mode, int flags) => fchmodat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), mode, flags);
 
     /// <summary>fstat of any descriptor, O_PATH ones included (statx with AT_EMPTY_PATH).</summary>
     public static FileStatusInfo StatusOf(SafeFileHandle handle)
@@ -221,7 +238,7 @@ internal sealed class DirectoryHandle : IDisposable
         {
             nint n = readlinkat_((int)dir.DangerousGetHandle(), name, buffer, (nuint)buffer.Length);
             if (n < 0) throw Error("readlinkat", name, Errno.Last);
-            if (n < buffer.Length) return Encoding.UTF8.GetString(buffer, 0, (int)n);
+            if (n < buffer.Length) return PodShell.Engine.IO.FileName.Decode(buffer.AsSpan(0, (int)n));
             buffer = new byte[buffer.Length * 2];
         }
     }

@@ -12,10 +12,10 @@ internal static class FileNodes
     public const int ENOTDIR = 20;
 
     [DllImport("libc", EntryPoint = "mknod", SetLastError = true)]
-    private static extern int mknod_(string path, uint mode, ulong dev);
+    private static extern int mknod_(byte[] path, uint mode, ulong dev);
 
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int link_(string oldPath, string newPath);
+    private static extern int link_(byte[] oldPath, byte[] newPath);
 
     /// <summary>glibc's makedev encoding (sys/sysmacros.h), which the kernel's new_encode_dev matches.</summary>
     public static ulong MakeDev(uint major, uint minor)
@@ -24,7 +24,7 @@ internal static class FileNodes
 
     /// <summary>Returns 0 or the errno.</summary>
     public static int TryMknod(string path, int typeAndMode, uint major, uint minor)
-        => mknod_(path, (uint)typeAndMode, MakeDev(major, minor)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        => mknod_(IO.FileName.ToNative(path), (uint)typeAndMode, MakeDev(major, minor)) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     public static void Mknod(string path, int typeAndMode, uint major, uint minor)
     {
@@ -36,7 +36,7 @@ internal static class FileNodes
     /// <summary>link(2) does not follow a symlink at oldPath: the new name links to the symlink itself, as tar expects.</summary>
     public static void Link(string oldPath, string newPath)
     {
-        if (link_(oldPath, newPath) != 0)
+        if (link_(IO.FileName.ToNative(oldPath), IO.FileName.ToNative(newPath)) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new IOException($"link({oldPath}, {newPath}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);

@@ -6,15 +6,15 @@ namespace PodShell.Engine.Linux;
 internal static class FileOwnership
 {
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
-    private static extern int lchown_(string path, uint owner, uint group);
+    private static extern int lchown_(byte[] path, uint owner, uint group);
 
     [DllImport("libc", EntryPoint = "chmod", SetLastError = true)]
-    private static extern int chmod_(string path, uint mode);
+    private static extern int chmod_(byte[] path, uint mode);
 
     /// <summary>Changes owner without following a final symlink.</summary>
     public static void LChown(string path, int uid, int gid)
     {
-        if (lchown_(path, (uint)uid, (uint)gid) != 0)
+        if (lchown_(IO.FileName.ToNative(path), (uint)uid, (uint)gid) != 0)
             throw Error("lchown", path);
     }
 
@@ -22,7 +22,7 @@ internal static class FileOwnership
     /// on one. Call after LChown: chown clears setuid/setgid.</summary>
     public static void Chmod(string path, int mode)
     {
-        if (chmod_(path, (uint)(mode & 0xFFF)) != 0)
+        if (chmod_(IO.FileName.ToNative(path), (uint)(mode & 0xFFF)) != 0)
             throw Error("chmod", path);
     }
 

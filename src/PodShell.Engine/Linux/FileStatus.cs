@@ -28,6 +28,7 @@ internal static class FileStatus
     private const uint STATX_BASIC_STATS = 0x7ff;
     public const int ENOENT = 2;
     public const int ENOTDIR = 20;
+    public const int ELOOP = 40;
 
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     private struct Statx
@@ -47,7 +48,7 @@ internal static class FileStatus
     }
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int statx_(int dirfd, string path, int flags, uint mask, out Statx buf);
+    private static extern int statx_(int dirfd, byte[] path, int flags, uint mask, out Statx buf);
 
     [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
     private static extern nint realpath_(string path, nint resolved);
@@ -58,10 +59,24 @@ internal static class FileStatus
     /// <summary>lstat semantics. Null when nothing is there (ENOENT, or ENOTDIR because a parent is not a dir).</summary>
     public static FileStatusInfo? TryLStat(string path)
     {
-        if (statx_(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
+        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is ENOENT or ENOTDIR) return null;
+            throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+        return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
+            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+    }
+
+    /// <summary>stat semantics (symlinks followed). Null when nothing is there, a link dangles or loops
+    /// (ENOENT, ENOTDIR, ELOOP).</summary>
+    public static FileStatusInfo? TryStat(string path)
+    {
+        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), 0, STATX_BASIC_STATS, out var st) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR or ELOOP) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
         return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,

@@ -17,12 +17,12 @@ internal static class FileTimes
     }
 
     [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
-    private static extern int utimensat_(int dirfd, string path, Timespec[] times, int flags);
+    private static extern int utimensat_(int dirfd, byte[] path, Timespec[] times, int flags);
 
     public static void SetNoFollow(string path, DateTimeOffset accessTime, DateTimeOffset modificationTime)
     {
         var times = new[] { ToTimespec(accessTime), ToTimespec(modificationTime) };
-        if (utimensat_(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) != 0)
+        if (utimensat_(AT_FDCWD, IO.FileName.ToNative(path), times, AT_SYMLINK_NOFOLLOW) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new IOException($"utimensat({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);

@@ -11,7 +11,9 @@ internal static class RenameExchange
     private const uint RENAME_EXCHANGE = 2;
 
     [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
-    private static extern int renameat2_(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+    private static extern int renameat2_raw(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, uint flags);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int renameat2_(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags) => renameat2_raw(olddirfd, PodShell.Engine.IO.FileName.ToNative(oldpath), newdirfd, PodShell.Engine.IO.FileName.ToNative(newpath), flags);
 
     public static void Swap(string a, string b)
     {

@@ -53,10 +53,14 @@ internal static class RootedPath
     }
 
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static extern long openat2_(long number, int dirfd, string path, ref OpenHow how, nuint size);
+    private static extern long openat2_raw(long number, int dirfd, byte[] path, ref OpenHow how, nuint size);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static long openat2_(long number, int dirfd, string path, ref OpenHow how, nuint size) => openat2_raw(number, dirfd, PodShell.Engine.IO.FileName.ToNative(path), ref how, size);
 
     [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static extern int openat_(int dirfd, string path, int flags, uint mode);
+    private static extern int openat_raw(int dirfd, byte[] path, int flags, uint mode);
+    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static int openat_(int dirfd, string path, int flags, uint mode) => openat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, mode);
 
     /// <summary>Tests set it to exercise the descriptor walk on a kernel that has openat2 (per thread, so tests
     /// running in parallel do not change each other's mode).</summary>

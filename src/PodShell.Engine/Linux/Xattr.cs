@@ -11,14 +11,14 @@ internal static class Xattr
     public const int ERANGE = 34;
 
     [DllImport("libc", EntryPoint = "lsetxattr", SetLastError = true)]
-    private static extern int lsetxattr_(string path, string name, byte[] value, nuint size, int flags);
+    private static extern int lsetxattr_(byte[] path, string name, byte[] value, nuint size, int flags);
 
     [DllImport("libc", EntryPoint = "lgetxattr", SetLastError = true)]
-    private static extern nint lgetxattr_(string path, string name, byte[]? value, nuint size);
+    private static extern nint lgetxattr_(byte[] path, string name, byte[]? value, nuint size);
 
     /// <summary>Returns 0 or the errno.</summary>
     public static int TrySet(string path, string name, byte[] value)
-        => lsetxattr_(path, name, value, (nuint)value.Length, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        => lsetxattr_(IO.FileName.ToNative(path), name, value, (nuint)value.Length, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     public static void Set(string path, string name, byte[] value)
     {
@@ -32,7 +32,8 @@ internal static class Xattr
     {
         for (int attempt = 0; attempt < 4; attempt++)
         {
-            nint size = lgetxattr_(path, name, null, 0);
+            var native = IO.FileName.ToNative(path);
+            nint size = lgetxattr_(native, name, null, 0);
             if (size < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -40,7 +41,7 @@ internal static class Xattr
                 throw new IOException($"lgetxattr({path}, {name}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
             }
             var buffer = new byte[size];
-            nint read = lgetxattr_(path, name, buffer, (nuint)buffer.Length);
+            nint read = lgetxattr_(native, name, buffer, (nuint)buffer.Length);
             if (read >= 0) return read == size ? buffer : buffer[..(int)read];
             // The value grew between the two calls.
             if (Marshal.GetLastPInvokeError() != ERANGE) break;

@@ -270,13 +270,13 @@ public sealed class UserNamespace : IUserNamespaceFiles
             foreach (var group in entries.GroupBy(e => (e.Uid, e.Gid)))
             {
                 var list = Path.Combine(dir, "owners" + n++);
-                File.WriteAllText(list, string.Concat(group.Select(e => e.Path + "\0")));
+                File.WriteAllBytes(list, NulList(group.Select(e => e.Path)));
                 script.Append(CultureInfo.InvariantCulture, $"xargs -0 -r -a '{list}' chown -h -- {group.Key.Uid}:{group.Key.Gid}\n");
             }
             foreach (var group in entries.Where(e => e.RestoreMode).GroupBy(e => e.Mode & 0xFFF))
             {
                 var list = Path.Combine(dir, "modes" + n++);
-                File.WriteAllText(list, string.Concat(group.Select(e => e.Path + "\0")));
+                File.WriteAllBytes(list, NulList(group.Select(e => e.Path)));
                 script.Append(CultureInfo.InvariantCulture, $"xargs -0 -r -a '{list}' chmod -- {Convert.ToString(group.Key, 8)}\n");
             }
             var r = Run("sh", new[] { "-c", script.ToString() }, TimeSpan.FromMinutes(10));
@@ -289,6 +289,10 @@ public sealed class UserNamespace : IUserNamespaceFiles
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    // The paths as bytes (IO.FileName), NUL-separated for xargs -0: a name that is not UTF-8 must reach chown as it is.
+    private static byte[] NulList(IEnumerable<string> paths)
+        => paths.SelectMany(p => IO.FileName.Encode(p).Append((byte)0)).ToArray();
 
     /// <summary>Deletes a tree that may hold files of subordinate ids (not deletable by the user itself).</summary>
     public void RemoveTree(string path)

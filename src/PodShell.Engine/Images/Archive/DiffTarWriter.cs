@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using PodShell.Engine.Layers;
 using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Images.Archive;
@@ -22,11 +23,11 @@ public static class DiffTarWriter
         // relative to its directory with O_NOFOLLOW, so a directory swapped for a symlink mid-walk is written as
         // the link it has become (or skipped), never followed to the host (issue 15).
         using var top = DirectoryHandle.Open(root);
-        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        using (var writer = new TarRecordWriter(output))
             WriteChildren(writer, top, "", seen, owners, ct);
     }
 
-    private static void WriteChildren(TarWriter writer, DirectoryHandle dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
+    private static void WriteChildren(TarRecordWriter writer, DirectoryHandle dir, string prefix, Dictionary<(uint, uint, ulong), string> seen, Layers.OwnerMap owners, CancellationToken ct)
     {
         foreach (var name in dir.Names())
         {
@@ -34,12 +35,12 @@ public static class DiffTarWriter
             string entryName = prefix + name;
             if (dir.StatAt(name) is not { } st) continue;
 
-            PaxTarEntry entry;
+            TarRecord entry;
             if (st.IsCharDevice && st.RdevMajor == 0 && st.RdevMinor == 0)
             {
-                entry = new PaxTarEntry(TarEntryType.RegularFile, prefix + ".wh." + name) { Mode = 0 };
+                entry = new TarRecord { Type = TarEntryType.RegularFile, Name = prefix + ".wh." + name, Mode = 0 };
                 Stamp(entry, st, withMode: false, owners);
-                writer.WriteEntry(entry);
+                writer.Write(entry);
                 continue;
             }
             if (st.IsDirectory)
@@ -50,15 +51,15 @@ public static class DiffTarWriter
                 using (sub)
                 {
                     st = sub.Status();
-                    entry = new PaxTarEntry(TarEntryType.Directory, entryName + "/");
+                    entry = new TarRecord { Type = TarEntryType.Directory, Name = entryName + "/" };
                     Stamp(entry, st, withMode: true, owners);
-                    writer.WriteEntry(entry);
+                    writer.Write(entry);
                     if (Overlay.OverlayXattr.IsOpaque(sub))
                     {
-                        var opq = new PaxTarEntry(TarEntryType.RegularFile, entryName + "/.wh..wh..opq");
+                        var opq = new TarRecord { Type = TarEntryType.RegularFile, Name = entryName + "/.wh..wh..opq" };
                         Stamp(opq, st, withMode: false, owners);
                         opq.Mode = 0;
-                        writer.WriteEntry(opq);
+                        writer.Write(opq);
                     }
                     WriteChildren(writer, sub, entryName + "/", seen, owners, ct);
                 }
@@ -73,16 +74,17 @@ public static class DiffTarWriter
                 {
                     if (st.LinkCount > 1 && seen.TryGetValue((st.DevMajor, st.DevMinor, st.Inode), out var first))
                     {
-                        entry = new PaxTarEntry(TarEntryType.HardLink, entryName) { LinkName = first };
+                        entry = new TarRecord { Type = TarEntryType.HardLink, Name = entryName, LinkName = first };
                         Stamp(entry, st, withMode: true, owners);
-                        writer.WriteEntry(entry);
+                        writer.Write(entry);
                         continue;
                     }
                     if (st.LinkCount > 1) seen[(st.DevMajor, st.DevMinor, st.Inode)] = entryName;
-                    entry = new PaxTarEntry(TarEntryType.RegularFile, entryName);
+                    entry = new TarRecord { Type = TarEntryType.RegularFile, Name = entryName };
                     Stamp(entry, st, withMode: true, owners);
                     entry.DataStream = data;
-                    writer.WriteEntry(entry);
+                    entry.Size = st.Size;
+                    writer.Write(entry);
                 }
                 continue;
             }
@@ -91,24 +93,23 @@ public static class DiffTarWriter
                 string link;
                 try { link = dir.ReadLinkAt(name); }
                 catch (IOException e) when (DirectoryHandle.ChangedMeanwhile(e)) { continue; }
-                entry = new PaxTarEntry(TarEntryType.SymbolicLink, entryName) { LinkName = link };
+                entry = new TarRecord { Type = TarEntryType.SymbolicLink, Name = entryName, LinkName = link };
             }
             else if (st.IsCharDevice || st.IsBlockDevice)
-                entry = new PaxTarEntry(st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, entryName)
-                    { DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
-            else if (st.IsFifo) entry = new PaxTarEntry(TarEntryType.Fifo, entryName);
+                entry = new TarRecord { Type = st.IsCharDevice ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, Name = entryName, DeviceMajor = (int)st.RdevMajor, DeviceMinor = (int)st.RdevMinor };
+            else if (st.IsFifo) entry = new TarRecord { Type = TarEntryType.Fifo, Name = entryName };
             else continue; // sockets have no tar form
 
             Stamp(entry, st, withMode: true, owners);
-            writer.WriteEntry(entry);
+            writer.Write(entry);
         }
     }
 
-    private static void Stamp(PaxTarEntry entry, FileStatusInfo st, bool withMode, Layers.OwnerMap owners)
+    private static void Stamp(TarRecord entry, FileStatusInfo st, bool withMode, Layers.OwnerMap owners)
     {
         entry.Uid = owners.Uid((int)st.Uid);
         entry.Gid = owners.Gid((int)st.Gid);
-        if (withMode) entry.Mode = (UnixFileMode)st.Permissions;
+        if (withMode) entry.Mode = st.Permissions;
         entry.ModificationTime = st.ModificationTime;
     }
 }

@@ -25,6 +25,7 @@ public static class TmpfsRequest
             throw new PodShellException("InvalidTmpfs", FailureKind.InvalidArgument,
                 $"'{text}' is not a valid tmpfs mount: expected an absolute destination other than / (without '..'), then optionally ':' and comma-separated options such as size=64m,mode=1777.", text);
         }
+        MountDestination.Check(destination, isBind: false, text);
         foreach (var option in given)
         {
             if (option.StartsWith("size=", StringComparison.Ordinal) && !IsTmpfsSize(option[5..]))
