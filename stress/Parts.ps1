@@ -1,0 +1,150 @@
+# Dot-sourced by Stress.ps1: the parts of the campaign. Each ends with one Add-Result.
+
+function Get-Budget([int] $Seconds) { [DateTime]::UtcNow.AddSeconds($Seconds * $Duration) }
+function Get-Count([int] $Count) { [Math]::Max(1, [int][Math]::Round($Count * $Iterations)) }
+function Quote([string] $s) { "'" + $s.Replace("'", "''") + "'" }
+
+# A rootfs tar of its own (a marker file makes its layer unique, so an import really extracts it), with an optional
+# incompressible file to make the extraction last.
+$script:TarSerial = 0
+function New-StressTar([int] $ExtraMB = 0) {
+    $n = ++$script:TarSerial
+    $extra = Join-Path $WorkDir "tar-extra-$n"
+    New-Item -ItemType Directory -Force $extra | Out-Null
+    Set-Content -Path (Join-Path $extra 'stress-marker') -Value ([Guid]::NewGuid().ToString())
+    $tarArgs = @('-cf', (Join-Path $WorkDir "image-$n.tar"), '-C', $Rootfs, '.', '-C', $extra, 'stress-marker')
+    if ($ExtraMB -gt 0) {
+        $big = Join-Path $WorkDir "big-$ExtraMB.bin"
+        if (-not (Test-Path $big)) {
+            $bytes = [byte[]]::new($ExtraMB * 1MB); $Rng.NextBytes($bytes); [IO.File]::WriteAllBytes($big, $bytes)
+        }
+        $tarArgs += @('-C', $WorkDir, (Split-Path $big -Leaf))
+    }
+    & tar @tarArgs
+    if ($LASTEXITCODE -ne 0) { throw "tar failed: $tarArgs" }
+    Remove-Item -Recurse -Force $extra
+    Join-Path $WorkDir "image-$n.tar"
+}
+
+function Get-StressContainerId([string] $Name) {
+    $c = @((Get-StressStore).Containers | Where-Object Name -eq $Name)
+    if ($c.Count) { $c[0].Id } else { $null }
+}
+
+function Remove-Quietly([string[]] $Containers = @(), [string[]] $Images = @()) {
+    foreach ($n in $Containers) { if (Get-StressContainerId $n) { try { Remove-Container -Name $n -Force -Confirm:$false -ErrorAction Stop } catch { Write-Host "  cleanup: Remove-Container $n failed: $_" } } }
+    foreach ($i in $Images) { if (Get-ContainerImage -Name $i -ErrorAction Ignore) { try { Remove-ContainerImage -Id $i -Force -Confirm:$false -ErrorAction Stop } catch { Write-Host "  cleanup: Remove-ContainerImage $i failed: $_" } } }
+}
+
+# The one engine call after a kill: it must finish what the killed process left (Creating/Removing records, exits).
+function Invoke-EngineCall {
+    try { Get-Container -ErrorAction Stop | Out-Null } catch { Write-Host "  Get-Container after the kill failed: $_" }
+}
+
+# --- kill -9 matrix ---------------------------------------------------------------------------------------------
+# Each operation: Setup (in this process) returns @{ Script; Known containers; Known images; Containers/Images to
+# clean up }. Known things existed, whole, before the kill and must exist after it.
+function Get-KillOperations {
+    [ordered]@{
+        'New-Container' = { param($i) $n = "s-new-$i"
+            @{ Script = "New-Container -Image busybox -Network none -Command sleep,1000 -Name $(Quote $n) | Out-Null"; Containers = @($n) } }
+        'Start-Container' = { param($i) $n = "s-start-$i"; $c = New-Container -Image busybox -Network none -Command sleep, 1000 -Name $n
+            @{ Script = "Start-Container -Name $(Quote $n)"; Known = @($c.Id); Containers = @($n) } }
+        'Stop-Container' = { param($i) $n = "s-stop-$i"; $c = Invoke-Container -Detach -Image busybox -Network none -Command sleep, 1000 -Name $n
+            # busybox sleep as PID 1 ignores SIGTERM: the stop waits its second, then SIGKILLs.
+            @{ Script = "Stop-Container -Name $(Quote $n) -Timeout 1"; Known = @($c.Id); Containers = @($n) } }
+        'Remove-Container' = { param($i) $n = "s-rm-$i"; $null = Invoke-Container -Detach -Image busybox -Network none -Command sleep, 1000 -Name $n
+            @{ Script = "Remove-Container -Name $(Quote $n) -Force -Confirm:`$false"; Containers = @($n) } }
+        'Import-ContainerImage' = { param($i) $img = "s-import-$i"; $tar = New-StressTar 8
+            @{ Script = "Import-ContainerImage -Path $(Quote $tar) -Name $(Quote $img) | Out-Null"; Images = @($img); Files = @($tar) } }
+        'New-ContainerImage' = { param($i) $n = "s-commit-$i"; $img = "s-commit-img-$i"
+            $c = New-Container -Image busybox -Network none -Command sleep, 1000 -Name $n
+            Copy-ContainerItem (Join-Path $WorkDir 'big-8.bin') "${n}:/blob"
+            @{ Script = "New-ContainerImage -Container $(Quote $n) -Name $(Quote $img) | Out-Null"; Known = @($c.Id); Containers = @($n); Images = @($img) } }
+        'Invoke-Container -AutoRemove' = { param($i) $n = "s-run-$i"
+            @{ Script = "Invoke-Container -AutoRemove -Image busybox -Network none -Name $(Quote $n) -Command sh,-c,'sleep 0.3' | Out-Null"; Containers = @($n); AutoRemove = $n } }
+        'Remove-ContainerImage' = { param($i) $img = "s-rmi-$i"; $tar = New-StressTar
+            Import-ContainerImage -Path $tar -Name $img | Out-Null
+            @{ Script = "Remove-ContainerImage -Id $(Quote $img) -Force -Confirm:`$false"; Images = @($img); Files = @($tar) } }
+    }
+}
+
+function Test-LostRecords($Ctx, [string[]] $KnownImages) {
+    $store = Get-StressStore
+    $lost = 0
+    foreach ($id in @($Ctx['Known'] | Where-Object { $_ })) {
+        if (-not @($store.Containers | Where-Object Id -eq $id).Count) { $lost++; Write-Host "  lost: container $id" }
+    }
+    foreach ($id in $KnownImages) { if ($id -notin $store.Images) { $lost++; Write-Host "  lost: image $id" } }
+    $lost
+}
+
+# Image ids present now, except those named in $Except (the ones the operation may remove).
+function Get-KnownImages([string[]] $Except) {
+    $store = Get-StressStore
+    $skip = @($store.ImageNames | Where-Object { $n = $_.name; @($Except | Where-Object { $_ -and $n -match "(^|/)$([regex]::Escape($_))(:|$)" }).Count } | ForEach-Object image_id)
+    @($store.Images | Where-Object { $_ -notin $skip })
+}
+
+function Invoke-KillMatrix {
+    $null = New-StressTar 8   # makes big-8.bin for the commit setup
+    $perOp = Get-Count 4
+    $budget = Get-Budget 300
+    $ops = Get-KillOperations
+    $serial = 0
+    foreach ($name in $ops.Keys) {
+        $opStats = @{ ops = 1; kills = 0; after = 0; leaks = 0; lost = 0 }
+        # Calibration: one run to completion gives the window the kills are spread over.
+        $w = Get-WarmWorker
+        $ctx = & $ops[$name] (++$serial)
+        $r = Invoke-Worker $w $ctx.Script
+        if (-not $r.ok) { Write-Host "  ${name}: calibration run failed: $($r.err)" }
+        $window = [Math]::Max(20, [int]$r.ms)
+        Restore-Worker $w
+        if ($ctx['AutoRemove']) { Start-Sleep -Milliseconds 300 }
+        Invoke-EngineCall
+        $opStats.leaks += Measure-NewLeaks -Context "$name calibration"
+        Remove-Quietly $ctx['Containers'] $ctx['Images']
+        foreach ($f in @($ctx['Files'])) { if ($f) { Remove-Item -Force $f -ErrorAction Ignore } }
+
+        for ($k = 0; $k -lt $perOp -and [DateTime]::UtcNow -lt $budget; $k++) {
+            $w = Get-WarmWorker
+            $ctx = & $ops[$name] (++$serial)
+            $knownImages = @(Get-KnownImages @($ctx['Images']))
+            $delay = $Rng.Next(0, $window + 1)
+            Send-WorkerScript $w $ctx.Script
+            $opStats.ops++
+            $r = Receive-WorkerResult $w $delay
+            if ($null -ne $r) {
+                # Finished before its kill: an operation, not a kill; the worker is still good.
+                Restore-Worker $w
+            }
+            else {
+                $orphans = Stop-WorkerHard $w
+                $late = Read-WorkerLine $w 200
+                if ($late -and $late.StartsWith('DONE')) { $opStats.after++ } else { $opStats.kills++ }
+                $still = @(Wait-PidsGone $orphans 10000)
+                foreach ($p in $still) { $opStats.leaks++; Write-Host "  leak ($name): process $p orphaned by the kill still alive after 10 s" }
+            }
+            if ($ctx['AutoRemove']) {
+                # The container runs 0.3 s: let it exit, then one engine call must remove it.
+                Start-Sleep -Milliseconds 800
+            }
+            Invoke-EngineCall
+            $opStats.leaks += Measure-NewLeaks -Context "$name kill $k after ${delay} ms"
+            $opStats.lost += Test-LostRecords $ctx $knownImages
+            if ($ctx['AutoRemove'] -and (Get-StressContainerId $ctx.AutoRemove)) {
+                $opStats.leaks++; Write-Host "  leak ($name): -AutoRemove container $($ctx.AutoRemove) left after it exited and an engine call"
+            }
+            Remove-Quietly $ctx['Containers'] $ctx['Images']
+            foreach ($f in @($ctx['Files'])) { if ($f) { Remove-Item -Force $f -ErrorAction Ignore } }
+        }
+        Add-Result "kill: $name" $opStats.ops $opStats.kills $opStats.leaks $opStats.lost 0 "window $window ms; $($opStats.ops - 1 - $opStats.kills) finished before their kill"
+    }
+}
+
+function Invoke-ParallelLifecycle { throw 'not yet' }
+function Invoke-CopyRace { throw 'not yet' }
+function Invoke-RemoveImageRace { throw 'not yet' }
+function Invoke-ImportKill { throw 'not yet' }
+function Invoke-AutoRemoveKill { throw 'not yet' }
