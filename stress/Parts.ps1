@@ -143,7 +143,72 @@ function Invoke-KillMatrix {
     }
 }
 
-function Invoke-ParallelLifecycle { throw 'not yet' }
+
+# --- parallel lifecycle -----------------------------------------------------------------------------------------
+# 6 workers, each create/start/stop/remove cycles on 8 shared names: a name taken by another worker is a conflict
+# (ContainerNameInUse), anything else that fails is an error. A name held by two ids at once is a duplicate: each
+# worker reports when its containers surely existed (from the end of the create to the start of the remove).
+function Invoke-ParallelLifecycle {
+    $workers = 6
+    $cycles = Get-Count 25
+    $seconds = [int](240 * $Duration)
+    $script = @"
+`$names = 0..7 | ForEach-Object { "s-par-`$_" }
+`$deadline = [DateTime]::UtcNow.AddSeconds($seconds)
+`$res = @{ ops = 0; cycles = 0; conflicts = 0; lost = 0; errors = @(); spans = @() }
+for (`$i = 0; `$i -lt $cycles -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
+    `$n = `$names[(Get-Random -Maximum `$names.Count)]
+    `$res.ops++
+    try { `$c = New-Container -Image busybox -Network none -Command sleep,1000 -Name `$n }
+    catch { if ("`$(`$_.FullyQualifiedErrorId)" -like 'ContainerNameInUse*') { `$res.conflicts++ } else { `$res.errors += "create: `$_" }; continue }
+    `$t1 = [DateTime]::UtcNow.Ticks
+    `$step = 'start'
+    try {
+        `$res.ops++; Start-Container -Id `$c.Id
+        `$step = 'stop'; `$res.ops++; Stop-Container -Id `$c.Id -Timeout 0
+    }
+    catch { if ("`$(`$_.FullyQualifiedErrorId)" -like 'ContainerNotFound*') { `$res.lost++ }; `$res.errors += "`${step}: `$_" }
+    `$t2 = [DateTime]::UtcNow.Ticks
+    `$res.spans += ,@(`$n, `$c.Id, `$t1, `$t2)
+    try { `$res.ops++; Remove-Container -Id `$c.Id -Force -Confirm:`$false; `$res.cycles++ }
+    catch { if ("`$(`$_.FullyQualifiedErrorId)" -like 'ContainerNotFound*') { `$res.lost++ }; `$res.errors += "remove: `$_" }
+}
+`$res | ConvertTo-Json -Compress -Depth 5
+"@
+    $ws = @(1..$workers | ForEach-Object { Start-Worker })
+    foreach ($w in $ws) { Wait-WorkerReady $w }
+    foreach ($w in $ws) { Send-WorkerScript $w $script }
+    $results = @(foreach ($w in $ws) {
+            $r = Receive-WorkerResult $w ([int](($seconds + 120) * 1000))
+            if ($null -eq $r) { throw "parallel: worker $($w.Pid) did not finish" }
+            if (-not $r.ok) { throw "parallel: worker $($w.Pid) failed: $($r.err)" }
+            $r.out | ConvertFrom-Json
+            Stop-WorkerGently $w
+        })
+    $ops = ($results | Measure-Object ops -Sum).Sum
+    $cyclesDone = ($results | Measure-Object cycles -Sum).Sum
+    $conflicts = ($results | Measure-Object conflicts -Sum).Sum
+    $lost = ($results | Measure-Object lost -Sum).Sum
+    $errors = @($results | ForEach-Object { @($_.errors) } | Where-Object { $_ })
+    foreach ($e in $errors | Select-Object -First 10) { Write-Host "  parallel error: $e" }
+    # Duplicates: two ids holding one name over overlapping spans.
+    $spans = @($results | ForEach-Object { @($_.spans) } | ForEach-Object { [pscustomobject]@{ Name = $_[0]; Id = $_[1]; T1 = [long]$_[2]; T2 = [long]$_[3] } })
+    $dup = 0
+    foreach ($g in $spans | Group-Object Name) {
+        $s = @($g.Group | Sort-Object T1)
+        for ($i = 0; $i -lt $s.Count; $i++) {
+            for ($j = $i + 1; $j -lt $s.Count -and $s[$j].T1 -lt $s[$i].T2; $j++) {
+                if ($s[$j].Id -ne $s[$i].Id) { $dup++; Write-Host "  duplicate name $($g.Name): $($s[$i].Id) and $($s[$j].Id)" }
+            }
+        }
+    }
+    Invoke-EngineCall
+    $leaks = Measure-NewLeaks -Context 'parallel'
+    $left = @((Get-StressStore).Containers | Where-Object Name -like 's-par-*')
+    foreach ($c in $left) { $leaks++; Write-Host "  leak (parallel): container $($c.Name) $($c.State) left after its remove" }
+    Remove-Quietly @($left | ForEach-Object Name)
+    Add-Result 'parallel lifecycle' $ops 0 $leaks $lost ($dup + $errors.Count) "$workers workers, $cyclesDone full cycles, $conflicts name conflicts, $dup duplicated names, $($errors.Count) errors"
+}
 function Invoke-CopyRace { throw 'not yet' }
 function Invoke-RemoveImageRace { throw 'not yet' }
 function Invoke-ImportKill { throw 'not yet' }

@@ -89,10 +89,10 @@ $BusyboxTar = Join-Path $WorkDir 'busybox.tar'
 if ($LASTEXITCODE -ne 0) { throw "tar of $Rootfs failed" }
 Import-ContainerImage -Path $BusyboxTar -Name 'busybox' | Out-Null
 
-$Results = [Collections.Generic.List[object]]::new()
+$StressResults = [Collections.Generic.List[object]]::new()
 function Add-Result([string] $Name, [int] $Operations, [int] $Kills, [int] $Leaks, [int] $Lost, [int] $Bad, [string] $Note) {
     $r = [pscustomobject]@{ Part = $Name; Operations = $Operations; Kills = $Kills; Leaks = $Leaks; Lost = $Lost; Bad = $Bad; Note = $Note }
-    $Results.Add($r)
+    $StressResults.Add($r)
     Write-Host ("stress: {0}: {1} operations, {2} kills, {3} leaks, {4} lost, {5} bad {6}" -f $Name, $Operations, $Kills, $Leaks, $Lost, $Bad, $Note)
 }
 
@@ -125,16 +125,16 @@ finally {
 
 # --- the table --------------------------------------------------------------------------------------------------
 $total = [pscustomobject]@{
-    Part = 'total'; Operations = ($Results | Measure-Object Operations -Sum).Sum; Kills = ($Results | Measure-Object Kills -Sum).Sum
-    Leaks = ($Results | Measure-Object Leaks -Sum).Sum + $final.Count; Lost = ($Results | Measure-Object Lost -Sum).Sum
-    Bad = ($Results | Measure-Object Bad -Sum).Sum; Note = "final cleanup: $($final.Count) left behind"
+    Part = 'total'; Operations = ($StressResults | Measure-Object Operations -Sum).Sum; Kills = ($StressResults | Measure-Object Kills -Sum).Sum
+    Leaks = ($StressResults | Measure-Object Leaks -Sum).Sum + $final.Count; Lost = ($StressResults | Measure-Object Lost -Sum).Sum
+    Bad = ($StressResults | Measure-Object Bad -Sum).Sum; Note = "final cleanup: $($final.Count) left behind"
 }
 Write-Host ''
 Write-Host ("Stress run {0:u}, seed {1}, {2:n0} s, load {3}" -f $started.ToUniversalTime(), $Seed, ((Get-Date) - $started).TotalSeconds, ((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '))
 Write-Host ''
 Write-Host '| part | operations | kills | leaks found | records lost | bad outcomes | notes |'
 Write-Host '|---|---:|---:|---:|---:|---:|---|'
-foreach ($r in @($Results) + $total) {
+foreach ($r in @($StressResults) + $total) {
     Write-Host ("| {0} | {1} | {2} | {3} | {4} | {5} | {6} |" -f $r.Part, $r.Operations, $r.Kills, $r.Leaks, $r.Lost, $r.Bad, $r.Note)
 }
 if ($final.Count) {
