@@ -209,7 +209,153 @@ for (`$i = 0; `$i -lt $cycles -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
     Remove-Quietly @($left | ForEach-Object Name)
     Add-Result 'parallel lifecycle' $ops 0 $leaks $lost ($dup + $errors.Count) "$workers workers, $cyclesDone full cycles, $conflicts name conflicts, $dup duplicated names, $($errors.Count) errors"
 }
-function Invoke-CopyRace { throw 'not yet' }
-function Invoke-RemoveImageRace { throw 'not yet' }
-function Invoke-ImportKill { throw 'not yet' }
-function Invoke-AutoRemoveKill { throw 'not yet' }
+
+# --- race (a): Copy-ContainerItem while the container swaps a directory with a symlink to a host dir --------------
+function Invoke-CopyRace {
+    $count = Get-Count 1000
+    $deadline = Get-Budget 60
+    $hostDir = Join-Path $WorkDir 'copy-host-target'
+    New-Item -ItemType Directory -Force $hostDir | Out-Null
+    Set-Content -Path (Join-Path $hostDir 'secret') -Value 'HOST-SECRET'
+    $outDir = Join-Path $WorkDir 'copy-out'
+    New-Item -ItemType Directory -Force $outDir | Out-Null
+    $inFile = Join-Path $WorkDir 'copy-in.txt'
+    Set-Content -Path $inFile -Value 'from the host side'
+    $n = 's-copy'
+    # /dlink holds the host dir's path: inside the container it points nowhere, but a copy that resolves /d and then
+    # opens it from the host would follow it on the host.
+    $loop = "mkdir -p /d && echo inside > /d/secret && ln -s $hostDir /dlink && while :; do mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d; done"
+    $null = Invoke-Container -Detach -Image busybox -Network none -Name $n -Command sh, -c, $loop
+    Start-Sleep -Milliseconds 500
+    $ops = 0; $failed = 0; $reads = 0
+    $errs = [Collections.Generic.HashSet[string]]::new()
+    for ($i = 0; $i -lt $count -and [DateTime]::UtcNow -lt $deadline; $i++) {
+        $ops++
+        try {
+            if ($i % 2) { Copy-ContainerItem $inFile "${n}:/d/in-$i" -ErrorAction Stop }
+            else {
+                $out = Join-Path $outDir "out-$i"
+                Copy-ContainerItem "${n}:/d/secret" $out -ErrorAction Stop
+                if ((Test-Path $out) -and (Get-Content -Raw $out) -match 'HOST-SECRET') { $reads++ }
+            }
+        }
+        catch { $failed++; if ($errs.Add($_.FullyQualifiedErrorId) -and $errs.Count -le 5) { Write-Host "  copy race: a copy failed: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" } }
+    }
+    $created = @(Get-ChildItem -Force $hostDir | Where-Object Name -ne 'secret')
+    $hostSecretChanged = (Get-Content -Raw (Join-Path $hostDir 'secret')).Trim() -ne 'HOST-SECRET'
+    foreach ($f in $created | Select-Object -First 5) { Write-Host "  copy race: host file created: $($f.FullName)" }
+    if ($reads) { Write-Host "  copy race: $reads copies out read the host's file" }
+    Remove-Quietly @($n)
+    Invoke-EngineCall
+    $leaks = Measure-NewLeaks -Context 'copy race'
+    $bad = $created.Count + $reads + [int]$hostSecretChanged
+    Add-Result 'race a: Copy-ContainerItem vs symlink swap' $ops 0 $leaks 0 $bad "$($created.Count) host files created, $reads host reads, $failed copies refused or failed"
+}
+
+# --- race (b): Remove-ContainerImage -Force racing New-Container from the same image -----------------------------
+function Invoke-RemoveImageRace {
+    $rounds = Get-Count 12
+    $deadline = Get-Budget 120
+    $wa = Get-WarmWorker; $wb = Get-WarmWorker
+    $createMs = 300; $rmiMs = 100
+    $ops = 0; $bad = 0; $leaks = 0; $created = 0; $removed = 0
+    try {
+        for ($i = 0; $i -lt $rounds -and [DateTime]::UtcNow -lt $deadline; $i++) {
+            $img = "s-rmirace-$i"; $n = "s-rmirace-c$i"
+            $tar = New-StressTar
+            Import-ContainerImage -Path $tar -Name $img | Out-Null
+            Remove-Item -Force $tar
+            # One of the two starts later, by up to the other's duration: the removal lands somewhere in the create.
+            $skew = $Rng.Next(-$rmiMs, $createMs + 1)
+            Send-WorkerScript $wa "Start-Sleep -Milliseconds $([Math]::Max(0, -$skew)); New-Container -Image $(Quote $img) -Network none -Command sleep,1000 -Name $(Quote $n) | Out-Null"
+            Send-WorkerScript $wb "Start-Sleep -Milliseconds $([Math]::Max(0, $skew)); Remove-ContainerImage -Id $(Quote $img) -Force -Confirm:`$false"
+            $ra = Receive-WorkerResult $wa 120000; $rb = Receive-WorkerResult $wb 120000
+            if ($null -eq $ra -or $null -eq $rb) { throw 'rmi race: a worker did not answer' }
+            $ops += 2
+            if ($ra.ok) { $created++; $createMs = [Math]::Max(50, [int]$ra.ms - [Math]::Max(0, -$skew)) }
+            if ($rb.ok) { $removed++; $rmiMs = [Math]::Max(20, [int]$rb.ms - [Math]::Max(0, $skew)) }
+            Write-Host "  rmi race $i (skew $skew ms): create $(if ($ra.ok) { "ok in $($ra.ms) ms" } else { $ra.err }); remove $(if ($rb.ok) { "ok in $($rb.ms) ms" } else { $rb.err })"
+            Invoke-EngineCall
+            foreach ($b in @(Find-BrokenContainers | Where-Object { $_ -like "container ${n}:*" })) { $bad++; Write-Host "  rmi race (skew $skew ms): $b" }
+            $leaks += Measure-NewLeaks -Context "rmi race $i"
+            Remove-Quietly @($n) @($img)
+        }
+    }
+    finally { Restore-Worker $wa; Restore-Worker $wb }
+    $leaks += Measure-NewLeaks -Context 'rmi race, after cleanup'
+    Add-Result 'race b: Remove-ContainerImage -Force vs New-Container' $ops 0 $leaks 0 $bad "$bad containers left without their image or layers; $created creates and $removed removals succeeded"
+}
+
+# --- race (c): Import-ContainerImage killed mid-extraction -------------------------------------------------------
+function Invoke-ImportKill {
+    $kills = Get-Count 5
+    $deadline = Get-Budget 150
+    $w = Get-WarmWorker
+    $tar = New-StressTar 32
+    $r = Invoke-Worker $w "Import-ContainerImage -Path $(Quote $tar) -Name 's-impkill-cal' | Out-Null"
+    Restore-Worker $w
+    Remove-Item -Force $tar
+    Remove-Quietly -Images 's-impkill-cal'
+    $window = [Math]::Max(20, [int]$r.ms)
+    $ops = 1; $done = 0; $leaks = 0
+    $incomplete = [Collections.Generic.HashSet[string]]::new()
+    for ($i = 0; $i -lt $kills -and [DateTime]::UtcNow -lt $deadline; $i++) {
+        $tar = New-StressTar 32
+        $img = "s-impkill-$i"
+        $w = Get-WarmWorker
+        Send-WorkerScript $w "Import-ContainerImage -Path $(Quote $tar) -Name $(Quote $img) | Out-Null"
+        $ops++
+        $r = Receive-WorkerResult $w $Rng.Next(0, $window + 1)
+        if ($null -ne $r) { Restore-Worker $w }
+        else {
+            $orphans = Stop-WorkerHard $w
+            $late = Read-WorkerLine $w 200
+            if (-not ($late -and $late.StartsWith('DONE'))) { $done++ }
+            $null = Wait-PidsGone $orphans
+        }
+        Invoke-EngineCall
+        try { Get-ContainerImage -ErrorAction Stop | Out-Null } catch { }
+        $overlay = Join-Path $Graph 'overlay'
+        $left = @(Get-ChildItem -Force $overlay -Directory | Where-Object { $_.Name.StartsWith('.incomplete-') -or (Test-Path (Join-Path $_.FullName 'incomplete')) })
+        foreach ($d in $left) { $null = $incomplete.Add($d.Name) }
+        $leaks += Measure-NewLeaks -Context "import kill $i"
+        Remove-Item -Force $tar
+        Remove-Quietly -Images $img
+    }
+    Add-Result 'race c: Import-ContainerImage killed' $ops $done $leaks 0 0 "window $window ms; $($incomplete.Count) incomplete layer dirs left after the next engine calls"
+}
+
+# --- race (d): Invoke-Container -AutoRemove whose pwsh is killed while the container runs ------------------------
+function Invoke-AutoRemoveKill {
+    $kills = Get-Count 4
+    $deadline = Get-Budget 120
+    $ops = 0; $done = 0; $left = 0; $leaks = 0
+    for ($i = 0; $i -lt $kills -and [DateTime]::UtcNow -lt $deadline; $i++) {
+        $n = "s-autorm-$i"
+        $w = Get-WarmWorker
+        Send-WorkerScript $w "Invoke-Container -AutoRemove -Image busybox -Network none -Name $(Quote $n) -Command sh,-c,'sleep 1' | Out-Null"
+        $ops++
+        # Kill once the container runs (read from the store, not through the engine, which would fold things in).
+        $until = [DateTime]::UtcNow.AddSeconds(60)
+        $c = $null
+        while ([DateTime]::UtcNow -lt $until) {
+            $c = (Get-StressStore).Containers | Where-Object { $_.Name -eq $n -and $_.State -eq 'Running' } | Select-Object -First 1
+            if ($c) { break }
+            Start-Sleep -Milliseconds 20
+        }
+        if (-not $c) { throw "autoremove: $n never ran" }
+        Start-Sleep -Milliseconds $Rng.Next(0, 500)
+        $orphans = Stop-WorkerHard $w
+        $done++
+        $null = Wait-PidsGone $orphans
+        # Let it exit (conmon writes the exit file), then one engine call reconciles.
+        $exitFile = Join-Path $Run "exits/$($c.Id)"
+        $until = [DateTime]::UtcNow.AddSeconds(15)
+        while (-not (Test-Path $exitFile) -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 50 }
+        Invoke-EngineCall
+        if (Get-StressContainerId $n) { $left++; Write-Host "  autoremove: $n left behind after it exited and an engine call" }
+        Remove-Quietly @($n)
+        $leaks += Measure-NewLeaks -Context "autoremove kill $i"
+    }
+    Add-Result 'race d: Invoke-Container -AutoRemove killed' $ops $done ($leaks + $left) 0 0 "$left containers left behind"
+}
