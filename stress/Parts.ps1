@@ -88,7 +88,7 @@ function Get-KnownImages([string[]] $Except) {
 
 function Invoke-KillMatrix {
     $null = New-StressTar 8   # makes big-8.bin for the commit setup
-    $perOp = Get-Count 4
+    $perOp = Get-Count 5
     $budget = Get-Budget 300
     $ops = Get-KillOperations
     $serial = 0
@@ -116,7 +116,9 @@ function Invoke-KillMatrix {
             $opStats.ops++
             $r = Receive-WorkerResult $w $delay
             if ($null -ne $r) {
-                # Finished before its kill: an operation, not a kill; the worker is still good.
+                # Finished before its kill: an operation, not a kill; the worker is still good. Its duration is a
+                # truer window than the calibration's (a first run in a fresh worker is the slowest).
+                if ($r.ok) { $window = [Math]::Max(20, [int]$r.ms) }
                 Restore-Worker $w
             }
             else {
@@ -299,6 +301,8 @@ function Invoke-ImportKill {
     $window = [Math]::Max(20, [int]$r.ms)
     $ops = 1; $done = 0; $leaks = 0
     $incomplete = [Collections.Generic.HashSet[string]]::new()
+    $overlay = Join-Path $Graph 'overlay'
+    $before = @(Get-ChildItem -Force $overlay -Directory | ForEach-Object Name)
     for ($i = 0; $i -lt $kills -and [DateTime]::UtcNow -lt $deadline; $i++) {
         $tar = New-StressTar 32
         $img = "s-impkill-$i"
@@ -315,8 +319,7 @@ function Invoke-ImportKill {
         }
         Invoke-EngineCall
         try { Get-ContainerImage -ErrorAction Stop | Out-Null } catch { }
-        $overlay = Join-Path $Graph 'overlay'
-        $left = @(Get-ChildItem -Force $overlay -Directory | Where-Object { $_.Name.StartsWith('.incomplete-') -or (Test-Path (Join-Path $_.FullName 'incomplete')) })
+        $left = @(Get-ChildItem -Force $overlay -Directory | Where-Object { $_.Name -notin $before -and ($_.Name.StartsWith('.incomplete-') -or (Test-Path (Join-Path $_.FullName 'incomplete'))) })
         foreach ($d in $left) { $null = $incomplete.Add($d.Name) }
         $leaks += Measure-NewLeaks -Context "import kill $i"
         Remove-Item -Force $tar

@@ -123,11 +123,13 @@ finally {
     $final = @(Clear-StressState)
 }
 
+# Leaks found only by the final cleanup (the rest of its list is the removal of leaks already counted).
+$finalNew = @($final | Where-Object { $_ -like 'after cleanup:*' -or $_ -like '*could not be removed*' }).Count
 # --- the table --------------------------------------------------------------------------------------------------
 $total = [pscustomobject]@{
     Part = 'total'; Operations = ($StressResults | Measure-Object Operations -Sum).Sum; Kills = ($StressResults | Measure-Object Kills -Sum).Sum
-    Leaks = ($StressResults | Measure-Object Leaks -Sum).Sum + $final.Count; Lost = ($StressResults | Measure-Object Lost -Sum).Sum
-    Bad = ($StressResults | Measure-Object Bad -Sum).Sum; Note = "final cleanup: $($final.Count) left behind"
+    Leaks = ($StressResults | Measure-Object Leaks -Sum).Sum + $finalNew; Lost = ($StressResults | Measure-Object Lost -Sum).Sum
+    Bad = ($StressResults | Measure-Object Bad -Sum).Sum; Note = "final cleanup: $finalNew new leaks"
 }
 Write-Host ''
 Write-Host ("Stress run {0:u}, seed {1}, {2:n0} s, load {3}" -f $started.ToUniversalTime(), $Seed, ((Get-Date) - $started).TotalSeconds, ((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '))
