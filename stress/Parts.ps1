@@ -86,6 +86,12 @@ function Get-KnownImages([string[]] $Except) {
     @($store.Images | Where-Object { $_ -notin $skip })
 }
 
+# The kill window: the median of the durations seen so far (at least 20 ms).
+function Get-Median($Values) {
+    $v = @($Values | Sort-Object)
+    [Math]::Max(20, $v[[int][Math]::Floor(($v.Count - 1) / 2)])
+}
+
 function Invoke-KillMatrix {
     $null = New-StressTar 8   # makes big-8.bin for the commit setup
     $perOp = Get-Count 5
@@ -94,12 +100,15 @@ function Invoke-KillMatrix {
     $serial = 0
     foreach ($name in $ops.Keys) {
         $opStats = @{ ops = 1; kills = 0; after = 0; leaks = 0; lost = 0 }
-        # Calibration: one run to completion gives the window the kills are spread over.
+        # Calibration: one run to completion gives the window the kills are spread over; each run that finishes
+        # before its kill adds its duration (a first run in a fresh worker is the slowest).
         $w = Get-WarmWorker
         $ctx = & $ops[$name] (++$serial)
         $r = Invoke-Worker $w $ctx.Script
         if (-not $r.ok) { Write-Host "  ${name}: calibration run failed: $($r.err)" }
-        $window = [Math]::Max(20, [int]$r.ms)
+        $durations = [Collections.Generic.List[int]]::new()
+        $durations.Add([int]$r.ms)
+        $window = Get-Median $durations
         Restore-Worker $w
         if ($ctx['AutoRemove']) { Start-Sleep -Milliseconds 300 }
         Invoke-EngineCall
@@ -116,9 +125,8 @@ function Invoke-KillMatrix {
             $opStats.ops++
             $r = Receive-WorkerResult $w $delay
             if ($null -ne $r) {
-                # Finished before its kill: an operation, not a kill; the worker is still good. Its duration is a
-                # truer window than the calibration's (a first run in a fresh worker is the slowest).
-                if ($r.ok) { $window = [Math]::Max(20, [int]$r.ms) }
+                # Finished before its kill: an operation, not a kill; the worker is still good.
+                if ($r.ok) { $durations.Add([int]$r.ms); $window = Get-Median $durations }
                 Restore-Worker $w
             }
             else {
@@ -214,15 +222,17 @@ for (`$i = 0; `$i -lt $cycles -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
 
 # --- race (a): Copy-ContainerItem while the container swaps a directory with a symlink to a host dir --------------
 function Invoke-CopyRace {
-    $count = Get-Count 1000
+    $count = Get-Count 3000
     $deadline = Get-Budget 60
     $hostDir = Join-Path $WorkDir 'copy-host-target'
     New-Item -ItemType Directory -Force $hostDir | Out-Null
     Set-Content -Path (Join-Path $hostDir 'secret') -Value 'HOST-SECRET'
     $outDir = Join-Path $WorkDir 'copy-out'
     New-Item -ItemType Directory -Force $outDir | Out-Null
-    $inFile = Join-Path $WorkDir 'copy-in.txt'
-    Set-Content -Path $inFile -Value 'from the host side'
+    # Copied in as a file and as a directory (each file in it is one more path resolved while /d changes under it).
+    $inDir = Join-Path $WorkDir 'copy-in'
+    New-Item -ItemType Directory -Force $inDir | Out-Null
+    foreach ($f in 1..10) { Set-Content -Path (Join-Path $inDir "f$f") -Value 'from the host side' }
     $n = 's-copy'
     # /dlink holds the host dir's path: inside the container it points nowhere, but a copy that resolves /d and then
     # opens it from the host would follow it on the host.
@@ -234,7 +244,8 @@ function Invoke-CopyRace {
     for ($i = 0; $i -lt $count -and [DateTime]::UtcNow -lt $deadline; $i++) {
         $ops++
         try {
-            if ($i % 2) { Copy-ContainerItem $inFile "${n}:/d/in-$i" -ErrorAction Stop }
+            if ($i % 3 -eq 1) { Copy-ContainerItem (Join-Path $inDir 'f1') "${n}:/d/in-$i" -ErrorAction Stop }
+            elseif ($i % 3 -eq 2) { Copy-ContainerItem $inDir "${n}:/d/in-$i" -ErrorAction Stop }
             else {
                 $out = Join-Path $outDir "out-$i"
                 Copy-ContainerItem "${n}:/d/secret" $out -ErrorAction Stop
@@ -243,7 +254,7 @@ function Invoke-CopyRace {
         }
         catch { $failed++; if ($errs.Add($_.FullyQualifiedErrorId) -and $errs.Count -le 5) { Write-Host "  copy race: a copy failed: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" } }
     }
-    $created = @(Get-ChildItem -Force $hostDir | Where-Object Name -ne 'secret')
+    $created = @(Get-ChildItem -Force -Recurse $hostDir | Where-Object Name -ne 'secret')
     $hostSecretChanged = (Get-Content -Raw (Join-Path $hostDir 'secret')).Trim() -ne 'HOST-SECRET'
     foreach ($f in $created | Select-Object -First 5) { Write-Host "  copy race: host file created: $($f.FullName)" }
     if ($reads) { Write-Host "  copy race: $reads copies out read the host's file" }
