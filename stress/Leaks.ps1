@@ -39,6 +39,10 @@ function Get-StressStore {
 
 function Test-PidAlive([int] $ProcessId) { Test-Path "/proc/$ProcessId" }
 
+# Where a cgroup parent can be: /sys/fs/cgroup itself (v2) and each directory in it (v1 controllers, the hybrid
+# unified mount).
+function Get-CgroupHierarchies { @('/sys/fs/cgroup') + @([IO.Directory]::GetDirectories('/sys/fs/cgroup')) }
+
 # Every leak visible now, one string each (stable across calls, so a leak is counted once however often it is seen).
 # $Busy: container ids an operation in flight may legitimately hold in a transitional state.
 function Find-Leaks([string[]] $Busy = @()) {
@@ -62,7 +66,7 @@ function Find-Leaks([string[]] $Busy = @()) {
     }
     # Cgroups: one dir per container under the parent, in every hierarchy; only a running container has one.
     $cgSeen = @{}
-    foreach ($h in [IO.Directory]::GetDirectories('/sys/fs/cgroup')) {
+    foreach ($h in Get-CgroupHierarchies) {
         $parent = Join-Path $h $CgroupParent
         if (-not [IO.Directory]::Exists($parent)) { continue }
         foreach ($d in [IO.Directory]::GetDirectories($parent)) {
@@ -158,7 +162,7 @@ function Clear-StressState {
     $mounts = @([IO.File]::ReadAllLines('/proc/self/mountinfo') | ForEach-Object { $_.Split(' ')[4] } | Where-Object { $_.StartsWith($WorkDir + '/') })
     [array]::Reverse($mounts)
     foreach ($m in $mounts) { & umount -l $m 2>$null; "mount detached: $m" }
-    foreach ($h in [IO.Directory]::GetDirectories('/sys/fs/cgroup')) {
+    foreach ($h in Get-CgroupHierarchies) {
         $parent = Join-Path $h $CgroupParent
         if (-not [IO.Directory]::Exists($parent)) { continue }
         foreach ($d in [IO.Directory]::GetDirectories($parent)) {

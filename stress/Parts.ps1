@@ -36,6 +36,17 @@ function Remove-Quietly([string[]] $Containers = @(), [string[]] $Images = @()) 
     foreach ($i in $Images) { if (Get-ContainerImage -Name $i -ErrorAction Ignore) { try { Remove-ContainerImage -Id $i -Force -Confirm:$false -ErrorAction Stop } catch { Write-Host "  cleanup: Remove-ContainerImage $i failed: $_" } } }
 }
 
+# Waits (up to 15 s) until a container that the store says runs has exited: conmon has written its exit file. Reads
+# only files, so no engine call folds anything in meanwhile.
+function Wait-ContainerExit([string] $Name) {
+    $until = [DateTime]::UtcNow.AddSeconds(15)
+    while ([DateTime]::UtcNow -lt $until) {
+        $c = (Get-StressStore).Containers | Where-Object Name -eq $Name | Select-Object -First 1
+        if (-not $c -or $c.State -ne 'Running' -or (Test-Path (Join-Path $Run "exits/$($c.Id)"))) { return }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
 # The one engine call after a kill: it must finish what the killed process left (Creating/Removing records, exits).
 function Invoke-EngineCall {
     try { Get-Container -ErrorAction Stop | Out-Null } catch { Write-Host "  Get-Container after the kill failed: $_" }
@@ -92,6 +103,25 @@ function Get-Median($Values) {
     [Math]::Max(20, $v[[int][Math]::Floor(($v.Count - 1) / 2)])
 }
 
+# Runs $Script in the warm worker $w and SIGKILLs it after a random delay in [0, median of $Durations]. Outcome:
+# 'finished' (it ended before the kill: the worker is handed back, its duration joins $Durations), 'killed' (mid
+# operation), or 'after' (the kill came, but the worker had already written its result). Orphans: pids the killed
+# worker had spawned that are still alive 10 s later.
+function Invoke-KillAtRandom($w, [string] $Script, $Durations) {
+    $delay = $Rng.Next(0, (Get-Median $Durations) + 1)
+    Send-WorkerScript $w $Script
+    $r = Receive-WorkerResult $w $delay
+    if ($null -ne $r) {
+        if ($r.ok) { $Durations.Add([int]$r.ms) }
+        Restore-Worker $w
+        return [pscustomobject]@{ Outcome = 'finished'; Delay = $delay; Orphans = @() }
+    }
+    $orphans = Stop-WorkerHard $w
+    $late = Read-WorkerLine $w 200
+    $outcome = if ($late -and $late.StartsWith('DONE')) { 'after' } else { 'killed' }
+    [pscustomobject]@{ Outcome = $outcome; Delay = $delay; Orphans = @(Wait-PidsGone $orphans 10000) }
+}
+
 function Invoke-KillMatrix {
     $null = New-StressTar 8   # makes big-8.bin for the commit setup
     $perOp = Get-Count 5
@@ -99,7 +129,7 @@ function Invoke-KillMatrix {
     $ops = Get-KillOperations
     $serial = 0
     foreach ($name in $ops.Keys) {
-        $opStats = @{ ops = 1; kills = 0; after = 0; leaks = 0; lost = 0 }
+        $opStats = @{ ops = 1; kills = 0; leaks = 0; lost = 0 }
         # Calibration: one run to completion gives the window the kills are spread over; each run that finishes
         # before its kill adds its duration (a first run in a fresh worker is the slowest).
         $w = Get-WarmWorker
@@ -108,9 +138,8 @@ function Invoke-KillMatrix {
         if (-not $r.ok) { Write-Host "  ${name}: calibration run failed: $($r.err)" }
         $durations = [Collections.Generic.List[int]]::new()
         $durations.Add([int]$r.ms)
-        $window = Get-Median $durations
         Restore-Worker $w
-        if ($ctx['AutoRemove']) { Start-Sleep -Milliseconds 300 }
+        if ($ctx['AutoRemove']) { Wait-ContainerExit $ctx.AutoRemove }
         Invoke-EngineCall
         $opStats.leaks += Measure-NewLeaks -Context "$name calibration"
         Remove-Quietly $ctx['Containers'] $ctx['Images']
@@ -120,26 +149,13 @@ function Invoke-KillMatrix {
             $w = Get-WarmWorker
             $ctx = & $ops[$name] (++$serial)
             $knownImages = @(Get-KnownImages @($ctx['Images']))
-            $delay = $Rng.Next(0, $window + 1)
-            Send-WorkerScript $w $ctx.Script
+            $k1 = Invoke-KillAtRandom $w $ctx.Script $durations
+            $delay = $k1.Delay
             $opStats.ops++
-            $r = Receive-WorkerResult $w $delay
-            if ($null -ne $r) {
-                # Finished before its kill: an operation, not a kill; the worker is still good.
-                if ($r.ok) { $durations.Add([int]$r.ms); $window = Get-Median $durations }
-                Restore-Worker $w
-            }
-            else {
-                $orphans = Stop-WorkerHard $w
-                $late = Read-WorkerLine $w 200
-                if ($late -and $late.StartsWith('DONE')) { $opStats.after++ } else { $opStats.kills++ }
-                $still = @(Wait-PidsGone $orphans 10000)
-                foreach ($p in $still) { $opStats.leaks++; Write-Host "  leak ($name): process $p orphaned by the kill still alive after 10 s" }
-            }
-            if ($ctx['AutoRemove']) {
-                # The container runs 0.3 s: let it exit, then one engine call must remove it.
-                Start-Sleep -Milliseconds 800
-            }
+            if ($k1.Outcome -eq 'killed') { $opStats.kills++ }
+            foreach ($p in $k1.Orphans) { $opStats.leaks++; Write-Host "  leak ($name): process $p orphaned by the kill still alive after 10 s" }
+            # The -AutoRemove container runs 0.3 s: let it exit, then one engine call must remove it.
+            if ($ctx['AutoRemove']) { Wait-ContainerExit $ctx.AutoRemove }
             Invoke-EngineCall
             $opStats.leaks += Measure-NewLeaks -Context "$name kill $k after ${delay} ms"
             $opStats.lost += Test-LostRecords $ctx $knownImages
@@ -149,7 +165,7 @@ function Invoke-KillMatrix {
             Remove-Quietly $ctx['Containers'] $ctx['Images']
             foreach ($f in @($ctx['Files'])) { if ($f) { Remove-Item -Force $f -ErrorAction Ignore } }
         }
-        Add-Result "kill: $name" $opStats.ops $opStats.kills $opStats.leaks $opStats.lost 0 "window $window ms; $($opStats.ops - 1 - $opStats.kills) finished before their kill"
+        Add-Result "kill: $name" $opStats.ops $opStats.kills $opStats.leaks $opStats.lost 0 "window $(Get-Median $durations) ms; $($opStats.ops - 1 - $opStats.kills) finished before their kill"
     }
 }
 
@@ -267,7 +283,7 @@ function Invoke-CopyRace {
 
 # --- race (b): Remove-ContainerImage -Force racing New-Container from the same image -----------------------------
 function Invoke-RemoveImageRace {
-    $rounds = Get-Count 12
+    $rounds = Get-Count 30
     $deadline = Get-Budget 120
     $wa = Get-WarmWorker; $wb = Get-WarmWorker
     $createMs = 300; $rmiMs = 100
@@ -301,7 +317,7 @@ function Invoke-RemoveImageRace {
 
 # --- race (c): Import-ContainerImage killed mid-extraction -------------------------------------------------------
 function Invoke-ImportKill {
-    $kills = Get-Count 5
+    $kills = Get-Count 6
     $deadline = Get-Budget 150
     $w = Get-WarmWorker
     $tar = New-StressTar 32
@@ -309,7 +325,8 @@ function Invoke-ImportKill {
     Restore-Worker $w
     Remove-Item -Force $tar
     Remove-Quietly -Images 's-impkill-cal'
-    $window = [Math]::Max(20, [int]$r.ms)
+    $durations = [Collections.Generic.List[int]]::new()
+    $durations.Add([int]$r.ms)
     $ops = 1; $done = 0; $leaks = 0
     $incomplete = [Collections.Generic.HashSet[string]]::new()
     $overlay = Join-Path $Graph 'overlay'
@@ -318,16 +335,10 @@ function Invoke-ImportKill {
         $tar = New-StressTar 32
         $img = "s-impkill-$i"
         $w = Get-WarmWorker
-        Send-WorkerScript $w "Import-ContainerImage -Path $(Quote $tar) -Name $(Quote $img) | Out-Null"
+        $k1 = Invoke-KillAtRandom $w "Import-ContainerImage -Path $(Quote $tar) -Name $(Quote $img) | Out-Null" $durations
         $ops++
-        $r = Receive-WorkerResult $w $Rng.Next(0, $window + 1)
-        if ($null -ne $r) { Restore-Worker $w }
-        else {
-            $orphans = Stop-WorkerHard $w
-            $late = Read-WorkerLine $w 200
-            if (-not ($late -and $late.StartsWith('DONE'))) { $done++ }
-            $null = Wait-PidsGone $orphans
-        }
+        if ($k1.Outcome -eq 'killed') { $done++ }
+        foreach ($p in $k1.Orphans) { $leaks++; Write-Host "  leak (import kill): process $p orphaned by the kill still alive after 10 s" }
         Invoke-EngineCall
         try { Get-ContainerImage -ErrorAction Stop | Out-Null } catch { }
         $left = @(Get-ChildItem -Force $overlay -Directory | Where-Object { $_.Name -notin $before -and ($_.Name.StartsWith('.incomplete-') -or (Test-Path (Join-Path $_.FullName 'incomplete'))) })
@@ -336,7 +347,7 @@ function Invoke-ImportKill {
         Remove-Item -Force $tar
         Remove-Quietly -Images $img
     }
-    Add-Result 'race c: Import-ContainerImage killed' $ops $done $leaks 0 0 "window $window ms; $($incomplete.Count) incomplete layer dirs left after the next engine calls"
+    Add-Result 'race c: Import-ContainerImage killed' $ops $done $leaks 0 0 "window $(Get-Median $durations) ms; $($incomplete.Count) incomplete layer dirs left after the next engine calls"
 }
 
 # --- race (d): Invoke-Container -AutoRemove whose pwsh is killed while the container runs ------------------------
@@ -363,13 +374,72 @@ function Invoke-AutoRemoveKill {
         $done++
         $null = Wait-PidsGone $orphans
         # Let it exit (conmon writes the exit file), then one engine call reconciles.
-        $exitFile = Join-Path $Run "exits/$($c.Id)"
-        $until = [DateTime]::UtcNow.AddSeconds(15)
-        while (-not (Test-Path $exitFile) -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 50 }
+        Wait-ContainerExit $n
         Invoke-EngineCall
         if (Get-StressContainerId $n) { $left++; Write-Host "  autoremove: $n left behind after it exited and an engine call" }
         Remove-Quietly @($n)
         $leaks += Measure-NewLeaks -Context "autoremove kill $i"
     }
     Add-Result 'race d: Invoke-Container -AutoRemove killed' $ops $done ($leaks + $left) 0 0 "$left containers left behind"
+}
+
+# --- self-test: the detectors find what is planted ---------------------------------------------------------------
+# A harness that finds nothing proves nothing: each kind of leak is planted by hand, Find-Leaks (or the broken-container
+# and lost-record checks) must name it, and a clean store must show none. Bad = a planted fault missed or a leak
+# reported on a clean store.
+function Invoke-SelfTest {
+    $missed = [Collections.Generic.List[string]]::new()
+    $clean = @(Find-Leaks)
+    foreach ($l in $clean) { Write-Host "  selftest: clean store reports: $l" }
+    $hex = -join (1..64 | ForEach-Object { '0123456789abcdef'[$Rng.Next(16)] })
+    $n = 's-selftest'
+    $c = New-Container -Image busybox -Network none -Command sleep, 1000 -Name $n
+    $plantDir = Join-Path $WorkDir 'selftest-mount'
+    New-Item -ItemType Directory -Force $plantDir | Out-Null
+    $cgHierarchy = @('/sys/fs/cgroup/pids', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup') | Where-Object { Test-Path "$_/cgroup.procs" } | Select-Object -First 1
+    $cgParentDir = Join-Path $cgHierarchy $CgroupParent
+    $cgParentMade = -not (Test-Path $cgParentDir)
+    $script:SelfTestSleeper = $null
+    $lowerFile = Join-Path $Graph "overlay/$($c.LayerId)/lower"
+    $lowerText = if (Test-Path $lowerFile) { [IO.File]::ReadAllText($lowerFile) } else { $null }
+    $plants = [ordered]@{
+        'mount of no container'                      = { & mount -t tmpfs selftest $plantDir }
+        'cgroup of no container'                     = { New-Item -ItemType Directory -Force (Join-Path $cgParentDir $hex) | Out-Null }
+        'staging layer dir'                          = { New-Item -ItemType Directory -Force (Join-Path $Graph 'overlay/.incomplete-selftest') | Out-Null }
+        'left without its container'                 = { New-Item -ItemType Directory -Force (Join-Path $Graph "containers/$hex") | Out-Null }
+        'record stuck in Removing'                   = { Invoke-StressSql "UPDATE containers SET state='Removing' WHERE id='$($c.Id)'" | Out-Null }
+        'process of no running container'            = {
+            $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh'); foreach ($a in '-c', "sleep 60; : $WorkDir") { $psi.ArgumentList.Add($a) }
+            $script:SelfTestSleeper = [Diagnostics.Process]::Start($psi)
+        }
+    }
+    try {
+        foreach ($k in $plants.Keys) { & $plants[$k] }
+        $found = @(Find-Leaks)
+        foreach ($k in $plants.Keys) {
+            if (-not @($found | Where-Object { $_ -like "*$k*" }).Count) { $missed.Add($k); Write-Host "  selftest: planted '$k' not found" }
+        }
+        # A lower layer gone under a container, and a container gone that was known.
+        if ($null -ne $lowerText) {
+            [IO.File]::WriteAllText($lowerFile, $lowerText.Trim() + ':l/SELFTESTMISSING')
+            if (-not @(Find-BrokenContainers | Where-Object { $_ -like "container ${n}:*" }).Count) { $missed.Add('broken container'); Write-Host "  selftest: a missing lower layer was not found" }
+        }
+        else { $missed.Add('broken container'); Write-Host "  selftest: the container has no lower file at $lowerFile" }
+        $quiet = Test-LostRecords @{ Known = @($hex) } @() 6>$null
+        if ($quiet -ne 1) { $missed.Add('lost record'); Write-Host "  selftest: a known container that is gone was not counted as lost" }
+    }
+    finally {
+        if ($null -ne $lowerText) { [IO.File]::WriteAllText($lowerFile, $lowerText) }
+        Invoke-StressSql "UPDATE containers SET state='Created' WHERE id='$($c.Id)'" | Out-Null
+        if ($script:SelfTestSleeper) { try { $script:SelfTestSleeper.Kill() } catch { }; $script:SelfTestSleeper.WaitForExit() }
+        & umount $plantDir 2>$null
+        Remove-Item -Force -Recurse (Join-Path $Graph 'overlay/.incomplete-selftest'), (Join-Path $Graph "containers/$hex") -ErrorAction Ignore
+        [IO.Directory]::Delete((Join-Path $cgParentDir $hex))
+        if ($cgParentMade) { [IO.Directory]::Delete($cgParentDir) }
+        Remove-Quietly @($n)
+    }
+    $after = @(Find-Leaks)
+    foreach ($l in $after) { Write-Host "  selftest: left after the plants were removed: $l" }
+    $planted = $plants.Count + 2
+    Add-Result 'self-test of the detectors' $planted 0 0 0 ($missed.Count + $clean.Count + $after.Count) "$($planted - $missed.Count) of $planted planted faults found; $($clean.Count) leaks reported on a clean store"
 }

@@ -13,6 +13,8 @@ each pre-warmed (module imported, one engine call made) so that a kill lands ins
 pwsh start; they are ended by their own pid, and every one is accounted for at the end.
 
 Parts (-Part picks some):
+  selftest    each kind of leak, a broken container and a lost record are planted by hand and must be found, and a
+              clean store must show none (a harness that cannot fail proves nothing)
   kill        for each operation, a worker runs it and is SIGKILLed after a random delay in [0, its measured
               duration]; then this process makes one engine call and looks for leaks and lost records
   parallel    6 workers each run create/start/stop/remove cycles on a few shared names
@@ -34,7 +36,7 @@ defaults take about 5-10 minutes on 2 cores. Exit code 1 when any leak, lost rec
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../module/PodShell'),
-    [string[]] $Part = @('kill', 'parallel', 'copy', 'rmi', 'import', 'autoremove'),
+    [string[]] $Part = @('selftest', 'kill', 'parallel', 'copy', 'rmi', 'import', 'autoremove'),
     # Multiplies every part's operation count (kills per operation, cycles per worker, race rounds).
     [double] $Iterations = 1,
     # Multiplies every part's wall-clock budget.
@@ -45,7 +47,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $Part = @($Part -split ',' | ForEach-Object { $_.Trim().ToLowerInvariant() } | Where-Object { $_ })
-$known = 'kill', 'parallel', 'copy', 'rmi', 'import', 'autoremove'
+$known = 'selftest', 'kill', 'parallel', 'copy', 'rmi', 'import', 'autoremove'
 foreach ($p in $Part) { if ($p -notin $known) { throw "-Part takes $($known -join ', ') (got $p)" } }
 if ((& id -u) -ne '0') { throw 'The stress target needs root (cgroups, overlay mounts, runc).' }
 foreach ($tool in 'runc', 'conmon', 'tar') {
@@ -102,6 +104,7 @@ try {
         $partStart = Get-Date
         try {
             switch ($p) {
+                'selftest' { Invoke-SelfTest }
                 'kill' { Invoke-KillMatrix }
                 'parallel' { Invoke-ParallelLifecycle }
                 'copy' { Invoke-CopyRace }
