@@ -157,7 +157,8 @@ function Measure-NewLeaks([string[]] $Busy = @(), [string] $Context) {
 function Clear-StressState {
     try { Get-Container | Remove-Container -Force -Confirm:$false -ErrorAction SilentlyContinue } catch { }
     try { Get-ContainerImage | Remove-ContainerImage -Force -Confirm:$false -ErrorAction SilentlyContinue } catch { }
-    foreach ($l in @(Find-Leaks)) { if (-not $script:SeenLeaks.Contains($l)) { "after cleanup: $l" } }
+    try { foreach ($l in @(Find-Leaks)) { if (-not $script:SeenLeaks.Contains($l)) { "after cleanup: $l" } } }
+    catch { "after cleanup: the leak check failed: $($_.Exception.Message)" }
     # By hand: mounts, cgroups (killing their processes first: they are the containers this run made), processes.
     $mounts = @([IO.File]::ReadAllLines('/proc/self/mountinfo') | ForEach-Object { $_.Split(' ')[4] } | Where-Object { $_.StartsWith($WorkDir + '/') })
     [array]::Reverse($mounts)

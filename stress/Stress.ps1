@@ -83,14 +83,6 @@ Add-Type -Path (Join-Path $ModulePath 'Microsoft.Data.Sqlite.dll')
 . (Join-Path $PSScriptRoot 'Leaks.ps1')
 . (Join-Path $PSScriptRoot 'Parts.ps1')
 
-# --- images: a busybox rootfs, as the tests make it -------------------------------------------------------------
-$Rootfs = Join-Path $WorkDir 'rootfs'
-& (Join-Path $PSScriptRoot '../build/New-BusyboxRootfs.ps1') -Path $Rootfs
-$BusyboxTar = Join-Path $WorkDir 'busybox.tar'
-& tar -C $Rootfs -cf $BusyboxTar .
-if ($LASTEXITCODE -ne 0) { throw "tar of $Rootfs failed" }
-Import-ContainerImage -Path $BusyboxTar -Name 'busybox' | Out-Null
-
 $StressResults = [Collections.Generic.List[object]]::new()
 function Add-Result([string] $Name, [int] $Operations, [int] $Kills, [int] $Leaks, [int] $Lost, [int] $Bad, [string] $Note) {
     $r = [pscustomobject]@{ Part = $Name; Operations = $Operations; Kills = $Kills; Leaks = $Leaks; Lost = $Lost; Bad = $Bad; Note = $Note }
@@ -100,6 +92,14 @@ function Add-Result([string] $Name, [int] $Operations, [int] $Kills, [int] $Leak
 
 $exitCode = 0
 try {
+    # --- images: a busybox rootfs, as the tests make it ---------------------------------------------------------
+    $Rootfs = Join-Path $WorkDir 'rootfs'
+    & (Join-Path $PSScriptRoot '../build/New-BusyboxRootfs.ps1') -Path $Rootfs
+    $BusyboxTar = Join-Path $WorkDir 'busybox.tar'
+    & tar -C $Rootfs -cf $BusyboxTar .
+    if ($LASTEXITCODE -ne 0) { throw "tar of $Rootfs failed" }
+    Import-ContainerImage -Path $BusyboxTar -Name 'busybox' | Out-Null
+
     foreach ($p in $Part) {
         $partStart = Get-Date
         try {
@@ -121,6 +121,7 @@ try {
         Write-Host ("stress: part {0} took {1:n0} s" -f $p, ((Get-Date) - $partStart).TotalSeconds)
     }
 }
+catch { Add-Result 'setup' 0 0 0 0 1 "setup failed: $($_.Exception.Message)" }
 finally {
     Stop-AllWorkers
     $final = @(Clear-StressState)
