@@ -60,9 +60,13 @@ function Find-Leaks([string[]] $Busy = @()) {
     foreach ($line in [IO.File]::ReadAllLines('/proc/self/mountinfo')) {
         $mp = $line.Split(' ')[4] -replace '\\040', ' '
         if (-not $mp.StartsWith($WorkDir + '/')) { continue }
-        $ok = $false
-        foreach ($m in [regex]::Matches($mp, '[0-9a-f]{64}')) { if ($byId.ContainsKey($m.Value) -or $layerOwners.ContainsKey($m.Value)) { $ok = $true } }
-        if (-not $ok) { "mount of no container: $mp" }
+        $owner = $null
+        foreach ($m in [regex]::Matches($mp, '[0-9a-f]{64}')) {
+            if ($byId.ContainsKey($m.Value)) { $owner = $byId[$m.Value] } elseif ($layerOwners.ContainsKey($m.Value)) { $owner = $layerOwners[$m.Value] }
+        }
+        if (-not $owner) { "mount of no container: $mp" }
+        # Folding an exit unmounts the rootfs (until the next start); an exited container's mount is left over.
+        elseif ($owner.State -eq 'Exited' -and $mp.EndsWith('/merged') -and $owner.Id -notin $Busy) { "rootfs still mounted for an Exited container: $($owner.Name) $mp" }
     }
     # Cgroups: one dir per container under the parent, in every hierarchy; only a running container has one.
     $cgSeen = @{}

@@ -72,6 +72,11 @@ function Get-KillOperations {
             $c = New-Container -Image busybox -Network none -Command sleep, 1000 -Name $n
             Copy-ContainerItem (Join-Path $WorkDir 'big-8.bin') "${n}:/blob"
             @{ Script = "New-ContainerImage -Container $(Quote $n) -Name $(Quote $img) | Out-Null"; Known = @($c.Id); Containers = @($n); Images = @($img) } }
+        'Copy-ContainerItem (stopped)' = { param($i) $n = "s-cp-$i"
+            $c = Invoke-Container -Detach -Image busybox -Network none -Command sleep, 1000 -Name $n
+            Stop-Container -Name $n -Timeout 0
+            # An exited container's rootfs is mounted for the copy and unmounted after it.
+            @{ Script = "Copy-ContainerItem $(Quote (Join-Path $WorkDir 'big-8.bin')) $(Quote "${n}:/blob")"; Known = @($c.Id); Containers = @($n) } }
         'Invoke-Container -AutoRemove' = { param($i) $n = "s-run-$i"
             @{ Script = "Invoke-Container -AutoRemove -Image busybox -Network none -Name $(Quote $n) -Command sh,-c,'sleep 0.3' | Out-Null"; Containers = @($n); AutoRemove = $n } }
         'Remove-ContainerImage' = { param($i) $img = "s-rmi-$i"; $tar = New-StressTar
@@ -238,7 +243,7 @@ for (`$i = 0; `$i -lt $cycles -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
 
 # --- race (a): Copy-ContainerItem while the container swaps a directory with a symlink to a host dir --------------
 function Invoke-CopyRace {
-    $count = Get-Count 3000
+    $count = Get-Count 8000
     $deadline = Get-Budget 60
     $hostDir = Join-Path $WorkDir 'copy-host-target'
     New-Item -ItemType Directory -Force $hostDir | Out-Null
@@ -283,7 +288,7 @@ function Invoke-CopyRace {
 
 # --- race (b): Remove-ContainerImage -Force racing New-Container from the same image -----------------------------
 function Invoke-RemoveImageRace {
-    $rounds = Get-Count 30
+    $rounds = Get-Count 40
     $deadline = Get-Budget 120
     $wa = Get-WarmWorker; $wb = Get-WarmWorker
     $createMs = 300; $rmiMs = 100
@@ -294,8 +299,10 @@ function Invoke-RemoveImageRace {
             $tar = New-StressTar
             Import-ContainerImage -Path $tar -Name $img | Out-Null
             Remove-Item -Force $tar
-            # One of the two starts later, by up to the other's duration: the removal lands somewhere in the create.
-            $skew = $Rng.Next(-$rmiMs, $createMs + 1)
+            # One of the two starts later, by up to the other's duration. Most rounds start the create a little after
+            # the removal (negative skew), where the create resolves the image before the removal deletes it and
+            # inserts its record after the removal listed the image's containers; the rest start the removal later.
+            $skew = if ($Rng.NextDouble() -lt 0.7) { -$Rng.Next(0, $rmiMs + 1) } else { $Rng.Next(0, $createMs + 1) }
             Send-WorkerScript $wa "Start-Sleep -Milliseconds $([Math]::Max(0, -$skew)); New-Container -Image $(Quote $img) -Network none -Command sleep,1000 -Name $(Quote $n) | Out-Null"
             Send-WorkerScript $wb "Start-Sleep -Milliseconds $([Math]::Max(0, $skew)); Remove-ContainerImage -Id $(Quote $img) -Force -Confirm:`$false"
             $ra = Receive-WorkerResult $wa 120000; $rb = Receive-WorkerResult $wb 120000
