@@ -260,20 +260,41 @@ function Invoke-CopyRace {
     $loop = "mkdir -p /d && echo inside > /d/secret && ln -s $hostDir /dlink && while :; do mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d; done"
     $null = Invoke-Container -Detach -Image busybox -Network none -Name $n -Command sh, -c, $loop
     Start-Sleep -Milliseconds 500
+    # 4 copiers at once (workers): more attempts per second, and a copier preempted between resolving a path and
+    # opening it is what lets a swap land in between.
+    $copiers = 4
+    $seconds = [int](60 * $Duration)
+    $perCopier = [int][Math]::Ceiling($count / $copiers)
+    $ws = @(1..$copiers | ForEach-Object { Get-WarmWorker })
+    for ($k = 0; $k -lt $copiers; $k++) {
+        Send-WorkerScript $ws[$k] @"
+`$deadline = [DateTime]::UtcNow.AddSeconds($seconds)
+`$res = @{ ops = 0; failed = 0; reads = 0; errors = @() }
+for (`$i = 0; `$i -lt $perCopier -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
+    `$res.ops++
+    try {
+        if (`$i % 3 -eq 1) { Copy-ContainerItem $(Quote (Join-Path $inDir 'f1')) "${n}:/d/in-$k-`$i" }
+        elseif (`$i % 3 -eq 2) { Copy-ContainerItem $(Quote $inDir) "${n}:/d/in-$k-`$i" }
+        else {
+            `$out = Join-Path $(Quote $outDir) "out-$k-`$i"
+            Copy-ContainerItem "${n}:/d/secret" `$out
+            if ((Test-Path `$out) -and (Get-Content -Raw `$out) -match 'HOST-SECRET') { `$res.reads++ }
+        }
+    }
+    catch { `$res.failed++; `$id = "`$(`$_.FullyQualifiedErrorId): `$(`$_.Exception.Message)"; if (`$res.errors.Count -lt 5 -and `$id -notin `$res.errors) { `$res.errors += `$id } }
+}
+`$res | ConvertTo-Json -Compress
+"@
+    }
     $ops = 0; $failed = 0; $reads = 0
     $errs = [Collections.Generic.HashSet[string]]::new()
-    for ($i = 0; $i -lt $count -and [DateTime]::UtcNow -lt $deadline; $i++) {
-        $ops++
-        try {
-            if ($i % 3 -eq 1) { Copy-ContainerItem (Join-Path $inDir 'f1') "${n}:/d/in-$i" -ErrorAction Stop }
-            elseif ($i % 3 -eq 2) { Copy-ContainerItem $inDir "${n}:/d/in-$i" -ErrorAction Stop }
-            else {
-                $out = Join-Path $outDir "out-$i"
-                Copy-ContainerItem "${n}:/d/secret" $out -ErrorAction Stop
-                if ((Test-Path $out) -and (Get-Content -Raw $out) -match 'HOST-SECRET') { $reads++ }
-            }
-        }
-        catch { $failed++; if ($errs.Add($_.FullyQualifiedErrorId) -and $errs.Count -le 5) { Write-Host "  copy race: a copy failed: $($_.FullyQualifiedErrorId): $($_.Exception.Message)" } }
+    foreach ($w in $ws) {
+        $r = Receive-WorkerResult $w (($seconds + 120) * 1000)
+        if ($null -eq $r -or -not $r.ok) { throw "copy race: a copier did not finish: $(if ($r) { $r.err })" }
+        $x = $r.out | ConvertFrom-Json
+        $ops += $x.ops; $failed += $x.failed; $reads += $x.reads
+        foreach ($e in @($x.errors)) { if ($e -and $errs.Add(($e -split ':')[0]) -and $errs.Count -le 5) { Write-Host "  copy race: a copy failed: $e" } }
+        Restore-Worker $w
     }
     $created = @(Get-ChildItem -Force -Recurse $hostDir | Where-Object Name -ne 'secret')
     $hostSecretChanged = (Get-Content -Raw (Join-Path $hostDir 'secret')).Trim() -ne 'HOST-SECRET'
