@@ -242,9 +242,50 @@ for (`$i = 0; `$i -lt $cycles -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
 }
 
 # --- race (a): Copy-ContainerItem while the container swaps a directory with a symlink to a host dir --------------
+# Phase 1 is the issue's loop (mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d). Phase 2, when a C compiler is
+# there, swaps /d and /dlink atomically (stress/swap.c, renameat2 RENAME_EXCHANGE): /d is then never missing, so far
+# more copies meet the swap. Copiers: 4 workers at once (a copier preempted between resolving a path and opening it
+# is what lets a swap land in between). Bad outcomes: files created in the host dir, copies out that read its secret.
+function Invoke-CopyPhase([string] $Name, [string] $HostDir, [string] $InDir, [string] $OutDir, [int] $Count, [int] $Seconds, $Errs) {
+    $copiers = 4
+    $perCopier = [int][Math]::Ceiling($Count / $copiers)
+    $ws = @(1..$copiers | ForEach-Object { Get-WarmWorker })
+    for ($k = 0; $k -lt $copiers; $k++) {
+        Send-WorkerScript $ws[$k] @"
+`$deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+`$res = @{ ops = 0; failed = 0; reads = 0; errors = @() }
+for (`$i = 0; `$i -lt $perCopier -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
+    `$res.ops++
+    try {
+        if (`$i % 3 -eq 1) { Copy-ContainerItem $(Quote (Join-Path $InDir 'f1')) "${Name}:/d/in-$k-`$i" }
+        elseif (`$i % 3 -eq 2) { Copy-ContainerItem $(Quote $InDir) "${Name}:/d/in-$k-`$i" }
+        else {
+            `$out = Join-Path $(Quote $OutDir) "$Name-$k-`$i"
+            Copy-ContainerItem "${Name}:/d/secret" `$out
+            if ((Test-Path `$out) -and (Get-Content -Raw `$out) -match 'HOST-SECRET') { `$res.reads++ }
+            Remove-Item -Recurse -Force `$out -ErrorAction Ignore
+        }
+    }
+    catch { `$res.failed++; `$id = "`$(`$_.FullyQualifiedErrorId): `$(`$_.Exception.Message)"; if (`$res.errors.Count -lt 5 -and `$id -notin `$res.errors) { `$res.errors += `$id } }
+}
+`$res | ConvertTo-Json -Compress
+"@
+    }
+    $t = [pscustomobject]@{ Ops = 0; Failed = 0; Reads = 0 }
+    foreach ($w in $ws) {
+        $r = Receive-WorkerResult $w (($Seconds + 120) * 1000)
+        if ($null -eq $r -or -not $r.ok) { throw "copy race: a copier did not finish: $(if ($r) { $r.err })" }
+        $x = $r.out | ConvertFrom-Json
+        $t.Ops += $x.ops; $t.Failed += $x.failed; $t.Reads += $x.reads
+        foreach ($e in @($x.errors)) { if ($e -and $Errs.Add(($e -split ':')[0]) -and $Errs.Count -le 5) { Write-Host "  copy race: a copy failed: $e" } }
+        Restore-Worker $w
+    }
+    $t
+}
+
 function Invoke-CopyRace {
     $count = Get-Count 8000
-    $deadline = Get-Budget 60
+    $seconds = [int](60 * $Duration)
     $hostDir = Join-Path $WorkDir 'copy-host-target'
     New-Item -ItemType Directory -Force $hostDir | Out-Null
     Set-Content -Path (Join-Path $hostDir 'secret') -Value 'HOST-SECRET'
@@ -254,57 +295,39 @@ function Invoke-CopyRace {
     $inDir = Join-Path $WorkDir 'copy-in'
     New-Item -ItemType Directory -Force $inDir | Out-Null
     foreach ($f in 1..10) { Set-Content -Path (Join-Path $inDir "f$f") -Value 'from the host side' }
-    $n = 's-copy'
     # /dlink holds the host dir's path: inside the container it points nowhere, but a copy that resolves /d and then
     # opens it from the host would follow it on the host.
-    $loop = "mkdir -p /d && echo inside > /d/secret && ln -s $hostDir /dlink && while :; do mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d; done"
-    $null = Invoke-Container -Detach -Image busybox -Network none -Name $n -Command sh, -c, $loop
-    Start-Sleep -Milliseconds 500
-    # 4 copiers at once (workers): more attempts per second, and a copier preempted between resolving a path and
-    # opening it is what lets a swap land in between.
-    $copiers = 4
-    $seconds = [int](60 * $Duration)
-    $perCopier = [int][Math]::Ceiling($count / $copiers)
-    $ws = @(1..$copiers | ForEach-Object { Get-WarmWorker })
-    for ($k = 0; $k -lt $copiers; $k++) {
-        Send-WorkerScript $ws[$k] @"
-`$deadline = [DateTime]::UtcNow.AddSeconds($seconds)
-`$res = @{ ops = 0; failed = 0; reads = 0; errors = @() }
-for (`$i = 0; `$i -lt $perCopier -and [DateTime]::UtcNow -lt `$deadline; `$i++) {
-    `$res.ops++
-    try {
-        if (`$i % 3 -eq 1) { Copy-ContainerItem $(Quote (Join-Path $inDir 'f1')) "${n}:/d/in-$k-`$i" }
-        elseif (`$i % 3 -eq 2) { Copy-ContainerItem $(Quote $inDir) "${n}:/d/in-$k-`$i" }
-        else {
-            `$out = Join-Path $(Quote $outDir) "out-$k-`$i"
-            Copy-ContainerItem "${n}:/d/secret" `$out
-            if ((Test-Path `$out) -and (Get-Content -Raw `$out) -match 'HOST-SECRET') { `$res.reads++ }
-        }
+    $prep = "mkdir -p /d && echo inside > /d/secret && ln -s $hostDir /dlink"
+    $swap = $null
+    if (Get-Command gcc -CommandType Application -ErrorAction Ignore) {
+        $swap = Join-Path $WorkDir 'swap'
+        & gcc -static -O2 -o $swap (Join-Path $PSScriptRoot 'swap.c') 2>&1 | Out-Null
+        if ($LASTEXITCODE -ne 0) { Write-Host '  copy race: gcc could not build stress/swap.c statically; the atomic-swap phase is skipped'; $swap = $null }
     }
-    catch { `$res.failed++; `$id = "`$(`$_.FullyQualifiedErrorId): `$(`$_.Exception.Message)"; if (`$res.errors.Count -lt 5 -and `$id -notin `$res.errors) { `$res.errors += `$id } }
-}
-`$res | ConvertTo-Json -Compress
-"@
-    }
-    $ops = 0; $failed = 0; $reads = 0
+    else { Write-Host '  copy race: no gcc; the atomic-swap phase is skipped' }
+    $phases = @(@{ Name = 's-copy-mv'; Loop = "$prep && while :; do mv /d /dt; mv /dlink /d; mv /d /dlink; mv /dt /d; done" })
+    if ($swap) { $phases += @{ Name = 's-copy-xchg'; Loop = "$prep && exec /swap /d /dlink" } }
+    $ops = 0; $failed = 0; $reads = 0; $notes = @()
     $errs = [Collections.Generic.HashSet[string]]::new()
-    foreach ($w in $ws) {
-        $r = Receive-WorkerResult $w (($seconds + 120) * 1000)
-        if ($null -eq $r -or -not $r.ok) { throw "copy race: a copier did not finish: $(if ($r) { $r.err })" }
-        $x = $r.out | ConvertFrom-Json
-        $ops += $x.ops; $failed += $x.failed; $reads += $x.reads
-        foreach ($e in @($x.errors)) { if ($e -and $errs.Add(($e -split ':')[0]) -and $errs.Count -le 5) { Write-Host "  copy race: a copy failed: $e" } }
-        Restore-Worker $w
+    foreach ($ph in $phases) {
+        $c = New-Container -Image busybox -Network none -Name $ph.Name -Command sh, -c, $ph.Loop
+        if ($ph.Name -eq 's-copy-xchg') { Copy-ContainerItem $swap "$($ph.Name):/swap" }
+        Start-Container -Name $ph.Name
+        Start-Sleep -Milliseconds 300
+        $t = Invoke-CopyPhase $ph.Name $hostDir $inDir $outDir ([int]($count / $phases.Count)) ([int]($seconds / $phases.Count)) $errs
+        $made = @(Get-ChildItem -Force -Recurse $hostDir | Where-Object Name -ne 'secret').Count
+        $notes += "$($ph.Name -replace 's-copy-', ''): $($t.Ops) copies, $($t.Reads) host reads, $made host files so far"
+        $ops += $t.Ops; $failed += $t.Failed; $reads += $t.Reads
+        Remove-Quietly @($ph.Name)
     }
     $created = @(Get-ChildItem -Force -Recurse $hostDir | Where-Object Name -ne 'secret')
     $hostSecretChanged = (Get-Content -Raw (Join-Path $hostDir 'secret')).Trim() -ne 'HOST-SECRET'
     foreach ($f in $created | Select-Object -First 5) { Write-Host "  copy race: host file created: $($f.FullName)" }
     if ($reads) { Write-Host "  copy race: $reads copies out read the host's file" }
-    Remove-Quietly @($n)
     Invoke-EngineCall
     $leaks = Measure-NewLeaks -Context 'copy race'
     $bad = $created.Count + $reads + [int]$hostSecretChanged
-    Add-Result 'race a: Copy-ContainerItem vs symlink swap' $ops 0 $leaks 0 $bad "$($created.Count) host files created, $reads host reads, $failed copies refused or failed"
+    Add-Result 'race a: Copy-ContainerItem vs symlink swap' $ops 0 $leaks 0 $bad "$($created.Count) host files created, $reads host reads, $failed copies refused or failed ($($notes -join '; '))"
 }
 
 # --- race (b): Remove-ContainerImage -Force racing New-Container from the same image -----------------------------
