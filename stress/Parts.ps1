@@ -343,10 +343,10 @@ function Invoke-RemoveImageRace {
             $tar = New-StressTar
             Import-ContainerImage -Path $tar -Name $img | Out-Null
             Remove-Item -Force $tar
-            # One of the two starts later, by up to the other's duration. Most rounds start the create a little after
-            # the removal (negative skew), where the create resolves the image before the removal deletes it and
-            # inserts its record after the removal listed the image's containers; the rest start the removal later.
-            $skew = if ($Rng.NextDouble() -lt 0.7) { -$Rng.Next(0, $rmiMs + 1) } else { $Rng.Next(0, $createMs + 1) }
+            # One of the two starts later. Most rounds start the removal while the create runs (positive skew, up to
+            # the create's duration): the removal then meets a container still being made, which is where it took
+            # the layers from under one; the rest start the create a little after the removal.
+            $skew = if ($Rng.NextDouble() -lt 0.75) { $Rng.Next(0, $createMs + 1) } else { -$Rng.Next(0, [int]($rmiMs / 2) + 1) }
             Send-WorkerScript $wa "Start-Sleep -Milliseconds $([Math]::Max(0, -$skew)); New-Container -Image $(Quote $img) -Network none -Command sleep,1000 -Name $(Quote $n) | Out-Null"
             Send-WorkerScript $wb "Start-Sleep -Milliseconds $([Math]::Max(0, $skew)); Remove-ContainerImage -Id $(Quote $img) -Force -Confirm:`$false"
             $ra = Receive-WorkerResult $wa 120000; $rb = Receive-WorkerResult $wb 120000
