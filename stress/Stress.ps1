@@ -18,21 +18,23 @@ Parts (-Part picks some):
   kill        for each operation, a worker runs it and is SIGKILLed after a random delay in [0, its measured
               duration]; then this process makes one engine call and looks for leaks and lost records
   parallel    6 workers each run create/start/stop/remove cycles on a few shared names
-  copy        (race a) Copy-ContainerItem in and out while the container swaps a directory with a symlink to a host dir
-  rmi         (race b) Remove-ContainerImage -Force racing New-Container from the same image
+  copy        (race a) Copy-ContainerItem in and out from 4 workers while the container swaps a directory with a
+              symlink to a host dir: the issue's mv loop, then an atomic swap (stress/swap.c, when gcc is there)
+  rmi         (race b) Remove-ContainerImage -Force started while New-Container runs from the same image
   import      (race c) Import-ContainerImage of a large rootfs killed mid-extraction; .incomplete-* left
   autoremove  (race d) Invoke-Container -AutoRemove whose pwsh is killed while the container runs
 
-What counts as a leak (after one engine call): a mount under the work dir of no container; a cgroup under the parent
-of a container that is not running; a process whose command line names the work dir (conmon, runc) of a container
-that is not running, or a runtime process orphaned by a kill still alive 10 s later; a netns file, runtime state
+What counts as a leak (after one engine call): a mount under the work dir of no container, or an exited container's
+rootfs still mounted; a cgroup under the parent of a container that is not running; a process whose command line
+names the work dir (conmon, runc) of a container that is not running, or a runtime process orphaned by a kill still
+alive 10 s later; a netns file, runtime state
 dir, bundle or run dir of no container; a `.incomplete-*` dir or incomplete layer, a blob temp file of a dead
 writer; a layer dir no image or container uses; a record stuck in Creating, Starting, Stopping or Removing;
 `PRAGMA integrity_check` other than ok. Each distinct leak is counted once. A record lost is a container or image
 that existed before the kill (and was not the one being removed) and is gone after.
 
 Budget: each part has an operation count and a wall-clock budget; -Iterations and -Duration multiply them. The
-defaults take about 5-10 minutes on 2 cores. Exit code 1 when any leak, lost record or bad outcome was found.
+defaults take about 6-8 minutes on 2 cores. Exit code 1 when any leak, lost record or bad outcome was found.
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../module/PodShell'),
