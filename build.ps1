@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-PodShell's build: Bootstrap, Build, Test, Demo, Install, Bench (on demand, never in CI).
+PodShell's build: Bootstrap, Build, Test, Demo, Install, Bench and Stress (on demand, never in CI).
 
 .DESCRIPTION
   dotnet tool restore && dotnet pwsh ./build.ps1 Demo    # the article's lab, done with PodShell
@@ -12,7 +12,7 @@ importable module to module/PodShell. Install copies it where Import-Module PodS
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install', 'Bench')]
+    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install', 'Bench', 'Stress')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -242,6 +242,12 @@ switch ($Task) {
     'Bench' {
         Invoke-Bootstrap -Tests; Invoke-Build
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'bench/run.ps1') -ModulePath $ModuleDir -Scenario $BenchScenario
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Stress' {
+        # Issue 15's campaign (stress/Stress.ps1): exits 1 when it finds a leak, a lost record or a bad outcome.
+        Invoke-Bootstrap; Invoke-Build
+        & dotnet pwsh -NoProfile -File (Join-Path $Root 'stress/Stress.ps1') -ModulePath $ModuleDir
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Install' {
