@@ -61,6 +61,8 @@ $TestPackages = [ordered]@{
     # ip (the network tests look at links and addresses), kill (the rootless tests), the sqlite3 shell (a second
     # writer holding the state database's lock): priority important/optional, so absent from a minimal Debian.
     iproute2 = 'ip'; procps = 'kill'; sqlite3 = 'sqlite3'
+    # The byte-name tests build and read tars with Python's tarfile, apart from our own tar code.
+    python3 = 'python3'
     # The cgroup v2 guest: QEMU and a Debian kernel with its modules.
     'qemu-system-x86' = 'qemu-system-x86_64'
     'linux-image-amd64' = { @(Get-ChildItem /boot -Filter 'vmlinuz-*' -ErrorAction Ignore | Where-Object {
