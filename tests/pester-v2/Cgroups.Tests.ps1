@@ -5,6 +5,7 @@ BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'V2Host.ps1')
     $script:NotV2 = Get-NotV2Reason
     $script:Runtimes = @(foreach ($r in 'crun', 'runc') { if (Get-Command $r -CommandType Application -ErrorAction Ignore) { @{ Runtime = $r } } })
+    if ($script:NotV2) { Write-Host "Skipping $([IO.Path]::GetFileName($PSCommandPath)): $script:NotV2" }
 }
 
 BeforeAll {

@@ -2,6 +2,7 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'V2Host.ps1')
     $script:NotV2 = Get-NotV2Reason
+    if ($script:NotV2) { Write-Host "Skipping $([IO.Path]::GetFileName($PSCommandPath)): $script:NotV2" }
 }
 
 Describe 'A pure cgroup v2 host' -Skip:([bool] $NotV2) {
