@@ -19,7 +19,7 @@ param(
     [Parameter(Mandatory)] [string] $PesterPath,
     # Where the serial log and the guest's summary are copied.
     [string] $ResultsPath = (Join-Path $Repo 'TestResults'),
-    [int] $TimeoutSeconds = 1500,
+    [int] $TimeoutSeconds = 2400,
     [int] $KvmBootSeconds = 60,
     [int] $MemoryMB = 2048,
     [ValidateSet('Auto', 'Kvm', 'Tcg')] [string] $Accel = 'Auto',

@@ -39,13 +39,14 @@ say "booted in $(cut -d' ' -f1 /proc/uptime) s (kernel $(uname -r))"
 export HOME=/tmp/home DOTNET_CLI_HOME=/tmp/home TMPDIR=/tmp LANG=C.UTF-8 TERM=dumb NO_COLOR=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off
 mkdir -p "$HOME"
-# catatonit: a subreaper for the orphans of the run (conmon double-forks), as systemd is on a real host.
+# Output through a pipe, not the serial tty: .NET asks a terminal for the cursor position (ESC[6n), which
+# nobody answers here. catatonit: a subreaper for the orphans of the run (conmon double-forks), as systemd is on a real host.
 reaper=""; command -v catatonit >/dev/null && reaper="catatonit --"
 cd /tmp
 $reaper dotnet "$PSHOME_DIR/pwsh.dll" -NoProfile -NonInteractive -File "$REPO/build/CgroupV2Guest/Invoke-GuestTests.ps1" \
     -Repo "$REPO" -ModulePath "$MODULE" -PesterPath "$PESTER" -SummaryPath /tmp/out/summary.json -RootlessUserPath "$USERJSON" \
-    -Uptime "$(cut -d' ' -f1 /proc/uptime)"
-say "pwsh exited with $? after $(cut -d' ' -f1 /proc/uptime) s of uptime"
+    -Uptime "$(cut -d' ' -f1 /proc/uptime)" 2>&1 | cat
+say "pwsh ended after $(cut -d' ' -f1 /proc/uptime) s of uptime"
 sync
 umount /tmp/out
 off

@@ -21,7 +21,12 @@ BeforeAll {
 
 Describe 'Limits on cgroup v2 with <Runtime>' -Skip:([bool] $NotV2) -ForEach $Runtimes {
     BeforeAll {
+        # Roots of its own per runtime: an engine picks its runtime once (PODSHELL_RUNTIME) for its roots.
+        $script:Saved = @{ GraphRoot = $env:PODSHELL_GRAPHROOT; RunRoot = $env:PODSHELL_RUNROOT }
         $env:PODSHELL_RUNTIME = $Runtime
+        $env:PODSHELL_GRAPHROOT = Join-Path $env:PODSHELL_TEST_ROOT "graph-$Runtime"
+        $env:PODSHELL_RUNROOT = Join-Path $env:PODSHELL_TEST_ROOT "run-$Runtime"
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name busybox | Out-Null
         $script:Name = New-TestName 'v2lim'
         $script:Created = New-Container busybox -Name $script:Name -Network none -Memory 64MB -Cpus 0.5 -PidsLimit 100 -- sleep 600
         Start-Container -Name $script:Name
@@ -29,8 +34,10 @@ Describe 'Limits on cgroup v2 with <Runtime>' -Skip:([bool] $NotV2) -ForEach $Ru
         $script:Dir = Get-CgroupDir $script:C.Pid
     }
     AfterAll {
-        Remove-Container -Name $script:Name -Force -Confirm:$false -ErrorAction Continue
+        Remove-Container -Name $script:Name -Force -Confirm:$false -ErrorAction Ignore
         Remove-Item Env:PODSHELL_RUNTIME -ErrorAction Ignore
+        $env:PODSHELL_GRAPHROOT = $script:Saved.GraphRoot
+        $env:PODSHELL_RUNROOT = $script:Saved.RunRoot
     }
 
     It 'runs the container with the runtime asked for' {
@@ -109,7 +116,7 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
         $disk = Get-ChildItem /sys/block -ErrorAction Ignore | Where-Object { $_.Name -match '^vd[a-z]$' } | Select-Object -First 1
         $script:Disk = if ($disk) { "/dev/$($disk.Name)" } else { $null }
         $script:DiskNumbers = if ($disk) { (Get-Content "/sys/block/$($disk.Name)/dev" -Raw).Trim() } else { $null }
-        $device = $script:Disk ? @('-Device', "$($script:Disk):/dev/xvd:r") : @()
+        $device = $script:Disk ? @{ Device = "$($script:Disk):/dev/xvd:r" } : @{}
         # CPU work, 8 MiB of memory in a tmpfs file, and 8 MiB read from the block device with O_DIRECT.
         $script_ = 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; head -c 8388608 /dev/zero > /dev/shm/fill; ' +
             ($script:Disk ? 'dd if=/dev/xvd of=/dev/null bs=1M count=8 iflag=direct 2>/dev/null; ' : '') + 'echo ready; sleep 600'
@@ -120,7 +127,7 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
         $script:C = Get-Container -Name $script:Name
         $script:Dir = Get-CgroupDir $script:C.Pid
     }
-    AfterAll { Remove-Container -Name $script:Name -Force -Confirm:$false -ErrorAction Continue }
+    AfterAll { Remove-Container -Name $script:Name -Force -Confirm:$false -ErrorAction Ignore }
 
     It 'reports memory from memory.current and memory.stat, and the limit from memory.max' {
         $s = Get-ContainerStats -Name $script:Name
@@ -188,7 +195,7 @@ Describe 'Kill and cleanup on cgroup v2' -Skip:([bool] $NotV2) {
     It 'ends every process of a container in the host PID namespace (runc kill --all) and removes its cgroup' {
         $name = New-TestName 'v2all'
         try {
-            New-Container busybox -Name $name -Network none -Pid host -- sh -c 'sleep 600 & sleep 600 & sleep 600' | Out-Null
+            New-Container busybox -Name $name -Network none -Pid host -- sh -c 'sleep 600 & sleep 600 & sleep 600 & wait' | Out-Null
             Start-Container -Name $name
             $c = Get-Container -Name $name
             $dir = Get-CgroupDir $c.Pid
