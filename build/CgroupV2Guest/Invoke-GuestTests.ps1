@@ -60,7 +60,8 @@ try {
     $summary.Passed = [int] $result.PassedCount
     $summary.Skipped = [int] $result.SkippedCount
     $summary.Failures = @($result.Failed | ForEach-Object { [ordered]@{ Name = $_.ExpandedPath; Message = [string] (@($_.ErrorRecord) | Select-Object -First 1) } }) +
-        @($result.FailedBlocks + $result.FailedContainers | ForEach-Object { [ordered]@{ Name = [string] $_.Item; Message = [string] (@($_.ErrorRecord) | Select-Object -First 1) } }) +
+        @($result.FailedBlocks | ForEach-Object { [ordered]@{ Name = ($_.Path -join ' '); Message = [string] (@($_.ErrorRecord) | Select-Object -First 1) } }) +
+        @($result.FailedContainers | ForEach-Object { [ordered]@{ Name = [string] $_.Item; Message = [string] (@($_.ErrorRecord) | Select-Object -First 1) } }) +
         @($leftovers | ForEach-Object { [ordered]@{ Name = 'teardown'; Message = $_ } })
     $summary.Skips = @($result.Skipped | ForEach-Object { [ordered]@{ Name = $_.ExpandedPath; Reason = [string] (@($_.ErrorRecord) | Select-Object -First 1) } })
     if ($leftovers.Count -gt 0) { $failed += 1 }
