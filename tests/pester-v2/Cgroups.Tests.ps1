@@ -117,9 +117,11 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
         $script:Disk = if ($disk) { "/dev/$($disk.Name)" } else { $null }
         $script:DiskNumbers = if ($disk) { (Get-Content "/sys/block/$($disk.Name)/dev" -Raw).Trim() } else { $null }
         $device = $script:Disk ? @{ Device = "$($script:Disk):/dev/xvd:r" } : @{}
-        # CPU work, 8 MiB of memory in a tmpfs file, and 8 MiB read from the block device with O_DIRECT.
+        # CPU work, 8 MiB of memory in a tmpfs file, and 8 MiB read from the block device where nobody has read
+        # it before, so it comes from the disk and is charged to the reader's cgroup (an iflag=direct read showed
+        # rbytes=0 in io.stat in the guest; the cause was not pinned down).
         $script_ = 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; head -c 8388608 /dev/zero > /dev/shm/fill; ' +
-            ($script:Disk ? 'dd if=/dev/xvd of=/dev/null bs=1M count=8 iflag=direct 2>/dev/null; ' : '') + 'echo ready; sleep 600'
+            ($script:Disk ? 'dd if=/dev/xvd of=/dev/null bs=1M skip=16 count=8 2>&1; ' : '') + 'echo ready; sleep 600'
         New-Container busybox -Name $script:Name -Network none -Memory 256MB @device -- sh -c $script_ | Out-Null
         Start-Container -Name $script:Name
         $deadline = (Get-Date).AddSeconds(300)
@@ -221,8 +223,8 @@ Describe 'Kill and cleanup on cgroup v2' -Skip:([bool] $NotV2) {
             Start-Container -Name $b
             $ca = Get-Container -Name $a; $cb = Get-Container -Name $b
             foreach ($ns in 'pid', 'ipc', 'net') {
-                [IO.File]::ResolveLinkTarget("/proc/$($cb.Pid)/ns/$ns", $false).ToString() |
-                    Should -Be ([IO.File]::ResolveLinkTarget("/proc/$($ca.Pid)/ns/$ns", $false).ToString())
+                # The link text, e.g. pid:[4026532187]: the same namespace has the same inode.
+                (Get-Item -Force "/proc/$($cb.Pid)/ns/$ns").LinkTarget | Should -Be (Get-Item -Force "/proc/$($ca.Pid)/ns/$ns").LinkTarget
             }
             $dirA = Get-CgroupDir $ca.Pid; $dirB = Get-CgroupDir $cb.Pid
             $dirB | Should -Not -Be $dirA
