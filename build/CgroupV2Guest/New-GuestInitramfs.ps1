@@ -21,7 +21,10 @@ $moduleRoot = "/lib/modules/$KernelVersion"
 $depFile = Join-Path $moduleRoot 'modules.dep'
 if (-not (Test-Path $depFile)) { throw "No ${depFile}: the modules of kernel $KernelVersion are not installed." }
 if (-not (Test-Path $Busybox)) { throw "No static busybox at $Busybox (Debian: busybox-static)." }
-if ((& file -L $Busybox) -notmatch 'statically linked') { throw "$Busybox is not statically linked (Debian: busybox-static)." }
+# The initramfs has no libc: a dynamically linked busybox names its loader in a PT_INTERP segment.
+if ([Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes((Resolve-Path $Busybox).Path), 0, 4096) -match 'ld-linux') {
+    throw "$Busybox is not statically linked (Debian: busybox-static)."
+}
 
 # modules.dep: "kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz kernel/fs/netfs/netfs.ko.xz ..."
 $deps = @{}; $files = @{}
