@@ -33,6 +33,12 @@ echo $$ > /sys/fs/cgroup/podshell-guest.slice/session.scope/cgroup.procs || fail
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up 2>/dev/null || busybox ip link set lo up
 for m in overlay virtio_blk loop; do modprobe "$m" || say "modprobe $m failed"; done
+# The virtual disk as an ext4 file system: files read from it are block I/O that io.stat charges to the reader.
+if [ -b /dev/vda ] && mkdir -p /tmp/disk && mkfs.ext4 -q -F /dev/vda && mount -t ext4 /dev/vda /tmp/disk; then
+    export PODSHELL_V2_DISK=/tmp/disk
+else
+    say "no ext4 on the virtual disk: the io.stat test will skip"
+fi
 mkdir -p /tmp/out && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /tmp/out || fail "mounting the results export"
 say "booted in $(cut -d' ' -f1 /proc/uptime) s (kernel $(uname -r))"
 

@@ -113,16 +113,23 @@ Describe 'Limits on cgroup v2 with <Runtime>' -Skip:([bool] $NotV2) -ForEach $Ru
 Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
     BeforeAll {
         $script:Name = New-TestName 'v2st'
-        $disk = Get-ChildItem /sys/block -ErrorAction Ignore | Where-Object { $_.Name -match '^vd[a-z]$' } | Select-Object -First 1
-        $script:Disk = if ($disk) { "/dev/$($disk.Name)" } else { $null }
-        $script:DiskNumbers = if ($disk) { (Get-Content "/sys/block/$($disk.Name)/dev" -Raw).Trim() } else { $null }
-        $device = $script:Disk ? @{ Device = "$($script:Disk):/dev/xvd:r" } : @{}
-        # CPU work, 8 MiB of memory in a tmpfs file, and 8 MiB read from the block device where nobody has read
-        # it before, so it comes from the disk and is charged to the reader's cgroup (an iflag=direct read showed
-        # rbytes=0 in io.stat in the guest; the cause was not pinned down).
+        # The guest's virtual disk, ext4-formatted and mounted by guest.sh: an 8 MiB file written here and dropped
+        # from the page cache, so the container's read of it is block I/O on that disk, charged to its cgroup.
+        $script:DiskDir = $env:PODSHELL_V2_DISK
+        $script:DiskNumbers = $null
+        $volume = @{}
+        if ($script:DiskDir -and (Test-Path $script:DiskDir)) {
+            $source = (Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq $script:DiskDir } | Select-Object -First 1)
+            $script:DiskNumbers = ($source -split ' ')[2]
+            & dd if=/dev/urandom of="$script:DiskDir/fill" bs=1M count=8 status=none
+            & sync
+            Set-Content /proc/sys/vm/drop_caches 3
+            $volume = @{ Volume = "$($script:DiskDir):/data:ro" }
+        }
+        # CPU work, 8 MiB of memory in a tmpfs file, and the 8 MiB file read from the disk.
         $script_ = 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; head -c 8388608 /dev/zero > /dev/shm/fill; ' +
-            ($script:Disk ? 'dd if=/dev/xvd of=/dev/null bs=1M skip=16 count=8 2>&1; ' : '') + 'echo ready; sleep 600'
-        New-Container busybox -Name $script:Name -Network none -Memory 256MB @device -- sh -c $script_ | Out-Null
+            ($script:DiskNumbers ? 'cat /data/fill > /dev/null; ' : '') + 'echo ready; sleep 600'
+        New-Container busybox -Name $script:Name -Network none -Memory 256MB @volume -- sh -c $script_ | Out-Null
         Start-Container -Name $script:Name
         $deadline = (Get-Date).AddSeconds(300)
         while (-not ((Get-ContainerLog -Name $script:Name) -match 'ready') -and (Get-Date) -lt $deadline) { Start-Sleep 1 }
@@ -151,13 +158,13 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
         $s.PidsCurrent | Should -BeGreaterOrEqual 1
     }
 
-    It 'reports block reads from io.stat for the device the container read' {
-        if (-not $script:Disk) { Set-ItResult -Skipped -Because 'the guest has no virtio disk (/sys/block/vd*)'; return }
-        $ioStat = Get-Content (Join-Path $script:Dir 'io.stat')
+    It 'reports block reads from io.stat for the disk the container read' {
+        if (-not $script:DiskNumbers) { Set-ItResult -Skipped -Because 'no ext4 file system on a virtual disk (PODSHELL_V2_DISK; guest.sh makes one)'; return }
+        $ioStat = @(Get-Content (Join-Path $script:Dir 'io.stat'))
         $line = $ioStat | Where-Object { $_.StartsWith("$($script:DiskNumbers) ") }
-        $line | Should -Not -BeNullOrEmpty -Because "io.stat has a line for $($script:Disk) ($($script:DiskNumbers)): $ioStat"
+        $line | Should -Not -BeNullOrEmpty -Because "io.stat has a line for the disk ($($script:DiskNumbers)): $ioStat"
         $line | Should -Match 'rbytes=(\d+)'
-        [long] $Matches[1] | Should -BeGreaterOrEqual 8MB
+        [long] $Matches[1] | Should -BeGreaterOrEqual 8MB -Because "io.stat: $ioStat; log: $(Get-ContainerLog -Name $script:Name | Out-String)"
         (Get-ContainerStats -Name $script:Name).BlockInputBytes | Should -BeGreaterOrEqual 8MB
         (Get-ContainerCgroup -Name $script:Name).Files['io.stat'] | Should -Match ([regex]::Escape($script:DiskNumbers) + ' rbytes=')
     }
