@@ -122,8 +122,8 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
             $source = (Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq $script:DiskDir } | Select-Object -First 1)
             $script:DiskNumbers = ($source -split ' ')[2]
             & dd if=/dev/urandom of="$script:DiskDir/fill" bs=1M count=8 status=none
-            & sync
-            Set-Content /proc/sys/vm/drop_caches 3
+            # Through sh: .NET opens the file with O_CREAT|O_TRUNC, which procfs refuses (access denied).
+            & sh -c 'sync && echo 3 > /proc/sys/vm/drop_caches'
             $volume = @{ Volume = "$($script:DiskDir):/data:ro" }
         }
         # CPU work, 8 MiB of memory in a tmpfs file, and the 8 MiB file read from the disk.
