@@ -115,7 +115,10 @@ function Invoke-AsRootlessUser {
         [Parameter(Mandatory)] $User,
         [Parameter(Mandatory)] [string] $Script,
         [hashtable] $Environment = @{},
-        [int] $TimeoutSeconds = 120
+        [int] $TimeoutSeconds = 120,
+        # A cgroup directory to start the user's pwsh in (moved there by root before dropping to the user), as
+        # systemd starts a user's session inside its delegated user@<uid>.service.
+        [string] $Cgroup
     )
     $User.Calls++
     $callDir = Join-Path $User.Home ".rootless-call-$($User.Calls)-$PID"
@@ -167,7 +170,9 @@ exit ($errors.Count -gt 0 ? 1 : [int] $global:LASTEXITCODE)
     # stdout and stderr go to files, not pipes: processes the script leaves running (the engine's pause
     # process, conmon) inherit them, and a pipe would stay open as long as they live.
     $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
-    foreach ($a in '-c', 'exec "$@" </dev/null >"$0.out" 2>"$0.err"', (Join-Path $callDir 'std'),
+    $shell = 'exec "$@" </dev/null >"$0.out" 2>"$0.err"'
+    if ($Cgroup) { $shell = "echo `$`$ > '$Cgroup/cgroup.procs' || exit 125; $shell" }
+    foreach ($a in '-c', $shell, (Join-Path $callDir 'std'),
         '/usr/bin/setpriv', "--reuid=$($User.Uid)", "--regid=$($User.Gid)", '--init-groups', '--',
         $script:RootlessDotnet, (Join-Path $User.PwshHome 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-NoLogo',
         '-File', $wrapperPath, '-ScriptPath', $scriptPath, '-ResultPath', $resultPath) {

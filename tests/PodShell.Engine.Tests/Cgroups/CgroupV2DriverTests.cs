@@ -53,6 +53,24 @@ public sealed class CgroupV2DriverTests : IDisposable
     }
 
     [Fact]
+    public void Read_KeepsMemoryStatMemoryEventsAndIoMaxRaw()
+    {
+        var dir = LimitedCgroup();
+        _fx.Set(dir, "memory.stat", "anon 4096\nfile 8192\nshmem 8388608\ninactive_file 4096\n");
+        _fx.Set(dir, "memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n");
+        _fx.Set(dir, "io.max", "254:0 rbps=1048576 wbps=max riops=max wiops=max\n");
+        _fx.Set(dir, "io.stat", "254:0 rbytes=8388608 wbytes=0 rios=8 wios=0 dbytes=0 dios=0\n");
+        _fx.ProcessCgroup(4243, "0::/podshell/abc");
+
+        var cg = _driver.Read(4243);
+
+        Assert.Contains("shmem 8388608", cg.Files["memory.stat"]);
+        Assert.Contains("oom_kill 1", cg.Files["memory.events"]);
+        Assert.Equal("254:0 rbps=1048576 wbps=max riops=max wiops=max\n", cg.Files["io.max"]);
+        Assert.Equal((8388608L, 0L), BlockIo.Of(cg));
+    }
+
+    [Fact]
     public void Read_MaxMeansUnlimited()
     {
         var dir = _fx.Dir("podshell/free");

@@ -10,6 +10,10 @@ internal sealed class MemoryController : ICgroupController
             into.MemoryMax = max;
         if (CgroupFile.TryParseCounter(CgroupFile.Read(directory, "memory.current", into), out var current))
             into.MemoryCurrent = current;
+        // Raw, for Get-ContainerCgroup's Files: the breakdown (anon, file, shmem, inactive_file...) and the
+        // counters of limit hits and OOM kills, which is where a v2 user looks for why a container died.
+        CgroupFile.Read(directory, "memory.stat", into);
+        CgroupFile.Read(directory, "memory.events", into);
     }
 
     /// <summary>memory.max; the kernel reclaims (and OOM-kills if it must) down to a lower value.</summary>
