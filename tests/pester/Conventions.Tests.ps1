@@ -236,6 +236,74 @@ Describe 'Remove-Container -WhatIf' {
     }
 }
 
+Describe 'Remove-* -Force in pwsh -NonInteractive (issue 20 item 3)' {
+    # -Force also confirms (Hyper-V's Remove-VM, Az's Remove-*): a script in cron or CI is never stuck on a prompt.
+    BeforeAll {
+        $script:nf = New-TestName 'nonint'
+        $script:nfCtr = New-Container busybox -Name "$script:nf-run" sleep infinity | Start-Container -PassThru
+        $script:nfKept = New-Container busybox -Name "$script:nf-kept" sleep 1
+        $script:nfVol = New-ContainerVolume "$script:nf-vol"
+        $script:nfNet = New-ContainerNetwork -Name "$script:nf-net"
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name "$script:nf-img" | Out-Null
+        # Every Remove-* cmdlet with -Force is listed here, so a new one cannot be forgotten (checked below).
+        $script:nfCommands = [ordered]@{
+            'Remove-Container'        = "Remove-Container '$script:nf-run' -Force"
+            'Remove-ContainerVolume'  = "Remove-ContainerVolume '$script:nf-vol' -Force"
+            'Remove-ContainerNetwork' = "Remove-ContainerNetwork '$script:nf-net' -Force"
+            'Remove-ContainerImage'   = "Remove-ContainerImage '$script:nf-img' -Force"
+        }
+        $body = @($script:nfCommands.GetEnumerator() | ForEach-Object {
+                "try { $($_.Value) -ErrorAction Stop; 'OK:$($_.Key)' } catch { 'FAIL:$($_.Key):' + `$_.FullyQualifiedErrorId }"
+            })
+        # Without -Force the prompt still stands: the control that proves the child really is non-interactive.
+        $body += "try { Remove-Container '$script:nf-kept' -ErrorAction Stop; 'OK:control' } catch { 'FAIL:control:' + `$_.FullyQualifiedErrorId }"
+        $psi = [Diagnostics.ProcessStartInfo]::new((Get-Command dotnet).Source)
+        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$env:PODSHELL_MODULE_PATH' -ErrorAction Stop; $($body -join '; ')")) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $child = [Diagnostics.Process]::Start($psi)
+        $errTask = $child.StandardError.ReadToEndAsync()
+        $script:nfOut = @($child.StandardOutput.ReadToEnd() -split "`r?`n" | Where-Object { $_ })
+        if (-not $child.WaitForExit(120000)) { Stop-Process -Id $child.Id -Force }
+        $script:nfErr = $errTask.Result
+    }
+    AfterAll {
+        Get-Container "$script:nf-*" | Remove-Container -Force -ErrorAction SilentlyContinue
+        Remove-ContainerVolume "$script:nf-vol" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerNetwork "$script:nf-net" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerImage "$script:nf-img" -Force -ErrorAction SilentlyContinue
+    }
+    It 'every Remove-* cmdlet with -Force is checked here' {
+        $withForce = @(Get-Command -Module PodShell -Verb Remove | Where-Object { $_.Parameters.ContainsKey('Force') }).Name | Sort-Object
+        $withForce | Should -Be @($script:nfCommands.Keys | Sort-Object)
+    }
+    It '<_> -Force removes without a prompt' -ForEach @('Remove-Container', 'Remove-ContainerVolume', 'Remove-ContainerNetwork', 'Remove-ContainerImage') {
+        $script:nfOut | Should -Contain "OK:$_" -Because "stderr: $script:nfErr"
+    }
+    It 'the objects are gone (a running container, a volume, a network, an image)' {
+        Get-Container -Id $script:nfCtr.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path "/proc/$($script:nfCtr.Pid)" | Should -BeFalse
+        Get-ContainerVolume | Where-Object Name -EQ "$script:nf-vol" | Should -BeNullOrEmpty
+        Get-ContainerNetwork | Where-Object Name -EQ "$script:nf-net" | Should -BeNullOrEmpty
+        Get-ContainerImage | Where-Object { $_.Names -contains "$($script:nf)-img:latest" } | Should -BeNullOrEmpty
+    }
+    It 'without -Force (and without -Confirm:$false) the prompt still stands and nothing is removed' {
+        @($script:nfOut | Where-Object { $_ -like 'FAIL:control:*' }).Count | Should -Be 1
+        Get-Container -Id $script:nfKept.Id | Should -Not -BeNullOrEmpty
+    }
+    It '-Force -WhatIf still removes nothing, and -Force -PassThru writes the removed container' {
+        $c = New-Container busybox -Name "$script:nf-pt" sleep infinity | Start-Container -PassThru
+        Remove-Container $c.Name -Force -WhatIf
+        "$((Get-Container -Id $c.Id).State)" | Should -Be 'Running'
+        $gone = @(Remove-Container $c.Name -Force -PassThru)
+        $gone.Count | Should -Be 1
+        $gone[0] | Should -BeOfType PodShell.Container
+        $gone[0].Id | Should -Be $c.Id
+        Get-Container -Id $c.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Pipeline binding' {
     BeforeAll {
         $script:pp = New-TestName 'pipe'
