@@ -136,8 +136,9 @@ Describe 'Get-Container in an 80-column terminal (issue 20 item 3)' {
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because "the line '$line' must fit" }
         $header = Get-TableHeader $lines
         $header | Should -Be @('Name', 'State', 'Image', 'MemoryMax', 'Cpus', 'PidsMax', 'Id')
-        $row = $lines | Where-Object { $_ -like "$($script:name.Substring(0, [Math]::Min(15, $script:name.Length)))*" }
+        $row = $lines | Where-Object { $_ -like "$($script:name.Substring(0, [Math]::Min(14, $script:name.Length)))*" }
         $row | Should -Match 'Running\s.*\s64MiB\s+max\s+50\s'
+        $row | Should -Match "$([regex]::Escape($script:ctr.Image)) " -Because "the image name '$($script:ctr.Image)' (busybox or busybox:latest, the most common) is not cut"
         $text | Should -Not -Match 'Memo\s*\r?\n'
     }
     It 'Get-ContainerImage fits 80 columns with the Created column on one line' {
