@@ -1,7 +1,7 @@
 # PowerShell conventions every PodShell cmdlet keeps, checked against the exported cmdlets (data-driven, so a
 # new cmdlet is checked without editing this file) and against real objects from a running container.
 # Rules: docs powershell-reference.md §2 (ShouldProcess, ConfirmImpact, pipeline binding, errors, completion,
-# cancellation) and §3 (formatting in 120 columns).
+# cancellation) and §3 (tables fit 80 columns, issue 20 item 3; lists 120).
 
 BeforeDiscovery {
     if (-not (Get-Module PodShell)) { Import-Module $env:PODSHELL_MODULE_PATH -ErrorAction Stop }
@@ -102,13 +102,13 @@ Describe 'Formatting of <TypeName>' -ForEach $outputTypes -AllowNullOrEmptyForEa
         $objects | Should -Not -BeNullOrEmpty -Because "add a sample of $TypeName to `$script:samples in this file"
         $objects[0].GetType().FullName | Should -Be $TypeName
     }
-    It 'renders with Format-Table in 120 columns, without error, dropping no column' {
+    It 'renders with Format-Table in an 80-column terminal, without error, dropping no column' {
         $err = $null
-        $text = $objects | Format-Table -ShowError -ErrorVariable err | Out-String -Width 120
+        $text = $objects | Format-Table -ShowError -ErrorVariable err | Out-String -Width 80
         $err | Should -BeNullOrEmpty
         $text | Should -Not -Match '#ERR'
         $lines = $text -split "`r?`n"
-        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 120 -Because "the line '$line' must fit" }
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because "the line '$line' must fit" }
         # PowerShell silently drops the columns that do not fit: compare with an unlimited width.
         $wide = Get-TableHeader (($objects | Format-Table | Out-String -Width 1000) -split "`r?`n")
         if ($wide.Count -gt 0) {
@@ -126,6 +126,29 @@ Describe 'Formatting of <TypeName>' -ForEach $outputTypes -AllowNullOrEmptyForEa
         $text | Should -Not -Match '#ERR'
         $text.Trim() | Should -Not -BeNullOrEmpty
         foreach ($line in ($text -split "`r?`n")) { $line.Length | Should -BeLessOrEqual 120 }
+    }
+}
+
+Describe 'Get-Container in an 80-column terminal (issue 20 item 3)' {
+    It 'has no line over 80 characters and shows Name, State, MemoryMax, Cpus, PidsMax unbroken, most useful first' {
+        $text = Get-Container $script:name | Format-Table | Out-String -Width 80
+        $lines = $text -split "`r?`n"
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 -Because "the line '$line' must fit" }
+        $header = Get-TableHeader $lines
+        $header | Should -Be @('Name', 'State', 'Image', 'MemoryMax', 'Cpus', 'PidsMax', 'Id')
+        $row = $lines | Where-Object { $_ -like "$($script:name.Substring(0, [Math]::Min(14, $script:name.Length)))*" }
+        $row | Should -Match 'Running\s.*\s64MiB\s+max\s+50\s'
+        $row | Should -Match "$([regex]::Escape($script:ctr.Image)) " -Because "the image name '$($script:ctr.Image)' (busybox or busybox:latest, the most common) is not cut"
+        $text | Should -Not -Match 'Memo\s*\r?\n'
+    }
+    It 'Get-ContainerImage fits 80 columns with the Created column on one line' {
+        $text = Get-ContainerImage busybox | Format-Table | Out-String -Width 80
+        $lines = @($text -split "`r?`n" | Where-Object { $_.Trim() })
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 }
+        Get-TableHeader $lines | Should -Be @('Names', 'Id', 'Size', 'Created')
+        # Header, dashes and one row: no wrapped continuation line.
+        $lines.Count | Should -Be 3
+        $lines[2] | Should -Match '\d{4}-\d\d-\d\d \d\d:\d\d\s*$'
     }
 }
 
@@ -210,10 +233,84 @@ Describe 'Tab completion' {
         Complete "New-Container $script:imageName" | Should -Be @("${script:imageName}:latest")
         Complete 'New-Container busyb' | Should -Contain 'busybox:latest'
     }
+    It 'every -Image, -Signal, -StopSignal, -CapAdd and -CapDrop has an argument completer (issue 20 item 3)' {
+        $missing = foreach ($cmd in Get-Command -Module PodShell -CommandType Cmdlet) {
+            foreach ($p in $cmd.Parameters.Values | Where-Object Name -In 'Image', 'Signal', 'StopSignal', 'CapAdd', 'CapDrop') {
+                if (-not ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ArgumentCompleterAttribute] })) { "$($cmd.Name) -$($p.Name)" }
+            }
+        }
+        $missing | Should -BeNullOrEmpty
+    }
+    It 'image names complete on every -Image and on the image cmdlets' {
+        Complete "Get-Container -Image $script:imageName" | Should -Be @("${script:imageName}:latest")
+        Complete "Get-OverlayLayer -Image $script:imageName" | Should -Be @("${script:imageName}:latest")
+        Complete "Invoke-Container -Image $script:imageName" | Should -Be @("${script:imageName}:latest")
+        Complete "Export-ContainerImage $script:imageName" | Should -Be @("${script:imageName}:latest")
+    }
+    It 'signal names complete on -Signal and -StopSignal, with or without SIG' {
+        Complete "Send-ContainerSignal $script:prefix-a -Signal TE" | Should -Be @('SIGTERM')
+        Complete "Stop-Container $script:prefix-a -Signal SIGKI" | Should -Be @('SIGKILL')
+        Complete 'New-Container busybox -StopSignal SIGUSR' | Should -Be @('SIGUSR1', 'SIGUSR2')
+        # Every offered name is one the engine accepts.
+        $all = Complete 'Send-ContainerSignal x -Signal '
+        $all.Count | Should -BeGreaterThan 30
+        foreach ($n in $all) { [PodShell.Engine.Runtime.Signals]::Parse($n) | Should -BeGreaterThan 0 }
+    }
+    It 'capability names complete on -CapAdd and -CapDrop, short or with CAP_' {
+        Complete 'New-Container busybox -CapAdd NET_R' | Should -Be @('NET_RAW')
+        Complete 'Invoke-Container busybox -CapDrop cap_sys_adm' | Should -Be @('CAP_SYS_ADMIN')
+        Complete 'New-Container busybox -CapDrop AL' | Should -Be @('ALL')
+    }
     It 'a prefix that matches nothing completes nothing' {
         $none = "zz$([guid]::NewGuid().ToString('N'))"
         Complete "Get-Container -Name $none" | Should -BeNullOrEmpty
         Complete "New-Container $none" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Get-Container filters -State, -Label, -Image (issue 20 item 3)' {
+    BeforeAll {
+        $script:fp = New-TestName 'filt'
+        $script:fImg = New-TestName 'filtimg'
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name $script:fImg | Out-Null
+        $script:fa = New-Container busybox -Name "$script:fp-a" -Label @{ app = 'web'; tier = 'front' } sleep infinity | Start-Container -PassThru
+        $script:fb = New-Container busybox -Name "$script:fp-b" -Label @{ app = 'db' } sleep 1
+        $script:fc = New-Container $script:fImg -Name "$script:fp-c" sleep 1
+        function Names { @($input | ForEach-Object Name | Sort-Object) }
+    }
+    AfterAll {
+        Get-Container "$script:fp-*" | Remove-Container -Force -ErrorAction SilentlyContinue
+        Remove-ContainerImage $script:fImg -Force -ErrorAction SilentlyContinue
+    }
+    It '-State keeps the containers in one of the states' {
+        Get-Container "$script:fp-*" -State Running | Names | Should -Be @("$script:fp-a")
+        Get-Container "$script:fp-*" -State Created, Exited | Names | Should -Be @("$script:fp-b", "$script:fp-c")
+        Get-Container -State Running | Names | Should -Contain "$script:fp-a"
+        Get-Container -State Running | Names | Should -Not -Contain "$script:fp-b"
+        Get-Container -Id $script:fb.Id -State Running | Should -BeNullOrEmpty
+        { Get-Container -State Sleeping } | Should -Throw '*Sleeping*'
+    }
+    It '-Label takes key=value, key, several (all must match) and a hashtable' {
+        Get-Container "$script:fp-*" -Label app=web | Names | Should -Be @("$script:fp-a")
+        Get-Container "$script:fp-*" -Label app | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container "$script:fp-*" -Label @{ app = 'db' } | Names | Should -Be @("$script:fp-b")
+        Get-Container "$script:fp-*" -Label app=web, tier=front | Names | Should -Be @("$script:fp-a")
+        Get-Container "$script:fp-*" -Label app=web, tier=back | Should -BeNullOrEmpty
+        Get-Container -Label "app=web" | Names | Should -Contain "$script:fp-a"
+    }
+    It '-Image takes a name, a name with a tag, a wildcard, an id prefix or an image object' {
+        $bb = Get-ContainerImage busybox
+        Get-Container "$script:fp-*" -Image busybox | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container "$script:fp-*" -Image busybox:latest | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container "$script:fp-*" -Image 'busyb*' | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container "$script:fp-*" -Image $bb.Id.Substring(0, 12) | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container "$script:fp-*" -Image $bb | Names | Should -Be @("$script:fp-a", "$script:fp-b")
+        Get-Container -Image $script:fImg | Names | Should -Be @("$script:fp-c")
+        Get-Container "$script:fp-*" -Image busybox, $script:fImg | Names | Should -Be @("$script:fp-a", "$script:fp-b", "$script:fp-c")
+        Get-Container -Image "zz$([guid]::NewGuid().ToString('N'))" | Should -BeNullOrEmpty
+    }
+    It 'filters combine' {
+        Get-Container -State Created -Image busybox -Label app | Names | Should -Be @("$script:fp-b")
     }
 }
 
@@ -233,6 +330,74 @@ Describe 'Remove-Container -WhatIf' {
             Test-Path $c.BundlePath | Should -BeTrue
         }
         finally { Remove-Container -Id $c.Id -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Remove-* -Force in pwsh -NonInteractive (issue 20 item 3)' {
+    # -Force also confirms (Hyper-V's Remove-VM, Az's Remove-*): a script in cron or CI is never stuck on a prompt.
+    BeforeAll {
+        $script:nf = New-TestName 'nonint'
+        $script:nfCtr = New-Container busybox -Name "$script:nf-run" sleep infinity | Start-Container -PassThru
+        $script:nfKept = New-Container busybox -Name "$script:nf-kept" sleep 1
+        $script:nfVol = New-ContainerVolume "$script:nf-vol"
+        $script:nfNet = New-ContainerNetwork -Name "$script:nf-net"
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name "$script:nf-img" | Out-Null
+        # Every Remove-* cmdlet with -Force is listed here, so a new one cannot be forgotten (checked below).
+        $script:nfCommands = [ordered]@{
+            'Remove-Container'        = "Remove-Container '$script:nf-run' -Force"
+            'Remove-ContainerVolume'  = "Remove-ContainerVolume '$script:nf-vol' -Force"
+            'Remove-ContainerNetwork' = "Remove-ContainerNetwork '$script:nf-net' -Force"
+            'Remove-ContainerImage'   = "Remove-ContainerImage '$script:nf-img' -Force"
+        }
+        $body = @($script:nfCommands.GetEnumerator() | ForEach-Object {
+                "try { $($_.Value) -ErrorAction Stop; 'OK:$($_.Key)' } catch { 'FAIL:$($_.Key):' + `$_.FullyQualifiedErrorId }"
+            })
+        # Without -Force the prompt still stands: the control that proves the child really is non-interactive.
+        $body += "try { Remove-Container '$script:nf-kept' -ErrorAction Stop; 'OK:control' } catch { 'FAIL:control:' + `$_.FullyQualifiedErrorId }"
+        $psi = [Diagnostics.ProcessStartInfo]::new((Get-Command dotnet).Source)
+        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$env:PODSHELL_MODULE_PATH' -ErrorAction Stop; $($body -join '; ')")) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $child = [Diagnostics.Process]::Start($psi)
+        $errTask = $child.StandardError.ReadToEndAsync()
+        $script:nfOut = @($child.StandardOutput.ReadToEnd() -split "`r?`n" | Where-Object { $_ })
+        if (-not $child.WaitForExit(120000)) { Stop-Process -Id $child.Id -Force }
+        $script:nfErr = $errTask.Result
+    }
+    AfterAll {
+        Get-Container "$script:nf-*" | Remove-Container -Force -ErrorAction SilentlyContinue
+        Remove-ContainerVolume "$script:nf-vol" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerNetwork "$script:nf-net" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerImage "$script:nf-img" -Force -ErrorAction SilentlyContinue
+    }
+    It 'every Remove-* cmdlet with -Force is checked here' {
+        $withForce = @(Get-Command -Module PodShell -Verb Remove | Where-Object { $_.Parameters.ContainsKey('Force') }).Name | Sort-Object
+        $withForce | Should -Be @($script:nfCommands.Keys | Sort-Object)
+    }
+    It '<_> -Force removes without a prompt' -ForEach @('Remove-Container', 'Remove-ContainerVolume', 'Remove-ContainerNetwork', 'Remove-ContainerImage') {
+        $script:nfOut | Should -Contain "OK:$_" -Because "stderr: $script:nfErr"
+    }
+    It 'the objects are gone (a running container, a volume, a network, an image)' {
+        Get-Container -Id $script:nfCtr.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path "/proc/$($script:nfCtr.Pid)" | Should -BeFalse
+        Get-ContainerVolume | Where-Object Name -EQ "$script:nf-vol" | Should -BeNullOrEmpty
+        Get-ContainerNetwork | Where-Object Name -EQ "$script:nf-net" | Should -BeNullOrEmpty
+        Get-ContainerImage | Where-Object { $_.Names -contains "$($script:nf)-img:latest" } | Should -BeNullOrEmpty
+    }
+    It 'without -Force (and without -Confirm:$false) the prompt still stands and nothing is removed' {
+        @($script:nfOut | Where-Object { $_ -like 'FAIL:control:*' }).Count | Should -Be 1
+        Get-Container -Id $script:nfKept.Id | Should -Not -BeNullOrEmpty
+    }
+    It '-Force -WhatIf still removes nothing, and -Force -PassThru writes the removed container' {
+        $c = New-Container busybox -Name "$script:nf-pt" sleep infinity | Start-Container -PassThru
+        Remove-Container $c.Name -Force -WhatIf
+        "$((Get-Container -Id $c.Id).State)" | Should -Be 'Running'
+        $gone = @(Remove-Container $c.Name -Force -PassThru)
+        $gone.Count | Should -Be 1
+        $gone[0] | Should -BeOfType PodShell.Container
+        $gone[0].Id | Should -Be $c.Id
+        Get-Container -Id $c.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
 
@@ -281,6 +446,70 @@ Describe 'Pipeline binding' {
         @(Get-Container "$script:pp-[23]").Count | Should -Be 2
         $stopped = @(Stop-Container "$script:pp-[23]" -Timeout 1 -PassThru)
         $stopped.Name | Sort-Object | Should -Be @($script:pipeNames[1], $script:pipeNames[2])
+    }
+}
+
+Describe 'Pipeline binding cannot bind the wrong noun''s name (issue 20 item 3)' {
+    BeforeAll {
+        # A container, a volume and a network that share one name: binding a container's Name as a volume or
+        # network name would hit the wrong object.
+        $script:wn = New-TestName 'noun'
+        $script:wnCtr = New-Container busybox -Name $script:wn sleep 1
+        $script:wnVol = New-ContainerVolume $script:wn
+        $script:wnNet = New-ContainerNetwork -Name $script:wn
+    }
+    AfterAll {
+        Remove-Container -Name $script:wn -Force -ErrorAction SilentlyContinue
+        Remove-ContainerVolume $script:wn -Force -ErrorAction SilentlyContinue
+        Remove-ContainerNetwork $script:wn -Force -ErrorAction SilentlyContinue
+    }
+    It 'Get-Container | Remove-ContainerVolume errors and removes no volume named like the container' {
+        $err = $null
+        Get-Container $script:wn | Remove-ContainerVolume -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -Not -BeNullOrEmpty
+        "$($err[0])" | Should -Match 'PodShell\.Container is not a volume'
+        Get-ContainerVolume $script:wn | Should -Not -BeNullOrEmpty
+        Get-Container -Id $script:wnCtr.Id | Should -Not -BeNullOrEmpty
+    }
+    It 'Get-Container | Get-ContainerNetwork errors instead of looking up a network named like the container' {
+        $err = $null
+        $out = @(Get-Container $script:wn | Get-ContainerNetwork -ErrorVariable err -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        "$($err[0])" | Should -Match 'PodShell\.Container is not a network'
+    }
+    It 'Get-Container | Remove-ContainerNetwork errors and removes no network' {
+        Get-Container $script:wn | Remove-ContainerNetwork -Force -ErrorAction SilentlyContinue
+        Get-ContainerNetwork $script:wn | Should -Not -BeNullOrEmpty
+    }
+    It 'a deserialized container (Import-Clixml) is refused too' {
+        $file = Join-Path $env:PODSHELL_TEST_ROOT "$(New-TestName 'nounxml').xml"
+        try {
+            Get-Container $script:wn | Export-Clixml $file
+            $err = $null
+            Import-Clixml $file | Get-ContainerVolume -ErrorVariable err -ErrorAction SilentlyContinue
+            "$($err[0])" | Should -Match 'is not a volume'
+        }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+    }
+    It 'the right nouns still bind: objects, names, VolumeName/NetworkName and Name of plain objects' {
+        (Get-ContainerVolume $script:wn | Get-ContainerVolume).Name | Should -Be $script:wn
+        ($script:wn | Get-ContainerVolume).Name | Should -Be $script:wn
+        ([pscustomobject]@{ Name = $script:wn } | Get-ContainerVolume).Name | Should -Be $script:wn
+        ([pscustomobject]@{ VolumeName = $script:wn; Name = 'not-this' } | Get-ContainerVolume).Name | Should -Be $script:wn
+        ([pscustomobject]@{ NetworkName = $script:wn } | Get-ContainerNetwork).Name | Should -Be $script:wn
+        (Get-ContainerNetwork $script:wn | Get-ContainerNetwork).Name | Should -Be $script:wn
+        # The container's own list of networks is the way from a container to its networks.
+        $c = New-Container busybox -Name "$script:wn-on" -Network $script:wn sleep 1
+        try { (Get-Container $c.Name | ForEach-Object Networks | Get-ContainerNetwork).Name | Should -Be $script:wn }
+        finally { Remove-Container -Id $c.Id -Force }
+    }
+    It 'volume and network objects piped to Remove-* remove them' {
+        $v = New-ContainerVolume "$script:wn-rm"
+        $n = New-ContainerNetwork -Name "$script:wn-rm"
+        (Get-ContainerVolume $v.Name | Remove-ContainerVolume -Force -PassThru).Name | Should -Be $v.Name
+        ("$script:wn-rm" | Remove-ContainerNetwork -Force -PassThru).Name | Should -Be $n.Name
+        Get-ContainerVolume | Where-Object Name -EQ $v.Name | Should -BeNullOrEmpty
+        Get-ContainerNetwork | Where-Object Name -EQ $n.Name | Should -BeNullOrEmpty
     }
 }
 

@@ -13,6 +13,7 @@ public sealed class ExportContainerImageCommand : PodShellCmdlet
     private readonly List<ContainerImage> _images = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
 

@@ -7,7 +7,8 @@ namespace PodShell;
 [OutputType(typeof(ContainerNetwork))]
 public sealed class GetContainerNetworkCommand : PodShellCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [NounNameTransformation(typeof(ContainerNetwork), "network", "Get-ContainerNetwork")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     public string[]? Name { get; set; }

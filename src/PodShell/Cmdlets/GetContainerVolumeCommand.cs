@@ -7,7 +7,8 @@ namespace PodShell;
 [OutputType(typeof(ContainerVolume))]
 public sealed class GetContainerVolumeCommand : PodShellCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [NounNameTransformation(typeof(ContainerVolume), "volume", "Get-ContainerVolume")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
     public string[]? Name { get; set; }

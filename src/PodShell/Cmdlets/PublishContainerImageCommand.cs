@@ -11,6 +11,7 @@ namespace PodShell;
 public sealed class PublishContainerImageCommand : PodShellCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 

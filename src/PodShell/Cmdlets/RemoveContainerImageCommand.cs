@@ -42,7 +42,7 @@ public sealed class RemoveContainerImageCommand : PodShellCmdlet
             {
                 var (image, matched) = Engine.ResolveImageName(t);
                 var untagOnly = matched != null && image.Names.Length > 1;
-                if (!ShouldProcess(matched ?? image.Name, untagOnly ? "Untag image" : "Remove image")) return;
+                if (!ShouldProcessOrForce(matched ?? image.Name, untagOnly ? "Untag image" : "Remove image", Force)) return;
                 var (removed, _) = Engine.RemoveImage(t, Force, CancellationToken);
                 if (PassThru) WriteObject(removed);
             });

@@ -8,7 +8,8 @@ namespace PodShell;
 [OutputType(typeof(ContainerNetwork))]
 public sealed class RemoveContainerNetworkCommand : PodShellCmdlet
 {
-    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [NounNameTransformation(typeof(ContainerNetwork), "network", "Get-ContainerNetwork")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -36,7 +37,7 @@ public sealed class RemoveContainerNetworkCommand : PodShellCmdlet
                 var action = n.Containers.Length > 0 && Force
                     ? $"Remove network and the containers on it ({string.Join(", ", n.Containers)})"
                     : "Remove network";
-                if (!ShouldProcess(name, action)) return;
+                if (!ShouldProcessOrForce(name, action, Force)) return;
                 Engine.RemoveNetwork(name, Force, CancellationToken);
                 if (PassThru) WriteObject(n);
             });

@@ -8,7 +8,8 @@ namespace PodShell;
 [OutputType(typeof(ContainerVolume))]
 public sealed class RemoveContainerVolumeCommand : PodShellCmdlet
 {
-    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [NounNameTransformation(typeof(ContainerVolume), "volume", "Get-ContainerVolume")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -36,7 +37,7 @@ public sealed class RemoveContainerVolumeCommand : PodShellCmdlet
                 var action = v.UsedBy.Length > 0 && Force
                     ? $"Remove volume and its data, and the containers using it ({string.Join(", ", v.UsedBy)})"
                     : "Remove volume and its data";
-                if (!ShouldProcess(name, action)) return;
+                if (!ShouldProcessOrForce(name, action, Force)) return;
                 var removed = Engine.RemoveVolume(name, Force, CancellationToken);
                 if (PassThru) WriteObject(removed);
             });

@@ -11,6 +11,7 @@ public sealed class SendContainerSignalCommand : ContainerTargetCmdlet
 {
     /// <summary>Name (SIGHUP, HUP) or number; SIGKILL by default, as podman kill.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Signal { get; set; } = "SIGKILL";
 

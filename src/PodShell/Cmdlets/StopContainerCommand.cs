@@ -14,6 +14,7 @@ public sealed class StopContainerCommand : ContainerTargetCmdlet
 
     /// <summary>The first signal to send instead of the container's stop signal (name or number).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Signal { get; set; }
 

@@ -57,6 +57,7 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
 
     /// <summary>Signal Stop-Container sends first; the image's StopSignal, else SIGTERM, by default.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? StopSignal { get; set; }
 
@@ -92,11 +93,13 @@ public abstract class ContainerCreationCmdlet : PodShellCmdlet
 
     /// <summary>Capabilities added to the default set: NET_RAW, CAP_SYS_ADMIN, ALL.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(CapabilityNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? CapAdd { get; set; }
 
     /// <summary>Capabilities removed from the set: CHOWN, CAP_SETUID, ALL.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(CapabilityNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? CapDrop { get; set; }
 

@@ -44,6 +44,24 @@ public abstract class PodShellCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>ShouldProcess for the Remove-* verbs with -Force. -Force also confirms, as Hyper-V's Remove-VM
+    /// and Az's Remove-* cmdlets do: a script (cron, CI, pwsh -NonInteractive) is never stopped on a prompt.
+    /// -WhatIf still holds (checked first, like Stop-Process), and an explicit -Confirm still prompts.</summary>
+    protected bool ShouldProcessOrForce(string target, string action, bool force)
+    {
+        if (!force || MyInvocation.BoundParameters.ContainsKey("Confirm") || WhatIfRequested())
+            return ShouldProcess(target, action);
+        WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force: not confirmed).");
+        return true;
+    }
+
+    private bool WhatIfRequested()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w))
+            return w is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(w);
+        return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+    }
+
     /// <summary>Run one item's work; a PodShellException becomes a non-terminating error so the rest
     /// of the pipeline goes on. Ctrl+C becomes PipelineStoppedException, as PowerShell expects.</summary>
     protected bool Try(Action action)
