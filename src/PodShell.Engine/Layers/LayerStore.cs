@@ -204,7 +204,7 @@ public sealed class LayerStore
     /// followed. Refuses (LayerInUse) while anything is mounted inside the layer: unmounting is the caller's job,
     /// and deleting through a live mount would delete the container's files. The layer is marked incomplete (this
     /// process as owner) before anything is deleted and the marker goes last, so a removal killed at any point leaves
-    /// a directory <see cref="RemoveIncomplete"/> finishes, never a half layer that looks whole.</summary>
+    /// a directory <c>RemoveIncomplete</c> finishes, never a half layer that looks whole.</summary>
     public void Delete(string id)
     {
         CheckId(id);
@@ -222,7 +222,7 @@ public sealed class LayerStore
 
     /// <summary>The first step of removing a layer: marks it incomplete with this process as owner, so from now on
     /// <see cref="Exists"/> is false (it is never handed to a mount again) and, should this process die before
-    /// <see cref="Delete"/> ends, the next <see cref="RemoveIncomplete"/> of any process finishes it. The caller
+    /// <see cref="Delete"/> ends, the next <c>RemoveIncomplete</c> of any process finishes it. The caller
     /// drops the layer's database row after this and before <see cref="Delete"/>: a kill then leaves a marked
     /// directory (finished by the sweep, row and all), never a row without its directory. Returns false when there
     /// is no such directory. Refuses (LayerInUse) while anything is mounted inside it.</summary>
@@ -375,7 +375,7 @@ public sealed class LayerStore
     }
 
     /// <summary>Deletes a layer or staging directory with its incomplete marker last, so a kill in the middle leaves
-    /// a directory that is still marked (its owner now dead) for the next <see cref="RemoveIncomplete"/>, not an
+    /// a directory that is still marked (its owner now dead) for the next <c>RemoveIncomplete</c>, not an
     /// unmarked remnant that looks like a fresh staging dir or an orphan layer.</summary>
     private void RemoveMarkedTree(string dir)
     {
