@@ -32,6 +32,7 @@ public sealed partial class ContainerEngine
         var config = JsonNode.Parse(Blobs.ReadAll(configDigest))!.AsObject();
         ImageChanges.Apply(config, changes ?? Array.Empty<string>());
 
+        SweepStoreIfChanged(); // a commit writes temp files and a layer: finish what killed ones left
         var reported = OverlayChanges.Read(upper, lowers);
         Directory.CreateDirectory(ScratchDir);
         var raw = Path.Combine(ScratchDir, $"{Environment.ProcessId}-commit-{Guid.NewGuid():N}");

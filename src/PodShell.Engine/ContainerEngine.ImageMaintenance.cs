@@ -73,15 +73,9 @@ public sealed partial class ContainerEngine
         return removed;
     }
 
-    /// <summary>Remove the half-written layers (<c>.incomplete-*</c>) of processes that died while writing them, as
-    /// containers/storage does with its incomplete flag at load. Run by the calls that own the layer store (import,
-    /// register, removal, prune, storage usage), not by every call: it reads the whole overlay directory. A failure
-    /// here must not fail the call that ran it; the next one tries again.</summary>
-    private void SweepIncompleteLayers()
-    {
-        try { Layers.RemoveIncomplete(); }
-        catch (Exception e) when (e is PodShellException or IOException or UnauthorizedAccessException) { }
-    }
+    /// <summary>Remove the half-written layers (<c>.incomplete-*</c>) and blob temp files of processes that died while
+    /// writing them (see <see cref="SweepStoreIfChanged"/>).</summary>
+    private void SweepIncompleteLayers() => SweepStoreIfChanged();
 
     private static readonly TimeSpan BlobGraceTime = TimeSpan.FromMinutes(10);
 
@@ -89,7 +83,7 @@ public sealed partial class ContainerEngine
     /// the blobs that manifest lists), and half-written layers of dead processes.</summary>
     public void CollectGarbage()
     {
-        SweepIncompleteLayers();
+        SweepStore();
         var unreferenced = Store.UnreferencedLayers();
         var heldByContainers = LayersUnderContainers(unreferenced);
         foreach (var layer in unreferenced)
@@ -97,10 +91,13 @@ public sealed partial class ContainerEngine
             // A layer stays while any container layer lists it as a lower dir, even when its image is gone:
             // deleting it would pull the files from under the container (issue 15 item 2).
             if (heldByContainers.Contains(layer)) continue;
+            // Marked first (no longer a whole layer, so never mounted again), then the row, then the directory: a
+            // kill at any point leaves a marked directory that the next sweep finishes with its row (issue 15),
+            // never a row whose directory is gone.
             try
             {
-                Layers.Delete(layer);
-                Store.DeleteLayer(layer);
+                if (Layers.MarkRemoving(layer)) { Store.DeleteLayer(layer); Layers.Delete(layer); }
+                else Store.DeleteLayer(layer);
             }
             catch (PodShellException) { /* in use by a mount right now: the next collection gets it */ }
         }
@@ -119,7 +116,6 @@ public sealed partial class ContainerEngine
             // its image yet; leave it to a later collection.
             if (!keep.Contains(digest) && File.GetLastWriteTimeUtc(f) < DateTime.UtcNow - BlobGraceTime) Blobs.Delete(digest);
         }
-        Blobs.RemoveStaleTemp();
     }
 
     /// <summary>Those of <paramref name="candidates"/> that the layer of some container record names in its

@@ -162,6 +162,7 @@ public sealed partial class ContainerEngine
     private void PrepareFilesystem(Container c, ContainerImage image, ContainerPaths paths)
     {
         using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Mount, "layer + overlay");
+        SweepStoreIfChanged(); // a create makes a layer: finish what killed ones left (ContainerEngine.StoreSweep)
         var lowerTopFirst = Enumerable.Reverse(image.Layers).ToList();
         var layer = Layers.CreateContainerLayer(c.Id, lowerTopFirst);
         Directory.CreateDirectory(paths.BundleDir);

@@ -144,6 +144,7 @@ public sealed partial class ContainerEngine
     public IReadOnlyList<Container> GetContainers()
     {
         EnsureRunRoot();
+        SweepStoreIfChanged(); // two stats unless the store changed: see ContainerEngine.StoreSweep
         var list = new List<Container>();
         foreach (var r in Store.ListContainers())
             if (Reconcile(r) is { } ok) list.Add(ok.Container);

@@ -51,6 +51,8 @@ public sealed partial class ContainerEngine
         Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
         CgroupMode = CgroupHost.Detect();
         Cgroups = CgroupHost.CreateDriver(CgroupMode);
+        // What a killed pwsh left in the layer and blob stores is finished when a process first opens them.
+        SweepStore();
     }
 
     public OciRuntime Runtime => _runtime ??= WithLauncher(OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime")));

@@ -82,3 +82,47 @@ Describe 'A killed Import-ContainerImage (issue 15 item 3)' {
         finally { Stop-Import $import }
     }
 }
+
+Describe 'A killed New-ContainerImage (issue 15)' {
+    It 'leaves nothing in blobs/tmp or overlay/ after one Get-Container in a process that opened the store before' {
+        Get-Container | Out-Null   # this process's engine has opened the store long before the kill
+        $n = New-TestName 'commit'
+        New-Container -Image busybox -Network none -Command sleep, 1000 -Name $n | Out-Null
+        $big = Join-Path $env:PODSHELL_TEST_ROOT 'commit-big.bin'
+        $buf = [byte[]]::new(96MB); [Random]::new(16).NextBytes($buf); [IO.File]::WriteAllBytes($big, $buf)
+        Copy-ContainerItem $big "${n}:/big"
+        $tmp = Join-Path $env:PODSHELL_GRAPHROOT 'blobs/tmp'
+        $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$env:PODSHELL_MODULE_PATH'; New-ContainerImage -Container $n -Name $n-img")) {
+            $psi.ArgumentList.Add($a)
+        }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            # Caught while its temp file (named after its pid) is being written, then SIGKILLed.
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            $temp = $null
+            while (-not $temp -and [DateTime]::UtcNow -lt $deadline -and -not $p.HasExited) {
+                $temp = @([IO.Directory]::GetFiles($tmp, "$($p.Id)-*") | Where-Object { (Get-Item -LiteralPath $_).Length -gt 1MB })[0]
+                if (-not $temp) { Start-Sleep -Milliseconds 5 }
+            }
+            & kill -KILL $p.Id
+            $p.WaitForExit()
+            $temp | Should -Not -BeNullOrEmpty -Because 'the commit was caught writing its temp file'
+            Test-Path -LiteralPath $temp | Should -BeTrue -Because 'SIGKILL leaves the temp file'
+
+            Get-Container | Out-Null
+
+            @([IO.Directory]::GetFiles($tmp, "$($p.Id)-*")) | Should -BeNullOrEmpty
+            Get-Incomplete | Should -BeNullOrEmpty
+            Get-ContainerImage "$n-img" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally {
+            if (-not $p.HasExited) { & kill -KILL $p.Id; $p.WaitForExit() }
+            Remove-Container -Name $n -Force -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -Force $big -ErrorAction SilentlyContinue
+        }
+    }
+}

@@ -436,6 +436,17 @@ public sealed class StateStore
         return all.Where(l => !used.Contains(l)).ToList();
     }
 
+    public List<string> LayerIds()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id FROM layers";
+        var all = new List<string>();
+        using var rd = cmd.ExecuteReader();
+        while (rd.Read()) all.Add(rd.GetString(0));
+        return all;
+    }
+
     public void DeleteLayer(string id)
     {
         using var c = Open();

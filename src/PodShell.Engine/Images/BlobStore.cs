@@ -91,15 +91,35 @@ public sealed class BlobStore
         if (Has(digest)) File.Delete(PathOf(digest));
     }
 
-    /// <summary>Temp files of writers that died (a killed pull): anything not being written by a live process.</summary>
-    public void RemoveStaleTemp()
+    /// <summary>How long a temp file may go unwritten while a process with its owner's pid lives: past this the pid
+    /// was reused (the name holds no start time) or the writer is stuck, and the file goes.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
+
+    /// <summary>The temp directory's mtime: creating or removing a temp file changes it, so an unchanged value means
+    /// no writer came or went since it was read.</summary>
+    public DateTime TempStamp() => Directory.GetLastWriteTimeUtc(Path.Combine(Root, "tmp"));
+
+    /// <summary>Temp files (blob writes, commit and archive scratch files, all named "&lt;pid&gt;-...") of writers
+    /// that died (a killed pull, import or commit): the pid is gone, or the file was not written for
+    /// <see cref="StaleTempAge"/>. Returns how many were left to live writers.</summary>
+    public int RemoveStaleTemp()
     {
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(Root, "tmp")))
+        int pending = 0;
+        var tmp = Path.Combine(Root, "tmp");
+        if (!Directory.Exists(tmp)) return 0;
+        foreach (var f in Directory.EnumerateFiles(tmp))
         {
             var name = Path.GetFileName(f);
             var dash = name.IndexOf('-');
-            if (dash > 0 && int.TryParse(name[..dash], out var pid) && Linux.ProcStat.StartTime(pid) != 0) continue;
+            if (dash > 0 && int.TryParse(name[..dash], out var pid)
+                && Linux.ProcessIdentity.StartTime(pid) is { } start && Linux.ProcessIdentity.IsAlive(pid, start) // a zombie is dead
+                && File.GetLastWriteTimeUtc(f) > DateTime.UtcNow - StaleTempAge)
+            {
+                pending++;
+                continue;
+            }
             try { File.Delete(f); } catch (IOException) { }
         }
+        return pending;
     }
 }

@@ -182,6 +182,9 @@ public sealed class LayerStore
             && FileStatus.TryLStat(dir + "/link") is { IsRegularFile: true };
     }
 
+    /// <summary>True when nothing at all is at &lt;root&gt;/&lt;id&gt; (false for an id that is not a layer id).</summary>
+    public bool DirectoryMissing(string id) => IsValidId(id) && FileStatus.TryLStat(Root + "/" + id) is null;
+
     public LayerInfo Get(string id)
     {
         if (!Exists(id))
@@ -199,7 +202,9 @@ public sealed class LayerStore
 
     /// <summary>Removes l/&lt;link&gt; and &lt;root&gt;/&lt;id&gt;; a no-op when absent. Symlinks are unlinked, never
     /// followed. Refuses (LayerInUse) while anything is mounted inside the layer: unmounting is the caller's job,
-    /// and deleting through a live mount would delete the container's files.</summary>
+    /// and deleting through a live mount would delete the container's files. The layer is marked incomplete (this
+    /// process as owner) before anything is deleted and the marker goes last, so a removal killed at any point leaves
+    /// a directory <c>RemoveIncomplete</c> finishes, never a half layer that looks whole.</summary>
     public void Delete(string id)
     {
         CheckId(id);
@@ -211,32 +216,75 @@ public sealed class LayerStore
             File.Delete(dir);
             return;
         }
+        MarkRemoving(id);
+        RemoveLayerDir(dir);
+    }
+
+    /// <summary>The first step of removing a layer: marks it incomplete with this process as owner, so from now on
+    /// <see cref="Exists"/> is false (it is never handed to a mount again) and, should this process die before
+    /// <see cref="Delete"/> ends, the next <c>RemoveIncomplete</c> of any process finishes it. The caller
+    /// drops the layer's database row after this and before <see cref="Delete"/>: a kill then leaves a marked
+    /// directory (finished by the sweep, row and all), never a row without its directory. Returns false when there
+    /// is no such directory. Refuses (LayerInUse) while anything is mounted inside it.</summary>
+    public bool MarkRemoving(string id)
+    {
+        CheckId(id);
+        string dir = Root + "/" + id;
+        if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return false;
         if (HasMountsUnder(dir))
             throw new PodShellException("LayerInUse", FailureKind.ResourceBusy,
                 $"Layer '{id}' has a mount inside it (unmount '{dir}/merged' first).", id);
-        RemoveLayerDir(dir);
+        // The store's mtime first: a sweep that gates on it (ContainerEngine.SweepStoreIfChanged) must see that
+        // something changed even though the marker is written one level down.
+        TouchRoot();
+        File.WriteAllText(dir + "/" + IncompleteMarker, OwnerLine());
+        return true;
     }
+
+    /// <summary>Sets the store directory's mtime to now: the signal for <see cref="RootStamp"/> readers that a layer was marked.</summary>
+    private void TouchRoot()
+    {
+        try { Directory.SetLastWriteTimeUtc(Root, DateTime.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The store directory's mtime: every staging mkdir, publish rename, layer removal and removal mark
+    /// changes it, so an unchanged value means no dir appeared or was marked since it was read.</summary>
+    public DateTime RootStamp() => Directory.GetLastWriteTimeUtc(Root);
 
     /// <summary>Removes staging directories and layers still marked incomplete whose owner process is gone (pid
     /// absent, a zombie, or reused: start time differs). Returns the names removed (layer ids, or staging dir names).
     /// A staging directory without a marker is only taken once it is older than <see cref="UnmarkedGrace"/>: its owner
-    /// may be between creating it and writing the marker.</summary>
-    public IReadOnlyList<string> RemoveIncomplete()
+    /// may be between creating it and writing the marker. <paramref name="beforeLayerRemoved"/> runs with a layer id
+    /// before its directory goes (the engine drops its row there); <paramref name="pending"/> counts the directories
+    /// left because their owner may still be working on them.</summary>
+    public IReadOnlyList<string> RemoveIncomplete(Action<string>? beforeLayerRemoved, out int pending)
     {
         var removed = new List<string>();
+        pending = 0;
         foreach (string dir in IncompleteDirectories())
         {
             string name = Path.GetFileName(dir);
             bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
             string marker = dir + "/" + IncompleteMarker;
-            if (FileStatus.TryLStat(marker) is null && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow - UnmarkedGrace) continue;
-            if (OwnerAlive(marker) || HasMountsUnder(dir)) continue;
-            if (staging) DeleteTree(dir);
-            else RemoveLayerDir(dir);
+            if ((FileStatus.TryLStat(marker) is null && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow - UnmarkedGrace)
+                || OwnerAlive(marker) || HasMountsUnder(dir))
+            {
+                pending++;
+                continue;
+            }
+            if (staging) RemoveMarkedTree(dir);
+            else
+            {
+                beforeLayerRemoved?.Invoke(name);
+                RemoveLayerDir(dir);
+            }
             removed.Add(name);
         }
         return removed;
     }
+
+    public IReadOnlyList<string> RemoveIncomplete() => RemoveIncomplete(null, out _);
 
     private static readonly TimeSpan UnmarkedGrace = TimeSpan.FromMinutes(1);
 
@@ -270,10 +318,15 @@ public sealed class LayerStore
     {
         string staging = Root + "/" + StagingPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
         Directory.CreateDirectory(staging);
+        File.WriteAllText(staging + "/" + IncompleteMarker, OwnerLine());
+        return staging;
+    }
+
+    private static string OwnerLine()
+    {
         int pid = ProcessIdentity.CurrentPid;
         ulong start = ProcessIdentity.StartTime(pid) ?? 0;
-        File.WriteAllText(staging + "/" + IncompleteMarker, $"{pid} {start}\n");
-        return staging;
+        return $"{pid} {start}\n";
     }
 
     /// <summary>Renames the staging dir to &lt;root&gt;/&lt;id&gt;, creates l/&lt;link&gt;, then clears the marker.
@@ -318,7 +371,23 @@ public sealed class LayerStore
     {
         if (ReadLink(dir) is { } link && FileStatus.TryLStat(LinkDir + "/" + link) is { IsSymlink: true })
             File.Delete(LinkDir + "/" + link);
-        DeleteTree(dir);
+        RemoveMarkedTree(dir);
+    }
+
+    /// <summary>Deletes a layer or staging directory with its incomplete marker last, so a kill in the middle leaves
+    /// a directory that is still marked (its owner now dead) for the next <c>RemoveIncomplete</c>, not an
+    /// unmarked remnant that looks like a fresh staging dir or an orphan layer.</summary>
+    private void RemoveMarkedTree(string dir)
+    {
+        if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return;
+        foreach (string name in RawFiles.ReadDirectory(dir))
+        {
+            if (name == IncompleteMarker) continue;
+            string child = dir + "/" + name;
+            if (FileStatus.TryLStat(child) is { IsDirectory: true }) DeleteTree(child);
+            else RawFiles.Unlink(child);
+        }
+        RawFiles.RemoveTree(dir); // now only the marker, which goes with the directory itself
     }
 
     private static string? ReadLink(string layerDir)

@@ -397,6 +397,33 @@ public sealed class LayerStoreTests : IDisposable
         Assert.Empty(_store.RemoveIncomplete());
     }
 
+    [MachineFact(Needs.Root)]
+    public void MarkRemoving_HidesTheLayer_AndASweepAfterTheOwnerDiedFinishesItRowFirst()
+    {
+        var layer = Apply(new TarBuilder().File("a", "a").File("b/c", "c").Build());
+        string dir = $"{_store.Root}/{layer.Id}";
+
+        Assert.True(_store.MarkRemoving(layer.Id));
+        Assert.False(_store.Exists(layer.Id));
+        Assert.Equal("LayerNotFound", Assert.Throws<PodShellException>(() => _store.LinkPath(layer.Id)).ErrorId);
+        // This process owns the mark: a sweep leaves it.
+        Assert.Empty(_store.RemoveIncomplete(_ => Assert.Fail("row dropped under a live owner"), out int pending));
+        Assert.Equal(1, pending);
+
+        // Killed in the middle of the delete: part of the tree gone, the marker (deleted last) still there.
+        File.WriteAllText(dir + "/incomplete", "999999999 1\n");
+        RawFiles.RemoveTree(dir + "/diff/b");
+        var rows = new List<string>();
+        var removed = _store.RemoveIncomplete(id => { rows.Add(id); Assert.True(Directory.Exists(dir), "row dropped after its dir"); }, out pending);
+
+        Assert.Equal(new[] { layer.Id }, removed);
+        Assert.Equal(new[] { layer.Id }, rows);
+        Assert.Equal(0, pending);
+        Assert.False(Directory.Exists(dir));
+        Assert.Null(FileStatus.TryLStat($"{_store.Root}/l/{layer.Link}"));
+        Assert.False(_store.MarkRemoving(layer.Id));
+    }
+
     [Fact]
     public void RemoveIncomplete_TakesAZombieOwnerForDead()
     {
