@@ -233,7 +233,12 @@ public sealed partial class ContainerEngine
         try
         {
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
-            MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
+            // Under the mount lock: a copy into the exited container that ends now reads Starting, and leaves the mount.
+            using (LockMount(id))
+                MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
+            // A killed start is undone by the next reconcile, which waits for runc to have written this pid file (its
+            // create is done) before it deletes the container: one left from an earlier run must not count.
+            if (Directory.Exists(paths.RunDir)) { File.Delete(paths.PidFile); File.Delete(paths.ConmonPidFile); }
             // A leftover from an earlier run would make "create" fail; only look when there is one
             // (a runtime call is about 20 ms of every start).
             if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id);
@@ -374,6 +379,7 @@ public sealed partial class ContainerEngine
         // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
         Try("exit file", () => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
         Try("lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
+        Try("mount lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"); if (File.Exists(l)) File.Delete(l); });
         Try("volumes", () => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
