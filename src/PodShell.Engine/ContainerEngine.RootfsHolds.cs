@@ -14,10 +14,10 @@ public sealed partial class ContainerEngine
     private FileLock LockMount(string id) =>
         FileLock.Acquire(Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"), LockTimeout);
 
-    private string HoldersDir(string id) => MountHolders.Dir(PathsFor(id).RunDir);
+    internal string HoldersDir(string id) => MountHolders.Dir(PathsFor(id).RunDir);
 
     /// <summary>Holds the rootfs and mounts it when it is not mounted. Returns the hold, for <see cref="ReleaseRootfs"/>.</summary>
-    private string HoldRootfs(Container c)
+    internal string HoldRootfs(Container c)
     {
         using var _ = LockMount(c.Id);
         var hold = MountHolders.Add(HoldersDir(c.Id));
@@ -40,7 +40,7 @@ public sealed partial class ContainerEngine
     /// <summary>Lets go of a hold. The last live holder of an exited container's rootfs unmounts it; a container that
     /// runs, starts or is created keeps its mount (the state is read under the mount lock, which a start takes to
     /// mount, so a start and this unmount cannot cross).</summary>
-    private void ReleaseRootfs(string id, string? hold)
+    internal void ReleaseRootfs(string id, string? hold)
     {
         using var _ = LockMount(id);
         if (hold != null) MountHolders.Release(hold);
