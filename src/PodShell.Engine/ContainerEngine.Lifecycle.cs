@@ -395,8 +395,9 @@ public sealed partial class ContainerEngine
         var state = Path.Combine(Runtime.StateRoot, id);
         if (!Directory.Exists(state)) return;
         if (pidMode == "host") { Runtime.Delete(id); return; }
-        Directory.Delete(state, recursive: true);
+        // The cgroup first: when its removal fails, the state dir stays and the next cleanup tries again.
         if (CgroupsPathFor(id) is { Length: > 0 } cg) Cgroups.Remove(cg);
+        Directory.Delete(state, recursive: true);
     }
 
     /// <summary>Block until the container has exited and return its exit code (podman wait).</summary>

@@ -51,9 +51,11 @@ public sealed partial class ContainerEngine
                 string? hold = null;
                 try { using (LockMount(c.Id)) hold = MountHolders.Add(HoldersDir(c.Id)); }
                 catch (Exception e) when (e is PodShellException or IOException) { }
-                // The owner columns stay as stored: an attached client may have released its hold since r was read.
-                if (Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
+                try
                 {
+                    // The owner columns stay as stored: an attached client may have released its hold since r was read.
+                    if (!Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
+                        return Store.GetContainer(c.Id);
                     // -AutoRemove: whoever folds the exit removes the container, unless the attached client that
                     // started it (Invoke-Container) is alive: it still reads the log, and removes it when done.
                     if (c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart))
@@ -62,16 +64,16 @@ public sealed partial class ContainerEngine
                         try { DestroyArtifacts(c.Id, exited: c.PidMode != "host"); Store.DeleteContainer(c.Id); return null; }
                         catch (PodShellException) { return r; }
                     }
-                    // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
-                    // and the rootfs is unmounted until the next start.
-                    try { ForgetExited(c.Id, c.PidMode); } catch (Exception e) when (e is PodShellException or IOException) { }
                     try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
-                    // Unmounted unless a copy holds it (then the copy unmounts when it is done).
-                    try { ReleaseRootfs(c.Id, hold); } catch (Exception e) when (e is PodShellException or IOException) { }
                     return r;
                 }
-                if (hold != null) try { ReleaseRootfs(c.Id, hold); } catch (Exception e) when (e is PodShellException or IOException) { }
-                return Store.GetContainer(c.Id);
+                finally
+                {
+                    // Podman's cleanup step, done by the last holder out (a copy running now does it when it is done):
+                    // the runtime forgets the container (and its cgroup) and the rootfs is unmounted until the next start.
+                    if (hold != null) try { ReleaseRootfs(c.Id, hold); } catch (Exception e) when (e is PodShellException or IOException) { }
+                    else try { ForgetExited(c.Id, c.PidMode); UnmountRootfs(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
+                }
 
             case ContainerState.Exited when c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
                 return RemoveAutoRemoved(r);

@@ -37,7 +37,8 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>Lets go of a hold. The last live holder of an exited container's rootfs unmounts it; a container that
+    /// <summary>Lets go of a hold. The last live holder of an exited container finishes its cleanup (the runtime's
+    /// state, the cgroup, the rootfs mount: <see cref="ForgetExited"/>, then the unmount); a container that
     /// runs, starts or is created keeps its mount (the state is read under the mount lock, which a start takes to
     /// mount, so a start and this unmount cannot cross).</summary>
     internal void ReleaseRootfs(string id, string? hold)
@@ -46,9 +47,16 @@ public sealed partial class ContainerEngine
         if (hold != null) MountHolders.Release(hold);
         var dir = HoldersDir(id);
         if (MountHolders.CountLive(dir) > 0) return;
-        if (Store.GetContainer(id)?.Container.State == ContainerState.Exited && IsRootfsMounted(id))
-            UnmountRootfs(id);
+        // The cleanup of an exit: a failure keeps the directory, so the next reconcile tries again.
+        var r = Store.GetContainer(id);
+        if (r?.Container is { State: ContainerState.Exited } c)
+        {
+            ForgetExited(id, c.PidMode);
+            if (IsRootfsMounted(id)) UnmountRootfs(id);
+        }
         MountHolders.Clear(dir);
+        // Removed meanwhile (an -AutoRemove fold): its lock file went with it, and taking the lock made it again.
+        if (r is null) File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"));
     }
 
     /// <summary>Reconcile of an exited container with a hold pending: holds of dead processes (a copy or a stop killed
