@@ -375,7 +375,8 @@ public sealed partial class ContainerEngine
         Try("unmount", () => UnmountRootfs(id));
         Try("layer", () => Layers.Delete(id));
         Try("bundle dir", () => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
-        Try("run dir", () => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
+        // Under the mount lock: a fold in another process adds its rootfs hold under it only while the run dir exists.
+        Try("run dir", () => { using (LockMount(id)) if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
         // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
         Try("exit file", () => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
         Try("lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });

@@ -49,7 +49,7 @@ public sealed partial class ContainerEngine
                 // and the unmount leaves a hold of a dead process, which the next reconcile of the exited container
                 // ends (else an Exited container would keep its rootfs mounted for good).
                 string? hold = null;
-                try { using (LockMount(c.Id)) hold = MountHolders.Add(HoldersDir(c.Id)); }
+                try { using (LockMount(c.Id)) hold = MountHolders.Add(HoldersDir(c.Id), createRunDir: false); }
                 catch (Exception e) when (e is PodShellException or IOException) { }
                 try
                 {

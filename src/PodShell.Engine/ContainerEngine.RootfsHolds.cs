@@ -20,7 +20,7 @@ public sealed partial class ContainerEngine
     internal string HoldRootfs(Container c)
     {
         using var _ = LockMount(c.Id);
-        var hold = MountHolders.Add(HoldersDir(c.Id));
+        var hold = MountHolders.Add(HoldersDir(c.Id))!;
         try
         {
             if (!IsRootfsMounted(c.Id))
@@ -56,7 +56,12 @@ public sealed partial class ContainerEngine
         }
         MountHolders.Clear(dir);
         // Removed meanwhile (an -AutoRemove fold): its lock file went with it, and taking the lock made it again.
-        if (r is null) File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"));
+        if (r is null)
+        {
+            File.Delete(Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"));
+            // A copy that held it while it was removed: the hold's directory was the last thing in the run dir.
+            try { Directory.Delete(PathsFor(id).RunDir); } catch (IOException) { }
+        }
     }
 
     /// <summary>Reconcile of an exited container with a hold pending: holds of dead processes (a copy or a stop killed

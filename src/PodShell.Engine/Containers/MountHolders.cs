@@ -12,10 +12,13 @@ internal static class MountHolders
 {
     public static string Dir(string runDir) => Path.Combine(runDir, "rootfs-holders");
 
-    /// <summary>Records this process as a holder; returns the hold's file, for <see cref="Release"/>.</summary>
-    public static string Add(string dir)
+    /// <summary>Records this process as a holder; returns the hold's file, for <see cref="Release"/>. Without
+    /// <paramref name="createRunDir"/>, null when the container's run dir is gone (removed by another process since
+    /// the caller read the record): a hold must not bring the directory back.</summary>
+    public static string? Add(string dir, bool createRunDir = true)
     {
         var self = ProcStat.Self();
+        if (!createRunDir && !Directory.Exists(Path.GetDirectoryName(dir))) return null;
         Directory.CreateDirectory(dir);
         // A nonce: the same process may hold twice (two threads copying), and each lets go of its own hold.
         var file = Path.Combine(dir, $"{self.Pid}-{self.Start}-{Guid.NewGuid():N}");
