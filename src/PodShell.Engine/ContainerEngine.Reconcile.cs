@@ -51,11 +51,13 @@ public sealed partial class ContainerEngine
                 string? hold = null;
                 try { using (LockMount(c.Id)) hold = MountHolders.Add(HoldersDir(c.Id), createRunDir: false); }
                 catch (Exception e) when (e is PodShellException or IOException) { }
+                bool folded = false;
                 try
                 {
                     // The owner columns stay as stored: an attached client may have released its hold since r was read.
                     if (!Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
                         return Store.GetContainer(c.Id);
+                    folded = true;
                     // -AutoRemove: whoever folds the exit removes the container, unless the attached client that
                     // started it (Invoke-Container) is alive: it still reads the log, and removes it when done.
                     if (c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart))
@@ -72,7 +74,9 @@ public sealed partial class ContainerEngine
                     // Podman's cleanup step, done by the last holder out (a copy running now does it when it is done):
                     // the runtime forgets the container (and its cgroup) and the rootfs is unmounted until the next start.
                     if (hold != null) try { ReleaseRootfs(c.Id, hold); } catch (Exception e) when (e is PodShellException or IOException) { }
-                    else try { ForgetExited(c.Id, c.PidMode); UnmountRootfs(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
+                    // Without a hold (its run dir was gone), only the process whose write folded the exit cleans up: another
+                    // one may have folded it and started it again since this record was read.
+                    else if (folded) try { ForgetExited(c.Id, c.PidMode); UnmountRootfs(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
                 }
 
             case ContainerState.Exited when c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
