@@ -137,6 +137,8 @@ public sealed partial class ContainerEngine
             c.State = ContainerState.Created;
         }
         if (!Store.UpdateContainerIf(r, ContainerState.Starting)) return Store.GetContainer(c.Id);
+        // An -AutoRemove container that ran is removed as any fold of its exit would (its client is the dead owner).
+        if (ran && c.AutoRemove) return RemoveAutoRemoved(r);
         // An exited container's rootfs is unmounted until its next start, as a fold leaves it; a created one keeps it.
         if (ran) try { ReleaseRootfs(c.Id, null); } catch (Exception e) when (e is PodShellException or IOException) { }
         return r;

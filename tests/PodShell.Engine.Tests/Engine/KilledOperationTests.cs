@@ -23,7 +23,7 @@ public sealed class KilledOperationTests : IClassFixture<EngineFixture>
         return p.Id;
     }
 
-    private Container NewSleeper()
+    private Container NewSleeper(bool autoRemove = false)
     {
         // A first look writes the run root's "alive" marker, as any engine call before a start does; without it the
         // reconcile takes the run root for fresh after a reboot and folds every Starting record to Exited.
@@ -34,6 +34,7 @@ public sealed class KilledOperationTests : IClassFixture<EngineFixture>
             Name = "killed-" + Guid.NewGuid().ToString("N")[..8],
             Network = "none",
             Command = new[] { "sleep", "1000" },
+            AutoRemove = autoRemove,
         });
     }
 
@@ -127,6 +128,26 @@ public sealed class KilledOperationTests : IClassFixture<EngineFixture>
         finally
         {
             Engine.RemoveContainer(c.Id, force: true);
+        }
+    }
+
+    [MachineFact(Needs.Root)]
+    public void AutoRemoveStartKilledAfterTheInitWasReleased_IsRemoved()
+    {
+        var c = NewSleeper(autoRemove: true);
+        MarkStartingByDeadOwner(c.Id);
+        var launch = Engine.Conmon.Create(Engine.Runtime, Engine.PathsFor(c.Id), c.Id, c.Name, CancellationToken.None);
+        Engine.Runtime.Start(c.Id, launch.ContainerPid, ProcStat.StartTime(launch.ContainerPid));
+        try
+        {
+            Assert.DoesNotContain(Engine.GetContainers(), x => x.Id == c.Id);
+            Assert.Null(Engine.Store.GetContainer(c.Id));
+            AssertEnded(c.Id, launch);
+            Assert.False(Directory.Exists(Path.Combine(Engine.Layers.Root, c.Id)), "its layer is left");
+        }
+        finally
+        {
+            if (Engine.Store.GetContainer(c.Id) != null) Engine.RemoveContainer(c.Id, force: true);
         }
     }
 
