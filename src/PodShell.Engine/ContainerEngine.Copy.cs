@@ -9,26 +9,20 @@ namespace PodShell.Engine;
 public sealed partial class ContainerEngine
 {
     /// <summary>Runs <paramref name="work"/> with the container's root filesystem mounted (it is while the
-    /// container runs; a stopped one is mounted for the call and unmounted after).</summary>
+    /// container runs; a stopped one is mounted for the call and unmounted after). The call holds the mount
+    /// (<see cref="HoldRootfs"/>): a second copy at the same time keeps it mounted until both are done, and a call
+    /// killed before its unmount leaves a hold of a dead process, which the next reconcile ends by unmounting.</summary>
     private T WithRootfs<T>(Container c, Func<string, T> work)
     {
-        var merged = MergedDir(c.Id);
-        bool mountedHere = false;
-        if (!IsRootfsMounted(c.Id))
-        {
-            var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
-            MountRootfs(c.Id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(c.Id));
-            mountedHere = true;
-        }
+        var hold = HoldRootfs(c);
         try
         {
             return work(RootfsView(c.Id));
         }
         finally
         {
-            // Another caller may have started the container meanwhile: only unmount what nobody runs on.
-            if (mountedHere && GetContainer(c.Id).State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Starting))
-                try { UnmountRootfs(c.Id); } catch (PodShellException) { }
+            // Another caller may have started the container meanwhile: only an exited container's rootfs is unmounted.
+            try { ReleaseRootfs(c.Id, hold); } catch (PodShellException) { }
         }
     }
 

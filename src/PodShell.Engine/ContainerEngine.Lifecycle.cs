@@ -234,7 +234,12 @@ public sealed partial class ContainerEngine
         try
         {
             var image = GetImages().FirstOrDefault(i => i.Id == c.ImageId);
-            MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
+            // Under the mount lock: a copy into the exited container that ends now reads Starting, and leaves the mount.
+            using (LockMount(id))
+                MountRootfs(id, (image == null ? null : Enumerable.Reverse(image.Layers))?.ToList() ?? ReadLowerLayers(id));
+            // A killed start is undone by the next reconcile, which waits for runc to have written this pid file (its
+            // create is done) before it deletes the container: one left from an earlier run must not count.
+            if (Directory.Exists(paths.RunDir)) { File.Delete(paths.PidFile); File.Delete(paths.ConmonPidFile); }
             // A leftover from an earlier run would make "create" fail; only look when there is one
             // (a runtime call is about 20 ms of every start).
             if (Directory.Exists(Path.Combine(Runtime.StateRoot, id))) Runtime.Delete(id);
@@ -371,10 +376,12 @@ public sealed partial class ContainerEngine
         Try("unmount", () => UnmountRootfs(id));
         Try("layer", () => Layers.Delete(id));
         Try("bundle dir", () => { if (Directory.Exists(paths.BundleDir)) Directory.Delete(paths.BundleDir, true); });
-        Try("run dir", () => { if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
+        // Under the mount lock: a fold in another process adds its rootfs hold under it only while the run dir exists.
+        Try("run dir", () => { using (LockMount(id)) if (Directory.Exists(paths.RunDir)) Directory.Delete(paths.RunDir, true); });
         // File.Delete throws when the directory is missing, as exits/ and locks/ are on a fresh run root.
         Try("exit file", () => { if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile); });
         Try("lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".lock"); if (File.Exists(l)) File.Delete(l); });
+        Try("mount lock file", () => { var l = Path.Combine(Options.RunRoot, "locks", id + ".mount.lock"); if (File.Exists(l)) File.Delete(l); });
         Try("volumes", () => ReleaseVolumes(id));
         if (errors.Count > 0)
             throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
@@ -390,8 +397,9 @@ public sealed partial class ContainerEngine
         var state = Path.Combine(Runtime.StateRoot, id);
         if (!Directory.Exists(state)) return;
         if (pidMode == "host") { Runtime.Delete(id); return; }
-        Directory.Delete(state, recursive: true);
+        // The cgroup first: when its removal fails, the state dir stays and the next cleanup tries again.
         if (CgroupsPathFor(id) is { Length: > 0 } cg) Cgroups.Remove(cg);
+        Directory.Delete(state, recursive: true);
     }
 
     /// <summary>Block until the container has exited and return its exit code (podman wait).</summary>

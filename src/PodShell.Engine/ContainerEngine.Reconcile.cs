@@ -21,15 +21,7 @@ public sealed partial class ContainerEngine
                 return null;
 
             case ContainerState.Starting when !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
-                try { Runtime.Delete(c.Id); } catch (PodShellException) { }
-                try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
-                c.IPAddresses = Array.Empty<string>();
-                c.State = ContainerState.Created;
-                c.Pid = 0;
-                r.OwnerPid = 0;
-                r.OwnerStart = 0;
-                Store.UpdateContainerIf(r, ContainerState.Starting);
-                return r;
+                return EndKilledStart(r);
 
             case ContainerState.Running or ContainerState.Stopping or ContainerState.Paused:
                 var paths = PathsFor(c.Id);
@@ -53,9 +45,19 @@ public sealed partial class ContainerEngine
                 c.OomKilled = File.Exists(paths.OomFile) || File.Exists(Path.Combine(paths.RunDir, "oom"));
                 c.Pid = 0;
                 c.IPAddresses = Array.Empty<string>();
-                // The owner columns stay as stored: an attached client may have released its hold since r was read.
-                if (Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
+                // The fold holds the rootfs until it has unmounted it: a process killed between the record's write
+                // and the unmount leaves a hold of a dead process, which the next reconcile of the exited container
+                // ends (else an Exited container would keep its rootfs mounted for good).
+                string? hold = null;
+                try { using (LockMount(c.Id)) hold = MountHolders.Add(HoldersDir(c.Id), createRunDir: false); }
+                catch (Exception e) when (e is PodShellException or IOException) { }
+                bool folded = false;
+                try
                 {
+                    // The owner columns stay as stored: an attached client may have released its hold since r was read.
+                    if (!Store.UpdateContainerIf(r, keepOwner: true, ContainerState.Running, ContainerState.Stopping, ContainerState.Paused))
+                        return Store.GetContainer(c.Id);
+                    folded = true;
                     // -AutoRemove: whoever folds the exit removes the container, unless the attached client that
                     // started it (Invoke-Container) is alive: it still reads the log, and removes it when done.
                     if (c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart))
@@ -64,21 +66,105 @@ public sealed partial class ContainerEngine
                         try { DestroyArtifacts(c.Id, exited: c.PidMode != "host"); Store.DeleteContainer(c.Id); return null; }
                         catch (PodShellException) { return r; }
                     }
-                    // Podman's cleanup step: the runtime forgets the container (and removes its cgroup)
-                    // and the rootfs is unmounted until the next start.
-                    try { ForgetExited(c.Id, c.PidMode); } catch (Exception e) when (e is PodShellException or IOException) { }
                     try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
-                    try { UnmountRootfs(c.Id); } catch (PodShellException) { }
                     return r;
                 }
-                return Store.GetContainer(c.Id);
+                finally
+                {
+                    // Podman's cleanup step, done by the last holder out (a copy running now does it when it is done):
+                    // the runtime forgets the container (and its cgroup) and the rootfs is unmounted until the next start.
+                    if (hold != null) try { ReleaseRootfs(c.Id, hold); } catch (Exception e) when (e is PodShellException or IOException) { }
+                    // Without a hold (its run dir was gone), only the process whose write folded the exit cleans up: another
+                    // one may have folded it and started it again since this record was read.
+                    else if (folded) try { ForgetExited(c.Id, c.PidMode); UnmountRootfs(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
+                }
 
             case ContainerState.Exited when c.AutoRemove && !ProcStat.IsAlive(r.OwnerPid, r.OwnerStart):
                 return RemoveAutoRemoved(r);
 
+            // A hold is pending (one stat): a copy or the fold of its exit may have been killed before the unmount.
+            case ContainerState.Exited when Directory.Exists(HoldersDir(c.Id)):
+                ReleaseDeadHolds(c.Id);
+                return r;
+
             default:
                 return r;
         }
+    }
+
+    /// <summary>A Start-Container killed half-way (docs/design.md, "Crash safety"): its conmon may still be running
+    /// `runc create`, or hold a parked init, or a released one. The start never reached the one update that records a
+    /// running container (init pid and start time, conmon, addresses), so what it began is ended, not adopted: wait
+    /// for a create in flight to finish (runc writes the pid file last), `runc delete --force` (kills the init, removes
+    /// the cgroup and the state), let conmon see its container end (or kill it, by pid and start time), remove the
+    /// cgroup if the runtime left it. Back to Created when the command never ran; Exited when the init had exec'd it.</summary>
+    private ContainerRecord? EndKilledStart(ContainerRecord r)
+    {
+        var c = r.Container;
+        var paths = PathsFor(c.Id);
+        var conmon = FindConmon(c.Id, paths, r.OwnerStart);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (conmon is { } m && ProcStat.IsAlive(m.Pid, m.Start) && !File.Exists(paths.PidFile) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        // "created": parked on its exec fifo, the command never ran. "running", "paused", "stopped": it ran.
+        var runtimeState = Directory.Exists(Path.Combine(Runtime.StateRoot, c.Id)) ? Runtime.State(c.Id) : null;
+        bool ran = runtimeState is "running" or "paused" or "stopped";
+        try { Runtime.Delete(c.Id); } catch (PodShellException) { }
+        // conmon writes the exit file and exits when its container's init is gone; one that does not is ended.
+        if (conmon is { } mon)
+        {
+            for (int i = 0; i < 250 && ProcStat.IsAlive(mon.Pid, mon.Start); i++) Thread.Sleep(20);
+            if (ProcStat.IsAlive(mon.Pid, mon.Start)) PidFd.SignalIfSame(mon.Pid, mon.Start, 9);
+        }
+        try { if (CgroupsPathFor(c.Id) is { Length: > 0 } cg) Cgroups.Remove(cg); } catch (PodShellException) { }
+        try { TeardownNetwork(c.Id); } catch (Exception e) when (e is PodShellException or IOException) { }
+        c.IPAddresses = Array.Empty<string>();
+        c.Pid = 0;
+        r.OwnerPid = 0;
+        r.OwnerStart = 0;
+        if (ran)
+        {
+            int? code = null;
+            if (File.Exists(paths.ExitFile) && int.TryParse(File.ReadAllText(paths.ExitFile).Trim(), out var parsed)) code = parsed;
+            c.State = ContainerState.Exited;
+            c.ExitCode = code ?? 137; // killed by the repair before conmon could say: 128 + SIGKILL
+            c.FinishedAt = DateTime.UtcNow;
+            c.StartedAt ??= c.FinishedAt;
+        }
+        else
+        {
+            if (File.Exists(paths.ExitFile)) File.Delete(paths.ExitFile);
+            c.State = ContainerState.Created;
+        }
+        if (!Store.UpdateContainerIf(r, ContainerState.Starting)) return Store.GetContainer(c.Id);
+        // An -AutoRemove container that ran is removed as any fold of its exit would (its client is the dead owner).
+        if (ran && c.AutoRemove) return RemoveAutoRemoved(r);
+        // An exited container's rootfs is unmounted until its next start, as a fold leaves it; a created one keeps it.
+        if (ran) try { ReleaseRootfs(c.Id, null); } catch (Exception e) when (e is PodShellException or IOException) { }
+        return r;
+    }
+
+    /// <summary>The conmon of a container: the pid in its pid file (or, before conmon wrote it, found in /proc), taken
+    /// only if that process is a conmon whose command line names the container and which started no earlier than
+    /// <paramref name="notBefore"/> (the start time of the pwsh that launched it): a reused pid fails one of these.</summary>
+    private static (int Pid, ulong Start)? FindConmon(string id, Runtime.ContainerPaths paths, ulong notBefore)
+    {
+        bool Ours(int pid, out ulong start)
+        {
+            start = ProcStat.StartTime(pid);
+            if (start == 0 || start < notBefore || ProcStat.Comm(pid) != "conmon") return false;
+            try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(id); }
+            catch (IOException) { return false; }
+        }
+        try
+        {
+            if (int.TryParse(File.ReadAllText(paths.ConmonPidFile).Trim(), out var pid) && Ours(pid, out var st)) return (pid, st);
+        }
+        catch (IOException) { }
+        // A rare path (a start killed in the few milliseconds before conmon wrote its pid file): a scan of /proc.
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Ours(pid, out var st)) return (pid, st);
+        return null;
     }
 
     /// <summary>An exited -AutoRemove container whose exit was folded while its attached client held it (the client

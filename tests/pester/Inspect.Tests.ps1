@@ -223,6 +223,28 @@ Describe 'Commit, export and copy' {
         Test-Path "/etc/$marker" | Should -BeFalse
         Invoke-ContainerCommand $script:name -- busybox cat "/etc/$marker" | Should -Be 'contained'
     }
+    It 'a copy into a dangling symlink names the path inside the container, never the host overlay path' {
+        # /dangling -> /nonexistent/dir: the copy follows the link inside the root, whose parent is missing.
+        $link = Join-Path $script:dir 'dangling'
+        New-Item -ItemType SymbolicLink -Path $link -Target '/nonexistent/dir' | Out-Null
+        Copy-ContainerItem $link "$($script:name):/"
+        Set-Content (Join-Path $script:dir 'f.txt') 'x'
+        $stopped = New-Container busybox -Name (New-TestName 'dang') -Network none -- true
+        try {
+            Copy-ContainerItem $link "$($stopped.Name):/"
+            foreach ($ctr in $script:name, $stopped.Name) {
+                $err = $null
+                try { Copy-ContainerItem (Join-Path $script:dir 'f.txt') "${ctr}:/dangling" -ErrorAction Stop } catch { $err = $_ }
+                $err | Should -Not -BeNullOrEmpty
+                $err.FullyQualifiedErrorId | Should -Be 'DestinationParentNotFound,PodShell.CopyContainerItemCommand'
+                $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+                $err.Exception.Message | Should -Not -Match '/merged|overlay'
+                $err.Exception.Message | Should -Match '/dangling'
+                Test-Path '/nonexistent/dir' | Should -BeFalse
+            }
+        }
+        finally { Remove-Container $stopped.Name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+    }
     It 'reports a missing source in the container as PathNotFoundInContainer' {
         { Copy-ContainerItem "$($script:name):/no/such" $script:dir -ErrorAction Stop } |
             Should -Throw -ErrorId 'PathNotFoundInContainer,PodShell.CopyContainerItemCommand'
