@@ -163,8 +163,9 @@ Describe 'Stats on cgroup v2' -Skip:([bool] $NotV2) {
         $ioStat = @(Get-Content (Join-Path $script:Dir 'io.stat'))
         $line = $ioStat | Where-Object { $_.StartsWith("$($script:DiskNumbers) ") }
         $line | Should -Not -BeNullOrEmpty -Because "io.stat has a line for the disk ($($script:DiskNumbers)): $ioStat"
-        $line | Should -Match 'rbytes=(\d+)'
-        [long] $Matches[1] | Should -BeGreaterOrEqual 8MB -Because "io.stat: $ioStat; log: $(Get-ContainerLog -Name $script:Name | Out-String)"
+        $line | Should -Match 'rbytes=\d+'
+        # Pester's -Match does not set $Matches in this scope (it held a stale 0 from an earlier match): read the value here.
+        [long] [regex]::Match($line, 'rbytes=(\d+)').Groups[1].Value | Should -BeGreaterOrEqual 8MB -Because "io.stat: $ioStat; log: $(Get-ContainerLog -Name $script:Name | Out-String)"
         (Get-ContainerStats -Name $script:Name).BlockInputBytes | Should -BeGreaterOrEqual 8MB
         (Get-ContainerCgroup -Name $script:Name).Files['io.stat'] | Should -Match ([regex]::Escape($script:DiskNumbers) + ' rbytes=')
     }
