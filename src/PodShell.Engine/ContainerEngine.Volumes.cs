@@ -173,17 +173,7 @@ public sealed record VolumeMountSpec(string Spec, string Source, string Destinat
     }
 
     // Go's filepath.Clean, which podman applies to both paths.
-    private static string CleanPath(string path)
-    {
-        var stack = new List<string>();
-        foreach (var seg in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (seg == ".") continue;
-            if (seg == "..") { if (stack.Count > 0) stack.RemoveAt(stack.Count - 1); continue; }
-            stack.Add(seg);
-        }
-        return "/" + string.Join('/', stack);
-    }
+    private static string CleanPath(string path) => Runtime.Spec.MountDestination.Clean(path);
 
     private static PodShellException Invalid(string spec, string message) =>
         new("InvalidVolumeSpec", FailureKind.InvalidArgument, message, spec);

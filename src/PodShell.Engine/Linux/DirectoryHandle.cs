@@ -14,24 +14,6 @@ internal sealed class DirectoryHandle : IDisposable
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const int AT_REMOVEDIR = 0x200;
     private const int AT_EMPTY_PATH = 0x1000;
-    private const uint STATX_BASIC_STATS = 0x7ff;
-
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct Statx
-    {
-        [FieldOffset(16)] public uint Nlink;
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(24)] public uint Gid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Ino;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(112)] public long MtimeSec;
-        [FieldOffset(120)] public uint MtimeNsec;
-        [FieldOffset(128)] public uint RdevMajor;
-        [FieldOffset(132)] public uint RdevMinor;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
@@ -40,10 +22,9 @@ internal sealed class DirectoryHandle : IDisposable
         public long Nanoseconds;
     }
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int statx_raw(int dirfd, byte[] path, int flags, uint mask, out Statx buf);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int statx_(int dirfd, string path, int flags, uint mask, out Statx buf) => statx_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, mask, out buf);
+    // statx with the layout FileStatus owns; names as their bytes (IO.FileName).
+    private static int statx_(int dirfd, string path, int flags, out FileStatus.Statx buf) =>
+        FileStatus.StatxAt(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, out buf);
     [DllImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
     private static extern nint readlinkat_raw(int dirfd, byte[] path, byte[] buf, nuint size);
     // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
@@ -107,13 +88,13 @@ internal sealed class DirectoryHandle : IDisposable
     /// <summary>lstat of one name in this directory; null when it is gone.</summary>
     public FileStatusInfo? StatAt(string name)
     {
-        if (statx_(Fd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
+        if (statx_(Fd, name, AT_SYMLINK_NOFOLLOW, out var st) != 0)
         {
             int errno = Errno.Last;
             if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR) return null;
             throw Error("statx", name, errno);
         }
-        return Convert(st);
+        return FileStatus.Convert(st);
     }
 
     /// <summary>The child directory <paramref name="name"/>, readable; ELOOP or ENOTDIR (as an IOException) when
@@ -225,9 +206,9 @@ internal sealed class DirectoryHandle : IDisposable
     /// <summary>fstat of any descriptor, O_PATH ones included (statx with AT_EMPTY_PATH).</summary>
     public static FileStatusInfo StatusOf(SafeFileHandle handle)
     {
-        if (statx_((int)handle.DangerousGetHandle(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
+        if (statx_((int)handle.DangerousGetHandle(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, out var st) != 0)
             throw Error("statx", "fd", Errno.Last);
-        return Convert(st);
+        return FileStatus.Convert(st);
     }
 
     /// <summary>readlinkat(2); an empty name reads the link an O_PATH|O_NOFOLLOW descriptor holds.</summary>
@@ -251,10 +232,6 @@ internal sealed class DirectoryHandle : IDisposable
         var t = new Timespec { Seconds = seconds, Nanoseconds = rest * 100 };
         return new[] { t, t };
     }
-
-    private static FileStatusInfo Convert(in Statx st) =>
-        new(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
-            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
 
     /// <summary>True for the errors of a name that changed under a walk (removed, replaced by a link, a file or a
     /// fifo since it was listed): the walk skips it. Others (EACCES, EIO) are real failures.</summary>

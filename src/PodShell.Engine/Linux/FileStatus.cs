@@ -31,7 +31,7 @@ internal static class FileStatus
     public const int ELOOP = 40;
 
     [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct Statx
+    internal struct Statx
     {
         [FieldOffset(16)] public uint Nlink;
         [FieldOffset(20)] public uint Uid;
@@ -56,6 +56,14 @@ internal static class FileStatus
     [DllImport("libc", EntryPoint = "free")]
     private static extern void free_(nint ptr);
 
+    /// <summary>statx(2) with the basic stats, for the descriptor-relative callers (DirectoryHandle).</summary>
+    internal static int StatxAt(int dirfd, byte[] path, int flags, out Statx buf) =>
+        statx_(dirfd, path, flags, STATX_BASIC_STATS, out buf);
+
+    internal static FileStatusInfo Convert(in Statx st) =>
+        new(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
+            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+
     /// <summary>lstat semantics. Null when nothing is there (ENOENT, or ENOTDIR because a parent is not a dir).</summary>
     public static FileStatusInfo? TryLStat(string path)
     {
@@ -65,8 +73,7 @@ internal static class FileStatus
             if (errno is ENOENT or ENOTDIR) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
-        return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
-            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+        return Convert(st);
     }
 
     /// <summary>stat semantics (symlinks followed). Null when nothing is there, a link dangles or loops
@@ -79,8 +86,7 @@ internal static class FileStatus
             if (errno is ENOENT or ENOTDIR or ELOOP) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
-        return new FileStatusInfo(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
-            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+        return Convert(st);
     }
 
     /// <summary>True when <paramref name="path"/> exists, is owned by <paramref name="uid"/> and has the owner

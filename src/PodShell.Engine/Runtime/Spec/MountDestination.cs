@@ -31,7 +31,8 @@ public static class MountDestination
                 $"A mount cannot have the destination '{d}': {why}.", target);
     }
 
-    private static string Clean(string path)
+    /// <summary>Go's filepath.Clean for absolute paths, which podman applies to mount paths.</summary>
+    internal static string Clean(string path)
     {
         var stack = new List<string>();
         foreach (var seg in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
