@@ -428,9 +428,10 @@ public sealed class LayerStoreTests : IDisposable
     public void RemoveIncomplete_TakesAZombieOwnerForDead()
     {
         // A killed importer stays a zombie until its parent reaps it; its /proc entry keeps its start time.
-        // `sleep 0 &` then `exec sleep`: the background child is never reaped while the sleep runs.
+        // `sleep 1 &` then `exec sleep`: the background child ends after the shell became `sleep 30`, which never
+        // reaps it. (With `sleep 0` the child could end while the shell still ran, and dash reaped it: flaky.)
         var psi = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true };
-        foreach (var a in new[] { "-c", "sleep 0 & echo $!; exec sleep 30" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-c", "sleep 1 & echo $!; exec sleep 30" }) psi.ArgumentList.Add(a);
         using var parent = System.Diagnostics.Process.Start(psi)!;
         try
         {
