@@ -79,7 +79,7 @@ public sealed partial class ContainerEngine
 
     // Keeps what Get-ContainerChange reports (and the directories leading to it): the engine's placeholder
     // files, and directories made only to hold them, stay out of the image. An opaque marker is kept only
-    // for a directory that exists below (containers/storage ConvertWrite, engine-reference §3.4).
+    // for a directory that exists below (containers/storage ConvertWrite, design.md, Upstream U5).
     private static void FilterLayer(Stream input, Stream output, IReadOnlyList<(string Path, ChangeKind Kind)> reported, CancellationToken ct)
     {
         var keep = new HashSet<string>(StringComparer.Ordinal);

@@ -6,7 +6,7 @@ namespace PodShell.Engine;
 
 public sealed partial class ContainerEngine
 {
-    /// <summary>Fold what the kernel and conmon know into the record (engine-reference §1.3): an exit
+    /// <summary>Fold what the kernel and conmon know into the record (design.md, Upstream U2): an exit
     /// file means the container exited; a dead owner of a Creating/Starting/Removing record means a
     /// pwsh was killed half-way, and that step is undone or finished here. Returns null when the record
     /// no longer exists.</summary>

@@ -1,7 +1,7 @@
 # PowerShell conventions every PodShell cmdlet keeps, checked against the exported cmdlets (data-driven, so a
 # new cmdlet is checked without editing this file) and against real objects from a running container.
-# Rules: docs powershell-reference.md §2 (ShouldProcess, ConfirmImpact, pipeline binding, errors, completion,
-# cancellation) and §3 (tables fit 80 columns, issue 20 item 3; lists 120).
+# Rules (docs/design.md, "Cmdlet conventions"): ShouldProcess, ConfirmImpact, pipeline binding, errors, completion,
+# cancellation; tables fit 80 columns (issue 20 item 3), lists 120.
 
 BeforeDiscovery {
     if (-not (Get-Module PodShell)) { Import-Module $env:PODSHELL_MODULE_PATH -ErrorAction Stop }

@@ -42,7 +42,7 @@ public static class EtcFiles
     }
 
     /// <summary>The host's resolv.conf without loopback nameservers: the container cannot reach the
-    /// host's 127.x resolver (engine-reference §10.14). systemd-resolved's stub is replaced by its upstream file.</summary>
+    /// host's 127.x resolver (design.md, Upstream U9). systemd-resolved's stub is replaced by its upstream file.</summary>
     public static string ResolvConf(string hostFile = "/etc/resolv.conf")
     {
         string text;

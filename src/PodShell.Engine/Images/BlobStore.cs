@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace PodShell.Engine.Images;
 
 /// <summary>Content-addressed blobs (manifests, configs, compressed layers) kept exactly as received,
-/// so a later export or push reuses the same bytes and digests stay stable (engine-reference §10.16).
+/// so a later export or push reuses the same bytes and digests stay stable (design.md, Upstream U10).
 /// Writes go to a temp file that is hashed on the way and renamed into place only when the digest
 /// matches, so a reader never sees a partial or wrong blob.</summary>
 public sealed class BlobStore

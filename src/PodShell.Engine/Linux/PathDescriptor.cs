@@ -4,7 +4,7 @@ namespace PodShell.Engine.Linux;
 
 /// <summary>An O_PATH descriptor of a directory, so a unix socket inside it can be reached as
 /// /proc/self/fd/&lt;fd&gt;/name: sun_path holds only 108 bytes and bundle paths are longer
-/// (conmon binds its attach socket the same way, engine-reference §1.5).</summary>
+/// (conmon binds its attach socket the same way, design.md, Upstream U3).</summary>
 internal sealed class PathDescriptor : IDisposable
 {
     [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags);

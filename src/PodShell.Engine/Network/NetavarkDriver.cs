@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace PodShell.Engine.Network;
 
-/// <summary>Drives netavark as podman does (engine-reference §7): argv plus the NetworkOptions JSON on
+/// <summary>Drives netavark as podman does (design.md, Upstream U8): argv plus the NetworkOptions JSON on
 /// stdin, "setup" and "teardown" with the same JSON. netavark creates the bridge, the veth pair, the
 /// addresses, the iptables rules and starts aardvark-dns; the engine does the IPAM.</summary>
 public sealed class NetavarkDriver

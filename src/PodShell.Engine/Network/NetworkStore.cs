@@ -7,7 +7,7 @@ using PodShell.Engine.Containers;
 namespace PodShell.Engine.Network;
 
 /// <summary>Networks and the addresses handed out on them, in the engine's SQLite file. Podman keeps its
-/// IPAM in a bbolt file (engine-reference §7); here an allocation is one INSERT inside BEGIN IMMEDIATE,
+/// IPAM in a bbolt file (design.md, Upstream U8); here an allocation is one INSERT inside BEGIN IMMEDIATE,
 /// so two pwsh processes never hand out the same address.</summary>
 public sealed class NetworkStore
 {

@@ -3,7 +3,7 @@ using PodShell.Engine.Linux;
 namespace PodShell.Engine.Overlay;
 
 /// <summary>What a container changed, read from its overlay upper dir against the lower dirs, as
-/// containers/storage's OverlayChanges does (engine-reference §3.4): a char device 0/0 is a deleted path,
+/// containers/storage's OverlayChanges does (design.md, Upstream U5): a char device 0/0 is a deleted path,
 /// an opaque directory that exists below is a deleted (then re-made) directory, a path present in any
 /// lower dir is Changed, else Added. Directories are reported when something below them is.</summary>
 public static class OverlayChanges
@@ -56,7 +56,7 @@ public static class OverlayChanges
                 bool childChanges = Walk(dir, path, lowers, result);
                 if (opaque && below is not null)
                 {
-                    // podman's quirk (§3.4): "D /dir" although the directory exists, then its contents.
+                    // podman's quirk (design.md, Upstream U5): "D /dir" although the directory exists, then its contents.
                     result.Insert(at, (path, PodShell.ChangeKind.Deleted));
                     any = true;
                 }

@@ -7,7 +7,7 @@ using PodShell.Engine.Runtime;
 namespace PodShell.Engine.Rootless;
 
 /// <summary>The user and mount namespace an ordinary user's containers live in, kept alive by a pause process
-/// (Podman's design, engine-reference §6). The .NET process cannot enter it: setns into a user or mount
+/// (Podman's design, design.md, Upstream U7). The .NET process cannot enter it: setns into a user or mount
 /// namespace is refused to a multi-threaded process. So everything that must happen inside (overlay mounts,
 /// the OCI runtime, conmon, chown to subordinate ids) is a short-lived program started through nsenter, which
 /// is single-threaded and begins its life in the namespaces. Reads go through /proc/&lt;pause&gt;/root.</summary>

@@ -3,7 +3,7 @@ using PodShell.Engine.Linux;
 
 namespace PodShell.Engine.Runtime;
 
-/// <summary>conmon as the per-container monitor, spoken to as Podman does (engine-reference §1): it
+/// <summary>conmon as the per-container monitor, spoken to as Podman does (design.md, Upstream U1): it
 /// double-forks, becomes a subreaper that owns the container's stdio, runs "runtime create", reports
 /// the container pid on the sync pipe, writes the k8s-file log and, at exit, the exit file.
 /// A detached container therefore outlives the pwsh that started it.</summary>
@@ -41,7 +41,7 @@ public sealed class ConmonMonitor
         using var trace = Diagnostics.PhaseTrace.Begin(Diagnostics.PhaseTrace.Monitor, "conmon + runtime create");
         Directory.CreateDirectory(paths.RunDir);
         Directory.CreateDirectory(paths.ExitsDir);
-        // conmon 2.1.6 dies silently in its child when its socket dir is missing (engine-reference §10.19).
+        // conmon 2.1.6 dies silently in its child when its socket dir is missing (design.md, Upstream U11).
         Directory.CreateDirectory(paths.SocketDir);
         File.Delete(paths.ExitFile);
         File.Delete(paths.OomFile);

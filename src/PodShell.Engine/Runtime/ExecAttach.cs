@@ -6,7 +6,7 @@ namespace PodShell.Engine.Runtime;
 /// <summary>An exec with a terminal, attached through conmon (podman exec -it): conmon gets the pty
 /// master from the runtime over its console socket, and we talk to it over its attach socket
 /// (SOCK_SEQPACKET; each packet from conmon is [stream id][bytes], packets to it are raw stdin) and
-/// resize the pty through its ctl FIFO ("1 rows cols"). engine-reference §1.5.</summary>
+/// resize the pty through its ctl FIFO ("1 rows cols"). design.md, Upstream U3.</summary>
 public sealed class ExecAttach : IDisposable
 {
     private readonly ConmonMonitor.ExecLaunch _launch;

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace PodShell.Engine.Images.Registry;
 
-/// <summary>The pull sequence of engine-reference §4.3: manifest (an index picks a platform), config,
+/// <summary>The pull sequence of design.md, Upstream U6: manifest (an index picks a platform), config,
 /// then only the layers whose chain id is not already in the layer store; every blob verified by the
 /// blob store; the image registered only when all of them are there.</summary>
 internal sealed class ImagePuller

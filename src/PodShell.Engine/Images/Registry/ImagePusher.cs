@@ -6,7 +6,7 @@ using PodShell.Engine.Layers;
 
 namespace PodShell.Engine.Images.Registry;
 
-/// <summary>The push sequence of engine-reference §4.3: for each blob (config, then layers) HEAD it and
+/// <summary>The push sequence of design.md, Upstream U6: for each blob (config, then layers) HEAD it and
 /// upload only what the registry lacks, then PUT the manifest by tag. An image that came with a
 /// manifest (pulled) is pushed byte for byte, so its digest stays the same. An image made from a root
 /// filesystem has no manifest and no compressed layer: one is made (see <see cref="BuildManifest"/>).</summary>

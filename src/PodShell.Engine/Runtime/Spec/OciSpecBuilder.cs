@@ -282,7 +282,7 @@ public static class OciSpecBuilder
     private static void WriteMounts(Utf8JsonWriter w, ContainerSpec spec)
     {
         w.WriteStartArray("mounts");
-        // Base set and options as podman 4.3.1 wrote them [engine-reference 2.4]; runtime-tools' default
+        // Base set and options as podman 4.3.1 wrote them [design.md, Upstream U4; runtime-tools' default
         // /dev/shm is replaced by podman's own below, and /sys/fs/cgroup is added last.
         WriteMount(w, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
         WriteMount(w, "/dev", "tmpfs", "tmpfs", "nosuid", "noexec", "strictatime", "mode=755", ShmSize);
