@@ -234,12 +234,14 @@ internal sealed class TarRecordReader
         catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException) { throw Invalid("the PAX mtime is out of range"); }
     }
 
-    private int ReadFull(byte[] buffer, int offset, int count)
+    private int ReadFull(byte[] buffer, int offset, int count) => ReadFull(buffer.AsSpan(offset, count));
+
+    private int ReadFull(Span<byte> buffer)
     {
         int total = 0;
-        while (total < count)
+        while (total < buffer.Length)
         {
-            int n = _input.Read(buffer, offset + total, count - total);
+            int n = _input.Read(buffer[total..]);
             if (n == 0) break;
             total += n;
         }
@@ -262,26 +264,17 @@ internal sealed class TarRecordReader
         => new("InvalidLayerTar", FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {why}.", null);
 
     /// <summary>The current member's data; reading past it returns 0.</summary>
-    private sealed class MemberStream : Stream
+    private sealed class MemberStream : IO.ReadOnlyStream
     {
         private readonly TarRecordReader _r;
         public MemberStream(TarRecordReader r) => _r = r;
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
             if (_r._remaining == 0) return 0;
-            int n = _r.ReadFull(buffer, offset, (int)Math.Min(count, _r._remaining));
-            if (n == 0) throw Invalid("the stream ends inside a member's data");
+            int n = _r.ReadFull(buffer[..(int)Math.Min(buffer.Length, _r._remaining)]);
+            if (n == 0 && buffer.Length > 0) throw Invalid("the stream ends inside a member's data");
             _r._remaining -= n;
             return n;
         }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
