@@ -46,8 +46,7 @@ public sealed class NetavarkDriver
             throw Runtime.HostProgram.NotFound("iptables", "iptables", "IptablesNotFound", NeededFor);
     }
 
-    private IEnumerable<string> SearchPath() => ProgramDirectories
-        ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(Runtime.HostProgram.StandardDirectories);
+    private IEnumerable<string> SearchPath() => ProgramDirectories ?? Runtime.HostProgram.SearchPath();
 
     /// <summary>The NetworkOptions JSON for one container on its networks.</summary>
     public static string Options(string containerId, string containerName, IEnumerable<PortMapping> ports,

@@ -275,13 +275,7 @@ public static class Slirp4netns
     private static string FindProgram(string name)
     {
         if (name.Contains('/')) return name;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
-                     .Concat(new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }))
-        {
-            var p = Path.Combine(dir, name);
-            if (File.Exists(p)) return p;
-        }
-        throw new PodShellException("Slirp4netnsNotFound", FailureKind.NotSupported,
+        return Runtime.HostProgram.Find(name) ?? throw new PodShellException("Slirp4netnsNotFound", FailureKind.NotSupported,
             $"{name} was not found in PATH; install it (Debian: apt-get install slirp4netns) for a rootless user-mode network.", name);
     }
 

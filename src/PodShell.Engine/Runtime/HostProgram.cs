@@ -19,8 +19,7 @@ public static class HostProgram
     public static string? Find(string name, IEnumerable<string>? directories = null)
     {
         if (name.Contains('/')) return File.Exists(name) ? name : null;
-        directories ??= (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(StandardDirectories);
+        directories ??= SearchPath();
         foreach (var d in directories)
         {
             var p = Path.Combine(d, name);
@@ -28,6 +27,10 @@ public static class HostProgram
         }
         return null;
     }
+
+    /// <summary>PATH, then <see cref="StandardDirectories"/>.</summary>
+    public static IEnumerable<string> SearchPath() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(StandardDirectories);
 
     /// <summary>The path of <paramref name="name"/>, or <see cref="NotFound"/>.</summary>
     public static string Require(string name, string package, string errorId, string neededFor, IEnumerable<string>? directories = null) =>

@@ -38,18 +38,7 @@ public sealed class OciRuntime
             $"No OCI runtime found (looked for {string.Join(", ", candidates)}). Install the Debian package {(candidates[^1] == "crun" ? "crun" : "runc")} (apt-get install {(candidates[^1] == "crun" ? "crun" : "runc")}) or run build.ps1 Bootstrap.", string.Join(",", candidates));
     }
 
-    public static string? FindExecutable(string name)
-    {
-        if (name.Contains('/')) return File.Exists(name) ? name : null;
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(new[] { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/podman" });
-        foreach (var d in dirs)
-        {
-            var p = System.IO.Path.Combine(d, name);
-            if (File.Exists(p)) return p;
-        }
-        return null;
-    }
+    public static string? FindExecutable(string name) => HostProgram.Find(name);
 
     /// <summary>Arguments that go before the subcommand; conmon passes them through --runtime-arg.</summary>
     public string[] GlobalArgs => new[] { "--root", StateRoot };
