@@ -170,7 +170,7 @@ public sealed partial class ContainerEngine
         MountRootfs(c.Id, lowerTopFirst, layer);
     }
 
-    private string MergedDir(string id) => Path.Combine(Layers.Root, id, "merged");
+    private string MergedDir(string id) => Context.MergedDir(id);
 
     private void MountRootfs(string id, IReadOnlyList<string> lowerTopFirst, LayerInfo? layer = null)
     {

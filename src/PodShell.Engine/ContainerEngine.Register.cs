@@ -8,10 +8,9 @@ public sealed record LayerBlob(string Digest, string MediaType, long Size);
 
 public sealed partial class ContainerEngine
 {
-    private BlobStore? _blobs;
 
     /// <summary>Manifests, configs and compressed layers exactly as received.</summary>
-    public BlobStore Blobs => _blobs ??= new BlobStore(Path.Combine(Options.GraphRoot, "blobs"));
+    public BlobStore Blobs => Context.Blobs;
 
     /// <summary>Register an image whose config and layer blobs are already in <see cref="Blobs"/> (put there,
     /// verified, by an archive reader or the registry client). Each layer is applied unless a layer with

@@ -9,7 +9,7 @@ namespace PodShell.Engine;
 public sealed partial class ContainerEngine
 {
     /// <summary>The user namespace of an ordinary user's containers; null when the engine runs as root.</summary>
-    public UserNamespace? UserNamespace { get; }
+    public UserNamespace? UserNamespace => Context.UserNamespace;
 
     /// <summary>The container's root filesystem as this process can read it. A rootless mount exists only in the
     /// user's mount namespace, so it is read through the pause process's /proc/&lt;pid&gt;/root.</summary>

@@ -18,14 +18,15 @@ namespace PodShell.Engine;
 public sealed partial class ContainerEngine
 {
     private static readonly ConcurrentDictionary<EngineOptions, ContainerEngine> Engines = new();
-    private OciRuntime? _runtime;
-    private ConmonMonitor? _conmon;
 
-    public EngineOptions Options { get; }
-    public StateStore Store { get; }
-    public LayerStore Layers { get; }
-    public CgroupMode CgroupMode { get; }
-    public ICgroupDriver Cgroups { get; }
+    /// <summary>The stores and host facts every service shares (Engine/EngineContext.cs).</summary>
+    internal EngineContext Context { get; }
+
+    public EngineOptions Options => Context.Options;
+    public StateStore Store => Context.Store;
+    public LayerStore Layers => Context.Layers;
+    public CgroupMode CgroupMode => Context.CgroupMode;
+    public ICgroupDriver Cgroups => Context.Cgroups;
 
     /// <summary>The engine for these roots, created once per process.</summary>
     public static ContainerEngine Get(EngineOptions options) => Engines.GetOrAdd(options, o => new ContainerEngine(o));
@@ -35,34 +36,15 @@ public sealed partial class ContainerEngine
 
     public ContainerEngine(EngineOptions options)
     {
-        Options = options;
-        Directory.CreateDirectory(options.GraphRoot);
-        if (options.Rootless)
-        {
-            // The run root may be in /tmp (no XDG_RUNTIME_DIR): it must be ours and private.
-            Rootless.RootlessPaths.EnsurePrivate(options.RunRoot, ProcStat.EffectiveUid);
-            UserNamespace = new Rootless.UserNamespace(options.RunRoot, ProcStat.EffectiveUid, ProcStat.EffectiveGid, Environment.UserName);
-        }
-        else
-        {
-            Directory.CreateDirectory(options.RunRoot);
-        }
-        Store = new StateStore(Path.Combine(options.GraphRoot, "podshell.db"));
-        Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
-        CgroupMode = CgroupHost.Detect();
-        Cgroups = CgroupHost.CreateDriver(CgroupMode);
+        Context = new EngineContext(options);
         // What a killed pwsh left in the layer and blob stores is finished when a process first opens them.
         SweepStore();
     }
 
-    public OciRuntime Runtime => _runtime ??= WithLauncher(OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime")));
-    public ConmonMonitor Conmon => _conmon ??= WithLauncher(ConmonMonitor.Find());
+    public OciRuntime Runtime => Context.Runtime;
+    public ConmonMonitor Conmon => Context.Conmon;
 
-    // Rootless: the runtime and conmon are started inside the user namespace.
-    private OciRuntime WithLauncher(OciRuntime r) { if (UserNamespace is { } ns) r.Launcher = ns.Wrap; return r; }
-    private ConmonMonitor WithLauncher(ConmonMonitor m) { if (UserNamespace is { } ns) m.Launcher = ns.Wrap; return m; }
-
-    public ContainerPaths PathsFor(string id) => new(Options.GraphRoot, Options.RunRoot, id);
+    public ContainerPaths PathsFor(string id) => Context.PathsFor(id);
 
     // ---- images -----------------------------------------------------------------------------
 
@@ -160,12 +142,7 @@ public sealed partial class ContainerEngine
             $"No image named '{nameOrId}' in the local store. Import one with Import-ContainerImage, or list them with Get-ContainerImage.", nameOrId);
     }
 
-    internal static void AtomicWrite(string path, byte[] bytes)
-    {
-        var tmp = path + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
-    }
+    internal static void AtomicWrite(string path, byte[] bytes) => IO.AtomicFile.Write(path, bytes);
 
-    internal static void AtomicWrite(string path, string text) => AtomicWrite(path, Encoding.UTF8.GetBytes(text));
+    internal static void AtomicWrite(string path, string text) => IO.AtomicFile.Write(path, text);
 }
