@@ -7,14 +7,16 @@ namespace PodShell.Engine.Images.Registry;
 /// blob store; the image registered only when all of them are there.</summary>
 internal sealed class ImagePuller
 {
-    private readonly ContainerEngine _engine;
+    private readonly EngineContext _ctx;
+    private readonly ImageRegistrar _registrar;
     private readonly PullOptions _o;
     private readonly IProgress<TransferProgress>? _progress;
     private readonly CancellationToken _ct;
 
-    public ImagePuller(ContainerEngine engine, PullOptions o, IProgress<TransferProgress>? progress, CancellationToken ct)
+    public ImagePuller(EngineContext ctx, ImageRegistrar registrar, PullOptions o, IProgress<TransferProgress>? progress, CancellationToken ct)
     {
-        _engine = engine;
+        _ctx = ctx;
+        _registrar = registrar;
         _o = o;
         _progress = progress;
         _ct = ct;
@@ -61,11 +63,11 @@ internal sealed class ImagePuller
 
         int count = manifest.Layers.Count + 1;
         var config = manifest.Config!;
-        if (!_engine.Blobs.Has(config.Digest))
+        if (!_ctx.Blobs.Has(config.Digest))
             Fetch(client, r, config.Digest, config.Size, 0, count, "config");
         else
             Report(TransferPhase.Skipped, 0, count, config.Digest, 0, config.Size, "Config already present");
-        var configBytes = _engine.Blobs.ReadAll(config.Digest);
+        var configBytes = _ctx.Blobs.ReadAll(config.Digest);
         var diffIds = OciImageConfig.Parse(configBytes).DiffIds;
         if (diffIds.Length != manifest.Layers.Count)
             throw new PodShellException("InvalidManifest", FailureKind.InvalidArgument,
@@ -80,8 +82,8 @@ internal sealed class ImagePuller
             if (l.MediaType.Contains("foreign") || l.MediaType.Contains("nondistributable"))
                 throw new PodShellException("InvalidManifest", FailureKind.NotSupported,
                     $"Layer {l.Digest} has the non-distributable media type '{l.MediaType}', which PodShell does not fetch.", l.Digest);
-            chain = ContainerEngine.ChainId(chain, diffIds[i]);
-            if (_engine.Layers.Exists(chain) || _engine.Blobs.Has(l.Digest))
+            chain = ImageRegistrar.ChainId(chain, diffIds[i]);
+            if (_ctx.Layers.Exists(chain) || _ctx.Blobs.Has(l.Digest))
                 Report(TransferPhase.Skipped, i + 1, count, l.Digest, 0, l.Size, $"Layer {i + 1}/{manifest.Layers.Count} already present");
             else
                 Fetch(client, r, l.Digest, l.Size, i + 1, count, $"layer {i + 1}/{manifest.Layers.Count}");
@@ -89,15 +91,15 @@ internal sealed class ImagePuller
         }
 
         Report(TransferPhase.Registering, count, count, manifestDigest, 0, 0, "Unpacking layers");
-        var image = _engine.RegisterImage(configBytes, blobs, Array.Empty<string>(), bytes,
+        var image = _registrar.Register(configBytes, blobs, Array.Empty<string>(), bytes,
             (i, n, b) => Report(TransferPhase.Registering, i + 1, count, b.Digest, 0, 0, $"Unpacking layer {i + 1}/{n}"), _ct);
-        return _engine.NameImage(image, r.ToString());
+        return _registrar.Name(image, r.ToString());
     }
 
     private void Fetch(RegistryClient client, RegistryReference r, string digest, long size, int index, int count, string what)
     {
         Report(TransferPhase.Transferring, index, count, digest, 0, size, $"Downloading {what}");
-        client.GetBlob(r.Repository, digest, _engine.Blobs,
+        client.GetBlob(r.Repository, digest, _ctx.Blobs,
             read => Report(TransferPhase.Transferring, index, count, digest, read, size, $"Downloading {what}"), _ct);
         Report(TransferPhase.Done, index, count, digest, size, size, $"Downloaded {what}");
     }

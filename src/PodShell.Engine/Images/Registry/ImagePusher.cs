@@ -12,14 +12,14 @@ namespace PodShell.Engine.Images.Registry;
 /// filesystem has no manifest and no compressed layer: one is made (see <see cref="BuildManifest"/>).</summary>
 internal sealed class ImagePusher
 {
-    private readonly ContainerEngine _engine;
+    private readonly EngineContext _ctx;
     private readonly PushOptions _o;
     private readonly IProgress<TransferProgress>? _progress;
     private readonly CancellationToken _ct;
 
-    public ImagePusher(ContainerEngine engine, PushOptions o, IProgress<TransferProgress>? progress, CancellationToken ct)
+    public ImagePusher(EngineContext ctx, PushOptions o, IProgress<TransferProgress>? progress, CancellationToken ct)
     {
-        _engine = engine;
+        _ctx = ctx;
         _o = o;
         _progress = progress;
         _ct = ct;
@@ -34,9 +34,9 @@ internal sealed class ImagePusher
 
         bool created = false;
         byte[] manifestBytes;
-        if (image.Digest != "sha256:" + image.Id && _engine.Blobs.Has(image.Digest))
+        if (image.Digest != "sha256:" + image.Id && _ctx.Blobs.Has(image.Digest))
         {
-            manifestBytes = _engine.Blobs.ReadAll(image.Digest);
+            manifestBytes = _ctx.Blobs.ReadAll(image.Digest);
         }
         else
         {
@@ -62,12 +62,12 @@ internal sealed class ImagePusher
                 Report(TransferPhase.Skipped, i, blobs.Count, b.Digest, 0, b.Size, $"The registry already has {what}");
                 continue;
             }
-            if (!_engine.Blobs.Has(b.Digest))
+            if (!_ctx.Blobs.Has(b.Digest))
                 throw new PodShellException("LayerBlobMissing", FailureKind.NotFound,
                     $"The blob {b.Digest} ({what}) of image '{image.Name}' is not in the local blob store (its layer was already present when the image was pulled) and the registry does not have it. Pull the image again from its source, or push it to a registry that has that blob.", b.Digest);
-            var size = _engine.Blobs.Size(b.Digest);
+            var size = _ctx.Blobs.Size(b.Digest);
             Report(TransferPhase.Transferring, i, blobs.Count, b.Digest, 0, size, $"Uploading {what}");
-            client.PutBlob(r.Repository, b.Digest, size, () => _engine.Blobs.Open(b.Digest),
+            client.PutBlob(r.Repository, b.Digest, size, () => _ctx.Blobs.Open(b.Digest),
                 sent => Report(TransferPhase.Transferring, i, blobs.Count, b.Digest, sent, size, $"Uploading {what}"), _ct);
             uploaded++;
             Report(TransferPhase.Done, i, blobs.Count, b.Digest, size, size, $"Uploaded {what}");
@@ -85,10 +85,10 @@ internal sealed class ImagePusher
     private byte[] BuildManifest(ContainerImage image)
     {
         var configDigest = "sha256:" + image.Id;
-        if (!_engine.Blobs.Has(configDigest))
+        if (!_ctx.Blobs.Has(configDigest))
             throw new PodShellException("ImageConfigMissing", FailureKind.NotFound,
                 $"The config blob of image '{image.Name}' ({configDigest}) is not in the blob store.", image);
-        var config = JsonNode.Parse(_engine.Blobs.ReadAll(configDigest))!.AsObject();
+        var config = JsonNode.Parse(_ctx.Blobs.ReadAll(configDigest))!.AsObject();
 
         var diffIds = new JsonArray();
         var layers = new JsonArray();
@@ -96,7 +96,7 @@ internal sealed class ImagePusher
         {
             _ct.ThrowIfCancellationRequested();
             Report(TransferPhase.Transferring, i + 1, image.Layers.Length + 1, image.Layers[i], 0, 0, $"Compressing layer {i + 1}/{image.Layers.Length}");
-            var (digest, diffId, size) = CompressLayer(_engine.Layers.Get(image.Layers[i]).DiffDir);
+            var (digest, diffId, size) = CompressLayer(_ctx.Layers.Get(image.Layers[i]).DiffDir);
             diffIds.Add(diffId);
             layers.Add(new JsonObject { ["mediaType"] = ManifestMediaTypes.OciLayerGzip, ["digest"] = digest, ["size"] = size });
         }
@@ -104,7 +104,7 @@ internal sealed class ImagePusher
             config["rootfs"] = rootfs = new JsonObject { ["type"] = "layers" };
         rootfs["diff_ids"] = diffIds;
         var newConfig = Encoding.UTF8.GetBytes(config.ToJsonString());
-        var newConfigDigest = _engine.Blobs.Put(newConfig);
+        var newConfigDigest = _ctx.Blobs.Put(newConfig);
 
         var manifest = new JsonObject
         {
@@ -114,14 +114,14 @@ internal sealed class ImagePusher
             ["layers"] = layers,
         };
         var bytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
-        _engine.Blobs.Put(bytes);
+        _ctx.Blobs.Put(bytes);
         return bytes;
     }
 
     /// <summary>tar | gzip into a temp file of the blob store, hashing the tar on the way (the diff_id).</summary>
     private (string Digest, string DiffId, long Size) CompressLayer(string diffDir)
     {
-        var tmp = Path.Combine(_engine.Blobs.Root, "tmp", $"{Environment.ProcessId}-{Guid.NewGuid():N}.tar.gz");
+        var tmp = Path.Combine(_ctx.Blobs.Root, "tmp", $"{Environment.ProcessId}-{Guid.NewGuid():N}.tar.gz");
         try
         {
             string diffId;
@@ -130,14 +130,14 @@ internal sealed class ImagePusher
                 using (var gz = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
                 using (var hashing = new HashingWriteStream(gz))
                 {
-                    LayerTarWriter.Write(diffDir, hashing, _ct, _engine.TarOwners);
+                    LayerTarWriter.Write(diffDir, hashing, _ct, _ctx.UserNamespace?.InsideOwners);
                     hashing.Flush();
                     diffId = hashing.Digest();
                 }
                 file.Flush(true);
             }
             using var read = File.OpenRead(tmp);
-            var digest = _engine.Blobs.Put(read, null, _ct);
+            var digest = _ctx.Blobs.Put(read, null, _ct);
             return (digest, diffId, new FileInfo(tmp).Length);
         }
         finally

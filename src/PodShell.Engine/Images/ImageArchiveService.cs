@@ -1,26 +1,41 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PodShell.Engine.Images;
 using PodShell.Engine.Images.Archive;
 using PodShell.Engine.Layers;
 
-namespace PodShell.Engine;
+namespace PodShell.Engine.Images;
 
-public sealed partial class ContainerEngine
+/// <summary>Image archives in and out: OCI layout directories, oci-archives and docker-archives (import, export),
+/// and the manifest an image imported from a root filesystem gets when it is first exported. Blobs are verified as
+/// they are stored; images are made by <see cref="ImageRegistrar"/>, and an import that fails removes what it made
+/// through <see cref="ImageService"/>. Calls nothing above them.</summary>
+internal sealed class ImageArchiveService
 {
-    private string ScratchDir => Path.Combine(Blobs.Root, "tmp");
+    private readonly EngineContext _ctx;
+    private readonly ImageRegistrar _registrar;
+    private readonly ImageService _images;
+
+    public ImageArchiveService(EngineContext ctx, ImageRegistrar registrar, ImageService images)
+    {
+        _ctx = ctx;
+        _registrar = registrar;
+        _images = images;
+    }
+
+    /// <summary>Where archives are unpacked and layer tars are made before they go into the blob store.</summary>
+    public string ScratchDir => Path.Combine(_ctx.Blobs.Root, "tmp");
     // Generated manifests of images imported from a root filesystem: &lt;id&gt; holds the manifest digest, so a
     // later export reuses the same blobs instead of taring the layer again.
-    private string GeneratedManifestDir => Path.Combine(Options.GraphRoot, "image-manifests");
+    private string GeneratedManifestDir => Path.Combine(_ctx.Options.GraphRoot, "image-manifests");
 
     /// <summary>Import whatever <paramref name="path"/> holds: an OCI layout directory, an oci-archive, a
     /// docker-archive (every image and name in it), or a root filesystem (tar, compressed tar or directory,
     /// which needs <paramref name="name"/>: NameRequired). For an archive, <paramref name="name"/> replaces the
     /// archive's names and is only allowed when it holds one image (NameAmbiguous). Every blob is verified
     /// against its digest as it is stored; nothing is registered unless every image of the archive is whole.</summary>
-    public IReadOnlyList<ContainerImage> ImportArchive(string path, string? name = null, ImageConfig? rootfsConfig = null,
-        Action<ArchiveProgress>? progress = null, CancellationToken ct = default)
+    public IReadOnlyList<ContainerImage> Import(string path, string? name, ImageConfig? rootfsConfig,
+        Action<ArchiveProgress>? progress, CancellationToken ct)
     {
         var format = ImageArchiveDetector.Detect(path, ct);
         if (format == ImageArchiveFormat.RootFilesystem)
@@ -28,7 +43,7 @@ public sealed partial class ContainerEngine
             if (string.IsNullOrEmpty(name))
                 throw new PodShellException("NameRequired", FailureKind.InvalidArgument,
                     $"'{path}' is a root filesystem, not an image archive: give the new image a name with -Name.", path);
-            var image = ImportImage(path, name, rootfsConfig,
+            var image = _registrar.ImportRootfs(path, name, rootfsConfig,
                 (read, total) => progress?.Invoke(new ArchiveProgress("Importing root filesystem", path, 1, 1, read, total)), ct);
             return new[] { image };
         }
@@ -51,7 +66,7 @@ public sealed partial class ContainerEngine
 
         var newBlobs = new List<string>();
         var newImages = new List<ContainerImage>();
-        var before = GetImages().Select(i => i.Id).ToHashSet();
+        var before = _images.List().Select(i => i.Id).ToHashSet();
         try
         {
             var staged = images.Select(img => StageImage(source, img, newBlobs, progress, ct)).ToList();
@@ -60,7 +75,7 @@ public sealed partial class ContainerEngine
             {
                 var names = name != null ? new[] { name } : images[i].Names.Select(ImageReference.Normalize).Where(ImageReference.IsValid).Distinct().ToArray();
                 var (config, layers, manifest) = staged[i];
-                var image = RegisterImage(config, layers, names, manifest,
+                var image = _registrar.Register(config, layers, names, manifest,
                     (n, count, blob) => progress?.Invoke(new ArchiveProgress("Unpacking layers", blob.Digest, n + 1, count, 0, blob.Size)), ct);
                 if (!before.Contains(image.Id)) newImages.Add(image);
                 result.Add(image);
@@ -70,9 +85,9 @@ public sealed partial class ContainerEngine
         catch (Exception e)
         {
             foreach (var img in newImages)
-                try { RemoveImageCompletely(img, force: false, CancellationToken.None); } catch (Exception) { }
+                try { _images.RemoveCompletely(img, force: false, CancellationToken.None); } catch (Exception) { }
             foreach (var d in newBlobs)
-                try { Blobs.Delete(d); } catch (IOException) { }
+                try { _ctx.Blobs.Delete(d); } catch (IOException) { }
             if (e is InvalidDataException or EndOfStreamException or JsonException)
                 throw ArchiveSource.Invalid(e.Message, path, e);
             throw;
@@ -81,7 +96,7 @@ public sealed partial class ContainerEngine
 
     /// <summary>Puts an archive image's config and layers into the blob store, each verified against its
     /// digest, even when the store already has it: a damaged archive is reported as such, not masked (docker-archive: an uncompressed layer must hash to its diff_id; a compressed one is checked
-    /// against the diff_id when unpacked). Returns what RegisterImage needs, with an OCI manifest made for
+    /// against the diff_id when unpacked). Returns what ImageRegistrar.Register needs, with an OCI manifest made for
     /// a docker-archive image so it has a manifest digest like any other.</summary>
     private (byte[] Config, List<LayerBlob> Layers, byte[] Manifest) StageImage(ArchiveSource source, ArchiveImage img,
         List<string> newBlobs, Action<ArchiveProgress>? progress, CancellationToken ct)
@@ -113,7 +128,7 @@ public sealed partial class ContainerEngine
                 };
                 digest = PutNew(replay, kind == LayerCompressionKind.None ? img.DiffIds[i] : null, newBlobs, ct);
             }
-            layers.Add(new LayerBlob(digest, mediaType, Blobs.Size(digest)));
+            layers.Add(new LayerBlob(digest, mediaType, _ctx.Blobs.Size(digest)));
         }
         var configDigest = PutNew(new MemoryStream(img.Config, writable: false), img.ConfigDigest, newBlobs, ct);
         var manifest = img.Manifest ?? BuildManifest(configDigest, img.Config.Length, layers);
@@ -122,8 +137,8 @@ public sealed partial class ContainerEngine
 
     private string PutNew(Stream content, string? expected, List<string> newBlobs, CancellationToken ct)
     {
-        bool had = expected != null && Blobs.Has(expected);
-        var digest = Blobs.Put(content, expected, ct);
+        bool had = expected != null && _ctx.Blobs.Has(expected);
+        var digest = _ctx.Blobs.Put(content, expected, ct);
         if (!had && !newBlobs.Contains(digest)) newBlobs.Add(digest);
         return digest;
     }
@@ -146,13 +161,13 @@ public sealed partial class ContainerEngine
     /// <summary>Write images to <paramref name="path"/> as an oci-archive, docker-archive or OCI layout
     /// directory. Received blobs are written unchanged; an image imported from a root filesystem gets its
     /// manifest made once (see <see cref="GetExportImage"/>).</summary>
-    public void ExportImages(IReadOnlyList<ContainerImage> images, string path, ImageArchiveFormat format,
-        Action<ArchiveProgress>? progress = null, CancellationToken ct = default)
+    public void Export(IReadOnlyList<ContainerImage> images, string path, ImageArchiveFormat format,
+        Action<ArchiveProgress>? progress, CancellationToken ct)
     {
         if (format == ImageArchiveFormat.RootFilesystem)
             throw new PodShellException("InvalidArchiveFormat", FailureKind.InvalidArgument, "Export writes image archives, not root filesystems.", format);
         var set = images.GroupBy(i => i.Id).Select(g => GetExportImage(g.First(), progress, ct)).ToList();
-        new ImageArchiveWriter(Blobs, progress).Write(set, path, format, ct);
+        new ImageArchiveWriter(_ctx.Blobs, progress).Write(set, path, format, ct);
     }
 
     /// <summary>The manifest, config and layer blobs of an image. An image with a received manifest is
@@ -161,12 +176,12 @@ public sealed partial class ContainerEngine
     /// that tar's digest differs from the recorded diff_id (the source tar had other ordering or padding), a
     /// config with the new diff_ids is made, so the exported image has another id than the local one. The
     /// blobs are stored and remembered, so every later export writes the same bytes.</summary>
-    public ExportImage GetExportImage(ContainerImage image, Action<ArchiveProgress>? progress = null, CancellationToken ct = default)
+    public ExportImage GetExportImage(ContainerImage image, Action<ArchiveProgress>? progress, CancellationToken ct)
     {
         var manifestDigest = image.Digest;
-        if (manifestDigest == "sha256:" + image.Id || !Blobs.Has(manifestDigest))
+        if (manifestDigest == "sha256:" + image.Id || !_ctx.Blobs.Has(manifestDigest))
             manifestDigest = GeneratedManifest(image, progress, ct);
-        var manifest = Blobs.ReadAll(manifestDigest);
+        var manifest = _ctx.Blobs.ReadAll(manifestDigest);
         using var doc = JsonDocument.Parse(manifest);
         var root = doc.RootElement;
         var mediaType = root.TryGetProperty("mediaType", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString()! : OciMediaTypes.Manifest;
@@ -175,36 +190,36 @@ public sealed partial class ContainerEngine
             .Select(l => new ExportLayer(l.GetProperty("digest").GetString()!, l.GetProperty("mediaType").GetString()!, l.GetProperty("size").GetInt64()))
             .ToList();
         foreach (var d in layers.Select(l => l.Digest).Append(configDigest))
-            if (!Blobs.Has(d))
+            if (!_ctx.Blobs.Has(d))
                 throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"Blob {d} of image '{image.Name}' is not in the blob store.", d);
-        var diffIds = OciImageConfig.Parse(Blobs.ReadAll(configDigest)).DiffIds;
+        var diffIds = OciImageConfig.Parse(_ctx.Blobs.ReadAll(configDigest)).DiffIds;
         return new ExportImage(manifestDigest, mediaType, configDigest, layers, diffIds, image.Names);
     }
 
     private string GeneratedManifest(ContainerImage image, Action<ArchiveProgress>? progress, CancellationToken ct)
     {
         var remembered = Path.Combine(GeneratedManifestDir, image.Id);
-        if (File.Exists(remembered) && File.ReadAllText(remembered).Trim() is var known && Blobs.Has(known))
+        if (File.Exists(remembered) && File.ReadAllText(remembered).Trim() is var known && _ctx.Blobs.Has(known))
             return known;
 
         var configDigest = "sha256:" + image.Id;
-        if (!Blobs.Has(configDigest))
+        if (!_ctx.Blobs.Has(configDigest))
             throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
-        var config = Blobs.ReadAll(configDigest);
+        var config = _ctx.Blobs.ReadAll(configDigest);
         var layers = new List<LayerBlob>();
         for (int i = 0; i < image.Layers.Length; i++)
         {
             progress?.Invoke(new ArchiveProgress("Creating layer blobs", image.Layers[i], i + 1, image.Layers.Length, 0, 0));
-            var info = Layers.Get(image.Layers[i]);
+            var info = _ctx.Layers.Get(image.Layers[i]);
             Directory.CreateDirectory(ScratchDir);
             var tmp = Path.Combine(ScratchDir, $"{Environment.ProcessId}-layer-{Guid.NewGuid():N}");
             try
             {
                 using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                    DiffTarWriter.Write(info.DiffDir, fs, ct, TarOwners);
+                    DiffTarWriter.Write(info.DiffDir, fs, ct, _ctx.UserNamespace?.InsideOwners);
                 using var read = File.OpenRead(tmp);
-                var digest = Blobs.Put(read, null, ct);
-                layers.Add(new LayerBlob(digest, OciMediaTypes.Layer, Blobs.Size(digest)));
+                var digest = _ctx.Blobs.Put(read, null, ct);
+                layers.Add(new LayerBlob(digest, OciMediaTypes.Layer, _ctx.Blobs.Size(digest)));
             }
             finally { File.Delete(tmp); }
         }
@@ -214,11 +229,11 @@ public sealed partial class ContainerEngine
             var node = JsonNode.Parse(config)!.AsObject();
             node["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(diffIds.Select(d => (JsonNode)d!).ToArray()) };
             config = Encoding.UTF8.GetBytes(node.ToJsonString());
-            configDigest = Blobs.Put(config);
+            configDigest = _ctx.Blobs.Put(config);
         }
-        var manifestDigest = Blobs.Put(BuildManifest(configDigest, config.Length, layers));
+        var manifestDigest = _ctx.Blobs.Put(BuildManifest(configDigest, config.Length, layers));
         Directory.CreateDirectory(GeneratedManifestDir);
-        AtomicWrite(remembered, manifestDigest);
+        IO.AtomicFile.Write(remembered, manifestDigest);
         return manifestDigest;
     }
 }

@@ -1,28 +1,41 @@
+using PodShell.Engine.Images;
+
 namespace PodShell.Engine;
 
-public sealed partial class ContainerEngine
+/// <summary>podman system df. It measures the layer store itself; the containers and volumes to count are handed in
+/// (as the containers' and volumes' owners list them), so it depends on no service but the sweeper.</summary>
+internal sealed class StorageUsageReport
 {
+    private readonly EngineContext _ctx;
+    private readonly StoreSweeper _sweeper;
+
+    public StorageUsageReport(EngineContext ctx, StoreSweeper sweeper)
+    {
+        _ctx = ctx;
+        _sweeper = sweeper;
+    }
+
     /// <summary>Space used by images, containers and volumes (podman system df). Sizes are walked on disk (layer
     /// diff dirs, container upper dirs, volume data), not taken from records; a layer shared by several images
     /// counts once, and is reclaimable only when no image a container uses holds it. Half-written layers of dead
     /// processes are removed first; those of live ones count in the Images row.</summary>
-    public IReadOnlyList<StorageUsage> GetStorageUsage(CancellationToken ct = default)
+    public IReadOnlyList<StorageUsage> Measure(Func<IReadOnlyList<Container>> containerList, Func<IReadOnlyList<ContainerVolume>> volumeList, CancellationToken ct)
     {
-        SweepIncompleteLayers();
-        var containers = GetContainers();
-        var images = GetImages();
+        _sweeper.SweepIfChanged();
+        var containers = containerList();
+        var images = _ctx.Store.ListImages();
         var usedImages = containers.Select(c => c.ImageId).ToHashSet(StringComparer.Ordinal);
 
         var layerSize = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var layer in images.SelectMany(i => i.Layers).Distinct())
         {
             ct.ThrowIfCancellationRequested();
-            layerSize[layer] = Layers.Exists(layer) ? DirectorySize(Layers.Get(layer).DiffDir) : 0;
+            layerSize[layer] = _ctx.Layers.Exists(layer) ? IO.DiskUsage.Of(_ctx.Layers.Get(layer).DiffDir) : 0;
         }
         // What is left of .incomplete-* after the sweep belongs to a live process (an import or pull under way): it
         // is on disk, so it counts, but it is not reclaimable.
         long incomplete = 0;
-        foreach (var dir in Layers.IncompleteDirectories()) incomplete += DirectorySize(dir);
+        foreach (var dir in _ctx.Layers.IncompleteDirectories()) incomplete += IO.DiskUsage.Of(dir);
         var activeLayers = images.Where(i => usedImages.Contains(i.Id)).SelectMany(i => i.Layers).ToHashSet(StringComparer.Ordinal);
         var imageUsage = new StorageUsage
         {
@@ -37,7 +50,7 @@ public sealed partial class ContainerEngine
         foreach (var c in containers)
         {
             ct.ThrowIfCancellationRequested();
-            var size = DirectorySize(Path.Combine(Layers.Root, c.Id, "diff"));
+            var size = IO.DiskUsage.Of(Path.Combine(_ctx.Layers.Root, c.Id, "diff"));
             ctrSize += size;
             if (c.State is not (ContainerState.Running or ContainerState.Paused or ContainerState.Starting)) ctrReclaim += size;
         }
@@ -50,12 +63,12 @@ public sealed partial class ContainerEngine
             Reclaimable = ctrReclaim,
         };
 
-        var volumes = GetVolumes(withSize: false);
+        var volumes = volumeList();
         long volSize = 0, volReclaim = 0;
         foreach (var v in volumes)
         {
             ct.ThrowIfCancellationRequested();
-            var size = DirectorySize(v.Mountpoint);
+            var size = IO.DiskUsage.Of(v.Mountpoint);
             volSize += size;
             if (v.UsedBy.Length == 0) volReclaim += size;
         }
