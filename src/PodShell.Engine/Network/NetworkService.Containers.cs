@@ -33,7 +33,7 @@ internal sealed partial class NetworkService
                 $"-Network '{text}': bridge networks need root. A rootless container can use {UserModeDriver.NetworkName} (the default), none, host or container:<name>.", text);
         if (ports.Count > 0 && mode.Kind is not NetworkModeKind.Bridge)
             throw new PodShellException("PublishNeedsNetwork", FailureKind.InvalidArgument,
-                $"-Publish needs a network of the container's own; -Network {mode} has no ports of its own to publish.", mode.ToString());
+                $"-Publish needs {(_drivers.BridgeNetworks ? "a bridge network" : "a network of the container's own")}; -Network {mode} has no ports of its own to publish.", mode.ToString());
         switch (mode.Kind)
         {
             case NetworkModeKind.Bridge:
