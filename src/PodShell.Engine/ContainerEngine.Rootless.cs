@@ -63,62 +63,6 @@ public sealed partial class ContainerEngine
 
 public sealed partial class ContainerEngine
 {
-    /// <summary>The user-mode network of rootless containers (Podman 4's rootless default).</summary>
-    public const string UserModeNetworkName = "slirp4netns";
-
-    /// <summary>An ordinary user cannot create bridges or firewall rules: none, host, container:&lt;name&gt; and the
-    /// user-mode network (the default) are what it has.</summary>
-    private void ApplyRootlessNetworkOptions(CreateOptions o, Container c)
-    {
-        var text = (o.Network ?? "").Trim();
-        bool userMode = text is "" or "bridge" or "default" or UserModeNetworkName;
-        var ports = (o.Publish ?? []).Select(Network.PortMapping.Parse).ToList();
-        if (!userMode)
-        {
-            var mode = Network.NetworkMode.Parse(text);
-            if (mode.Kind == Network.NetworkModeKind.Bridge)
-                throw new PodShellException("NetworkNotSupportedRootless", FailureKind.NotSupported,
-                    $"-Network '{text}': bridge networks need root. A rootless container can use {UserModeNetworkName} (the default), none, host or container:<name>.", text);
-            if (ports.Count > 0)
-                throw new PodShellException("PublishNeedsNetwork", FailureKind.InvalidArgument,
-                    $"-Publish needs a network of the container's own; -Network {mode} has no ports of its own to publish.", mode.ToString());
-            c.Network = mode.Kind == Network.NetworkModeKind.Container ? "container:" + GetContainer(mode.Value).Id : mode.ToString();
-        }
-        else
-        {
-            c.Network = UserModeNetworkName;
-        }
-        c.Networks = Array.Empty<string>();
-        ApplyPortsAndSharing(o, c, ports);
-    }
-
-    private void SetupRootlessNetwork(Container c, Runtime.ContainerPaths paths)
-    {
-        if (c.Network != UserModeNetworkName) return;
-        var ns = UserNamespace!;
-        var netns = NetnsPathFor(c.Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(netns)!);
-        if (!File.Exists(netns)) File.WriteAllBytes(netns, Array.Empty<byte>());
-        // Born inside the user namespace, so the container (root there) may configure it; kept by a bind mount
-        // in the user's mount namespace, where the runtime will look for it.
-        var r = ns.Run("unshare", new[] { "--net=" + netns, "true" });
-        if (r.ExitCode != 0)
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {netns}: {r.Stderr.Trim()}", netns);
-        StartUserModeNetwork(c, paths, netns);
-    }
-
-    private void TeardownRootlessNetwork(string id)
-    {
-        StopUserModeNetwork(id);
-        var netns = NetnsPathFor(id);
-        if (!File.Exists(netns)) return;
-        if (UserNamespace!.TryGetPausePid(out _)) UserNamespace.Run("umount", new[] { "-l", netns });
-        File.Delete(netns);
-    }
-}
-
-public sealed partial class ContainerEngine
-{
     /// <summary>False for a rootless container without delegated cgroups: runc leaves it in the user's own cgroup,
     /// which holds other processes too, so cgroup files say nothing about the container alone.</summary>
     private bool OwnsCgroup(Container c) => !c.Rootless || LimitsEnforcement.Enforced;

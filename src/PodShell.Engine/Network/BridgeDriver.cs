@@ -13,7 +13,7 @@ namespace PodShell.Engine.Network;
 /// recreated for every first container (issue 9). Networks with DNS stay with netavark: aardvark-dns is
 /// its business. The choice is per network, never per container, so the two never share a bridge.
 /// It reads the same NetworkOptions JSON as netavark, so network.json serves either.</summary>
-public sealed class BridgeDriver
+public sealed class BridgeDriver : INetworkDriver
 {
     /// <summary>The metric netavark gives default routes (constants::DEFAULT_METRIC).</summary>
     public const uint DefaultRouteMetric = 100;
@@ -136,6 +136,20 @@ public sealed class BridgeDriver
             try { TeardownLocked(attachments); } catch (PodShellException) { } catch (IOException) { }
             throw;
         }
+    }
+
+    string INetworkDriver.Name => DriverName;
+
+    NetworkSetupResult INetworkDriver.Setup(NetworkAttachment a)
+    {
+        Setup(a.NetnsPath, a.OptionsJson);
+        return new NetworkSetupResult(Attachments(a.OptionsJson).Select(x => x.Ip).ToArray(), Array.Empty<string>());
+    }
+
+    void INetworkDriver.Teardown(NetworkAttachment a, bool force)
+    {
+        try { Teardown(a.OptionsJson); }
+        catch (PodShellException) when (force) { }
     }
 
     /// <summary>Idempotent: removes the host veths (their peers go with them), the rules of these

@@ -7,7 +7,7 @@ namespace PodShell.Engine.Network;
 /// <summary>Drives netavark as podman does (design.md, Upstream U8): argv plus the NetworkOptions JSON on
 /// stdin, "setup" and "teardown" with the same JSON. netavark creates the bridge, the veth pair, the
 /// addresses, the iptables rules and starts aardvark-dns; the engine does the IPAM.</summary>
-public sealed class NetavarkDriver
+public sealed class NetavarkDriver : INetworkDriver
 {
     public const string DefaultBinary = "/usr/lib/podman/netavark";
     public const string DefaultAardvark = "/usr/lib/podman/aardvark-dns";
@@ -113,6 +113,32 @@ public sealed class NetavarkDriver
     }
 
     public void Teardown(string netnsPath, string optionsJson) => Run("teardown", netnsPath, optionsJson);
+
+    string INetworkDriver.Name => "netavark";
+
+    NetworkSetupResult INetworkDriver.Setup(NetworkAttachment a)
+    {
+        var addresses = (JsonNode.Parse(a.OptionsJson)?["networks"] as JsonObject ?? new JsonObject())
+            .Select(kv => kv.Value?["static_ips"]?[0]?.GetValue<string>() ?? "").ToArray();
+        return new NetworkSetupResult(addresses, Setup(a.NetnsPath, a.OptionsJson));
+    }
+
+    /// <summary>netavark needs a namespace to open: a lost one (run root wiped) gets an empty stand-in, which
+    /// the caller removes with the real one, so the rules still go. Its "already gone" failures are none here.</summary>
+    void INetworkDriver.Teardown(NetworkAttachment a, bool force)
+    {
+        try
+        {
+            NetnsFile.Create(a.NetnsPath);
+            Teardown(a.NetnsPath, a.OptionsJson);
+        }
+        catch (PodShellException e) when (force || AlreadyGone(e.Message)) { }
+    }
+
+    /// <summary>netavark fails a teardown when what it would remove is not there: a setup that a killed
+    /// pwsh never finished, or a second teardown. Nothing is left to undo then.</summary>
+    private static bool AlreadyGone(string message) =>
+        message.Contains("No such device") || message.Contains("No chain/target/match") || message.Contains("No such file");
 
     private const string HostLockDir = "/run/lock";
 
