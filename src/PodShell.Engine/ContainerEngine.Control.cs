@@ -3,9 +3,6 @@ namespace PodShell.Engine;
 /// <summary>Signals, pause and resume, restart (Containers/ContainerControl.cs).</summary>
 public sealed partial class ContainerEngine
 {
-    /// <summary>catatonit, as Podman's --init uses it.</summary>
-    internal static string? InitBinary() => Bundle.BundleWriter.InitBinary();
-
     /// <summary>Send any signal to the container's init process (podman kill; SIGKILL by default).</summary>
     public Container KillContainer(string nameOrId, int signal = 9, CancellationToken ct = default) => Services.Control.Kill(nameOrId, signal, ct);
 

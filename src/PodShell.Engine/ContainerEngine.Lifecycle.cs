@@ -11,9 +11,6 @@ public sealed partial class ContainerEngine
     /// <summary>Podman's default pids limit (containers.conf pids_limit).</summary>
     public const long DefaultPidsLimit = OciSpecBuilder.DefaultPidsLimit;
 
-    /// <summary>The boot the engine runs under; a container started under another boot is not running.</summary>
-    internal static string BootId => RunRootRefresh.BootId;
-
     /// <summary>Create a container: record, writable layer, overlay mount, /etc files and config.json.
     /// Any failure undoes every step, so a bad request leaves nothing behind.</summary>
     public Container CreateContainer(CreateOptions o, CancellationToken ct = default) => Services.Creation.Create(o, ct);

@@ -48,13 +48,23 @@ internal sealed class ContainerHandles
     public ContainerHandle Open(string nameOrId, CancellationToken ct = default)
     {
         _refresh.Ensure();
+        // A full id (what the last call returned) is locked first and read once under the lock: one query per verb,
+        // as the round-trip guard tests count. Anything else is resolved from the list, then read again under the lock.
+        bool fullId = nameOrId.Length == 64 && nameOrId.All(Uri.IsHexDigit);
+        if (fullId && OpenById(nameOrId, nameOrId, ct) is { } byId) return byId;
         var id = Find(nameOrId).Container.Id;
+        // Resolved before the lock: it may have been removed (or removed and its name reused) meanwhile.
+        return OpenById(id, nameOrId, ct) ?? throw NotFound(nameOrId);
+    }
+
+    private ContainerHandle? OpenById(string id, string asked, CancellationToken ct)
+    {
         var held = _locks.Lock(id, ct);
         try
         {
-            // Resolved before the lock: it may have been removed (or removed and its name reused) meanwhile.
-            var now = _ctx.Store.GetContainer(id) ?? throw NotFound(nameOrId);
-            var r = _reconciler.Reconcile(now, locked: true) ?? throw NotFound(nameOrId);
+            var now = _ctx.Store.GetContainer(id);
+            if (now is null) { held.Dispose(); return null; }
+            var r = _reconciler.Reconcile(now, locked: true) ?? throw NotFound(asked);
             return new ContainerHandle(_ctx.Store, _reconciler, held, r);
         }
         catch
