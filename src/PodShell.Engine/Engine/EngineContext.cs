@@ -44,7 +44,7 @@ internal sealed class EngineContext
         Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
         CgroupMode = CgroupHost.Detect();
         Cgroups = CgroupHost.CreateDriver(CgroupMode);
-        Host = Hosting.HostMode.For(options, CgroupMode, Layers, UserNamespace);
+        Host = Hosting.HostMode.For(options, CgroupMode, UserNamespace);
     }
 
     /// <summary>Blobs (configs, manifests, compressed layers) by digest; made on first use.</summary>

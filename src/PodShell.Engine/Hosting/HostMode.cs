@@ -1,6 +1,5 @@
 using PodShell.Engine.Cgroups;
 using PodShell.Engine.Containers;
-using PodShell.Engine.Layers;
 using PodShell.Engine.Processes;
 
 namespace PodShell.Engine.Hosting;
@@ -9,7 +8,7 @@ namespace PodShell.Engine.Hosting;
 /// <see cref="RootlessHostMode"/>. Also the parts both share.</summary>
 internal static class HostMode
 {
-    public static IHostMode For(EngineOptions options, CgroupMode cgroupMode, LayerStore layers, Rootless.UserNamespace? userNamespace) =>
+    public static IHostMode For(EngineOptions options, CgroupMode cgroupMode, Rootless.UserNamespace? userNamespace) =>
         options.Rootless
             ? new RootlessHostMode(userNamespace ?? throw new ArgumentException("A rootless engine needs its user namespace.", nameof(userNamespace)), cgroupMode)
             : new RootHostMode(options, cgroupMode);

@@ -1,6 +1,5 @@
 using PodShell.Engine.Cgroups;
 using PodShell.Engine.Hosting;
-using PodShell.Engine.Layers;
 
 namespace PodShell.Engine.Tests.Hosting;
 
@@ -14,12 +13,10 @@ public sealed class HostModeTests : IDisposable
     private EngineOptions Options(bool rootless) =>
         new(Path.Combine(_root, "graph"), Path.Combine(_root, "run"), "podshell-xunit-hostmode", rootless);
 
-    private LayerStore Layers() => new(Path.Combine(_root, "overlay"), null);
-
     [Fact]
     public void RootOptions_GiveTheRootMode_DirectLaunchAndACgroupPerContainer()
     {
-        var mode = HostMode.For(Options(rootless: false), CgroupMode.V2, Layers(), null);
+        var mode = HostMode.For(Options(rootless: false), CgroupMode.V2, null);
         Assert.IsType<RootHostMode>(mode);
         Assert.False(mode.Rootless);
         Assert.Null(mode.Launcher);
@@ -34,7 +31,7 @@ public sealed class HostModeTests : IDisposable
     public void RootlessOptions_GiveTheRootlessMode_LaunchedInsideTheUserNamespace()
     {
         var ns = new PodShell.Engine.Rootless.UserNamespace(Path.Combine(_root, "run"), 4242, 4242, "someone");
-        var mode = HostMode.For(Options(rootless: true), CgroupMode.V1, Layers(), ns);
+        var mode = HostMode.For(Options(rootless: true), CgroupMode.V1, ns);
         Assert.IsType<RootlessHostMode>(mode);
         Assert.True(mode.Rootless);
         Assert.NotNull(mode.Launcher);
@@ -50,7 +47,7 @@ public sealed class HostModeTests : IDisposable
 
     [Fact]
     public void RootlessOptionsWithoutAUserNamespace_AreRefused() =>
-        Assert.Throws<ArgumentException>(() => HostMode.For(Options(rootless: true), CgroupMode.V2, Layers(), null));
+        Assert.Throws<ArgumentException>(() => HostMode.For(Options(rootless: true), CgroupMode.V2, null));
 
     [MachineFact(Needs.Root)]
     public void AnEngineMadeByRoot_HasTheRootMode()
