@@ -1,104 +1,30 @@
-using System.Text.Json;
 using PodShell.Engine.Runtime;
 
 namespace PodShell.Engine;
 
+/// <summary>Processes in a running container and its output (Containers/ExecService.cs, Containers/LogService.cs).</summary>
 public sealed partial class ContainerEngine
 {
     /// <summary>Run a process in a running container (podman exec). <paramref name="stdin"/> lines,
     /// when given, are written to its standard input, each followed by a newline, and then it is closed.</summary>
     public ExecSession Exec(string id, IReadOnlyList<string> command, IDictionary<string, string>? env = null,
-        string? workingDirectory = null, string? user = null, IEnumerable<string>? stdin = null)
-    {
-        var c = RunningForExec(id, command);
-        var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
-        // runc exec --user takes numbers only; names are looked up in the container's own /etc/passwd.
-        if (!string.IsNullOrEmpty(user))
-        {
-            var u = Containers.UserResolver.Resolve(UserFilesView(c.Id), user);
-            user = $"{u.Uid}:{u.Gid}";
-        }
-        return new ExecSession(Runtime, c.Id, command, envList, workingDirectory, user, stdin);
-    }
+        string? workingDirectory = null, string? user = null, IEnumerable<string>? stdin = null) =>
+        Services.Exec.Exec(id, command, env, workingDirectory, user, stdin);
 
-    /// <summary>Start a process in a running container and return at once (podman exec -d). It runs
-    /// under its own conmon, so it outlives this process; its output goes to the exec log and its
-    /// exit code to an exit file, both read back through the returned object or <see cref="GetExecExitCode"/>.</summary>
+    /// <summary>Start a process in a running container and return at once (podman exec -d).</summary>
     public DetachedExec ExecDetached(string id, IReadOnlyList<string> command, IDictionary<string, string>? env = null,
-        string? workingDirectory = null, string? user = null, CancellationToken ct = default)
-    {
-        var c = RunningForExec(id, command);
-        var exec = PrepareExec(c, command, env, workingDirectory, user, terminal: false, size: null);
-        try
-        {
-            using var launch = Conmon.Exec(Runtime, PathsFor(c.Id), c.Id, c.Name, exec, terminal: false, onAttachReady: null, ct);
-            return new DetachedExec(c.Id, c.Name, command.ToArray(), launch.Pid, launch.ConmonPid, exec);
-        }
-        catch
-        {
-            TryDeleteDir(exec.Dir);
-            throw;
-        }
-    }
+        string? workingDirectory = null, string? user = null, CancellationToken ct = default) =>
+        Services.Exec.ExecDetached(id, command, env, workingDirectory, user, ct);
 
     /// <summary>The exit code of a detached exec, or null while it still runs.</summary>
-    public int? GetExecExitCode(string id, string execId)
-    {
-        var c = GetContainer(id);
-        var exec = new ExecPaths(PathsFor(c.Id).BundleDir, execId);
-        if (!Directory.Exists(exec.Dir))
-            throw new PodShellException("ExecNotFound", FailureKind.NotFound, $"Container '{c.Name}' has no exec session '{execId}'.", execId);
-        return exec.ReadExitCode();
-    }
+    public int? GetExecExitCode(string id, string execId) => Services.Exec.GetExecExitCode(id, execId);
 
-    /// <summary>Start a process with a terminal in a running container and attach to it through conmon
-    /// (podman exec -it). Drive it with <see cref="ConsoleRelay.Run"/> or Send/Receive.</summary>
+    /// <summary>Start a process with a terminal in a running container and attach to it through conmon (podman exec -it).</summary>
     public ExecAttach ExecInteractive(string id, IReadOnlyList<string> command, IDictionary<string, string>? env = null,
-        string? workingDirectory = null, string? user = null, (int Rows, int Columns)? size = null, CancellationToken ct = default)
-    {
-        var c = RunningForExec(id, command);
-        var exec = PrepareExec(c, command, env, workingDirectory, user, terminal: true, size);
-        System.Net.Sockets.Socket? socket = null;
-        try
-        {
-            var launch = Conmon.Exec(Runtime, PathsFor(c.Id), c.Id, c.Name, exec, terminal: true,
-                onAttachReady: () => socket = ExecAttach.Connect(exec), ct);
-            return new ExecAttach(c.Id, launch, socket!, exec);
-        }
-        catch
-        {
-            socket?.Dispose();
-            TryDeleteDir(exec.Dir);
-            throw;
-        }
-    }
+        string? workingDirectory = null, string? user = null, (int Rows, int Columns)? size = null, CancellationToken ct = default) =>
+        Services.Exec.ExecInteractive(id, command, env, workingDirectory, user, size, ct);
 
-    private Container RunningForExec(string id, IReadOnlyList<string> command)
-    {
-        var c = GetContainer(id);
-        if (c.State != ContainerState.Running)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
-                $"Container '{c.Name}' is {c.State}; start it before running commands in it.", c);
-        if (command.Count == 0)
-            throw new PodShellException("NoCommand", FailureKind.InvalidArgument, "No command given.", c);
-        return c;
-    }
-
-    private ExecPaths PrepareExec(Container c, IReadOnlyList<string> command, IDictionary<string, string>? env,
-        string? workingDirectory, string? user, bool terminal, (int Rows, int Columns)? size)
-    {
-        var bundle = PathsFor(c.Id).BundleDir;
-        var envList = env?.Select(kv => $"{kv.Key}={kv.Value}").ToList() ?? new List<string>();
-        var process = ExecProcessSpec.Build(bundle, command, envList, workingDirectory, user, terminal, size,
-            string.IsNullOrEmpty(user) ? null : UserFilesView(c.Id));
-        var exec = new ExecPaths(bundle, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(exec.Dir);
-        File.WriteAllText(exec.ProcessSpecFile, process.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
-        return exec;
-    }
-
-    private static void TryDeleteDir(string dir)
-    {
-        try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    /// <summary>The container's output from conmon's k8s-file log, oldest first (podman logs); see LogService.Read.</summary>
+    public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId, int tail = -1, DateTime? since = null, bool follow = false, CancellationToken ct = default) =>
+        Services.Logs.Read(nameOrId, tail, since, follow, ct);
 }

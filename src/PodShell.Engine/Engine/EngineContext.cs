@@ -23,6 +23,8 @@ internal sealed class EngineContext
     public ICgroupDriver Cgroups { get; }
     /// <summary>The user namespace of an ordinary user's containers; null when the engine runs as root.</summary>
     public Rootless.UserNamespace? UserNamespace { get; }
+    /// <summary>Root or rootless, chosen once here: what differs between them is asked of this (Hosting/IHostMode.cs).</summary>
+    public Hosting.IHostMode Host { get; }
 
     public EngineContext(EngineOptions options)
     {
@@ -42,17 +44,18 @@ internal sealed class EngineContext
         Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
         CgroupMode = CgroupHost.Detect();
         Cgroups = CgroupHost.CreateDriver(CgroupMode);
+        Host = Hosting.HostMode.For(options, CgroupMode, UserNamespace);
     }
 
     /// <summary>Blobs (configs, manifests, compressed layers) by digest; made on first use.</summary>
     public BlobStore Blobs => _blobs ??= new BlobStore(Path.Combine(Options.GraphRoot, "blobs"));
 
-    // Rootless: the runtime and conmon are started inside the user namespace.
+    // The host mode says how they are launched (rootless: inside the user namespace).
     public OciRuntime Runtime => _runtime ??= WithLauncher(OciRuntime.Select(CgroupMode, Path.Combine(Options.RunRoot, "runtime")));
     public ConmonMonitor Conmon => _conmon ??= WithLauncher(ConmonMonitor.Find());
 
-    private OciRuntime WithLauncher(OciRuntime r) { if (UserNamespace is { } ns) r.Launcher = ns.Wrap; return r; }
-    private ConmonMonitor WithLauncher(ConmonMonitor m) { if (UserNamespace is { } ns) m.Launcher = ns.Wrap; return m; }
+    private OciRuntime WithLauncher(OciRuntime r) { r.Launcher = Host.Launcher; return r; }
+    private ConmonMonitor WithLauncher(ConmonMonitor m) { m.Launcher = Host.Launcher; return m; }
 
     public ContainerPaths PathsFor(string id) => new(Options.GraphRoot, Options.RunRoot, id);
 

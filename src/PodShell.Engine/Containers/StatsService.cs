@@ -2,16 +2,29 @@ using System.Text.Json.Nodes;
 using PodShell.Engine.Cgroups;
 using PodShell.Engine.Processes;
 
-namespace PodShell.Engine;
+namespace PodShell.Engine.Containers;
 
-public sealed partial class ContainerEngine
+/// <summary>A running container's figures and limits: statistics (from its cgroup, or summed over its processes when
+/// it has no cgroup of its own), its processes, and live changes of its limits (podman update).</summary>
+internal sealed class StatsService
 {
-    /// <summary>One raw sample of a running container (CpuPercent not yet computed).</summary>
-    public ContainerStats SampleStats(string nameOrId)
+    private readonly EngineContext _ctx;
+    private readonly ContainerHandles _handles;
+    private readonly ContainerRootfs _rootfs;
+
+    public StatsService(EngineContext ctx, ContainerHandles handles, ContainerRootfs rootfs)
     {
-        var c = RequireRunning(nameOrId, "its statistics");
-        if (!OwnsCgroup(c)) return SampleFromProcesses(c);
-        var cg = Cgroups.Read(c.Pid);
+        _ctx = ctx;
+        _handles = handles;
+        _rootfs = rootfs;
+    }
+
+    /// <summary>One raw sample of a running container (CpuPercent not yet computed).</summary>
+    public ContainerStats Sample(string nameOrId)
+    {
+        var c = _handles.GetRunning(nameOrId, "its statistics");
+        if (!_ctx.Host.OwnsCgroup(c)) return SampleFromProcesses(c, _ctx.Host.ContainerPids(c, _ctx.Cgroups));
+        var cg = _ctx.Cgroups.Read(c.Pid);
         var (rx, tx) = ProcNetDev.Read(c.Pid);
         var (br, bw) = BlockIo.Of(cg);
         return new ContainerStats
@@ -43,14 +56,14 @@ public sealed partial class ContainerEngine
     /// <summary>Samples every <paramref name="interval"/>: one round (two samples apart, for the CPU figure)
     /// unless <paramref name="stream"/>, then rounds until cancelled. A container that stops is dropped
     /// from later rounds; <paramref name="onError"/> hears why.</summary>
-    public IEnumerable<ContainerStats> GetStats(IReadOnlyList<string> ids, bool stream, TimeSpan interval,
+    public IEnumerable<ContainerStats> Watch(IReadOnlyList<string> ids, bool stream, TimeSpan interval,
         Action<PodShellException>? onError = null, CancellationToken ct = default)
     {
         var previous = new Dictionary<string, ContainerStats>();
         var live = ids.ToList();
         foreach (var id in ids)
         {
-            try { previous[id] = SampleStats(id); }
+            try { previous[id] = Sample(id); }
             catch (PodShellException e) { onError?.Invoke(e); live.Remove(id); }
         }
         while (live.Count > 0)
@@ -59,7 +72,7 @@ public sealed partial class ContainerEngine
             foreach (var id in live.ToList())
             {
                 ContainerStats now;
-                try { now = SampleStats(id); }
+                try { now = Sample(id); }
                 catch (PodShellException e) { onError?.Invoke(e); live.Remove(id); continue; }
                 now.CpuPercent = CpuPercent(previous[id], now);
                 previous[id] = now;
@@ -70,20 +83,15 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>The processes in a running container's cgroup, read from /proc.</summary>
-    public IReadOnlyList<ContainerProcess> GetProcesses(string nameOrId)
+    public IReadOnlyList<ContainerProcess> ListProcesses(string nameOrId)
     {
-        var c = RequireRunning(nameOrId, "its processes");
-        var rootfs = RootfsView(c.Id);
+        var c = _handles.GetRunning(nameOrId, "its processes");
+        var rootfs = _rootfs.View(c.Id);
         var list = new List<ContainerProcess>();
-        foreach (var pid in ContainerPids(c))
+        foreach (var pid in _ctx.Host.ContainerPids(c, _ctx.Cgroups))
         {
             if (ProcessTable.Read(pid, rootfs) is not { } proc) continue;
-            if (c.Rootless && UserNamespace is { } ns)
-            {
-                // /proc shows host ids; the container knows its user as 0 and its range as 1..n.
-                proc.Uid = (uint)Rootless.SubordinateIds.InsideId(proc.Uid, ns.Uid, ns.Ranges().Uids);
-                proc.User = ProcessTable.UserName(rootfs, proc.Uid);
-            }
+            _ctx.Host.ToInsideView(proc, rootfs);
             proc.ContainerId = c.Id;
             proc.ContainerName = c.Name;
             list.Add(proc);
@@ -96,20 +104,25 @@ public sealed partial class ContainerEngine
     /// leaves a limit as it is; long.MaxValue / +Infinity lift it. Returns the cgroup as read back.</summary>
     public ContainerCgroup SetResources(string nameOrId, long? memoryMax, double? cpus, long? pidsMax)
     {
-        var c = RequireRunning(nameOrId, "its live limits");
-        if (!OwnsCgroup(c))
+        var c = _handles.GetRunning(nameOrId, "its live limits");
+        if (!_ctx.Host.OwnsCgroup(c))
             throw new PodShellException("LimitsNotEnforced", FailureKind.NotSupported,
-                $"Container '{c.Name}' has no cgroup of its own, so its limits cannot be changed: {LimitsEnforcement.Reason}.", c);
-        using var _ = LockContainer(c.Id, default);
-        var r = Store.GetContainer(c.Id) ?? throw NotFound(c.Id);
-        var cg = Cgroups.Read(c.Pid);
+                $"Container '{c.Name}' has no cgroup of its own, so its limits cannot be changed: {_ctx.Host.LimitsEnforcement.Reason}.", c);
+        using var h = _handles.Open(c.Id);
+        var cg = _ctx.Cgroups.Read(c.Pid);
         CgroupLimits.Apply(cg, memoryMax, cpus, pidsMax);
-        if (memoryMax is { } mem) r.Container.MemoryMax = mem;
-        if (cpus is { } cpu) r.Container.Cpus = cpu;
-        if (pidsMax is { } pids) r.Container.PidsMax = pids;
-        Store.UpdateContainer(r);
-        UpdateSpecResources(PathsFor(c.Id).ConfigFile, r.Container);
-        var after = Cgroups.Read(c.Pid);
+        // Compare-and-set on the state read under the lock: an exit folded meanwhile by a reader is kept, and the
+        // new limits are written onto it (they hold for the next start).
+        for (int attempt = 0; ; attempt++)
+        {
+            var r = h.Record;
+            if (memoryMax is { } mem) r.Container.MemoryMax = mem;
+            if (cpus is { } cpu) r.Container.Cpus = cpu;
+            if (pidsMax is { } pids) r.Container.PidsMax = pids;
+            if (h.TryUpdate(r.Container.State) || attempt >= 3 || h.Refresh() is null) break;
+        }
+        UpdateSpecResources(_ctx.PathsFor(c.Id).ConfigFile, h.Container);
+        var after = _ctx.Cgroups.Read(c.Pid);
         after.ContainerId = c.Id;
         after.ContainerName = c.Name;
         return after;
@@ -142,6 +155,33 @@ public sealed partial class ContainerEngine
         }
         res["cpu"] = cpu;
         res["pids"] = new JsonObject { ["limit"] = c.PidsMax == long.MaxValue ? 0 : c.PidsMax };
-        AtomicWrite(configFile, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        IO.AtomicFile.Write(configFile, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Statistics summed over the container's processes from /proc, for a container without a cgroup of its
+    /// own: CPU time of the live processes, resident memory, the process count; no limits (none is enforced).</summary>
+    private static ContainerStats SampleFromProcesses(Container c, IReadOnlyList<int> pids)
+    {
+        long cpu = 0, rss = 0;
+        foreach (var pid in pids)
+        {
+            if (Processes.ProcessTable.Read(pid, null) is not { } proc) continue;
+            cpu += proc.CpuTime.Ticks * 100; // nanoseconds
+            rss += proc.MemoryRss;
+        }
+        var (rx, tx) = Processes.ProcNetDev.Read(c.Pid);
+        return new ContainerStats
+        {
+            ContainerId = c.Id,
+            ContainerName = c.Name,
+            Timestamp = DateTime.UtcNow,
+            CpuUsage = cpu,
+            MemoryUsage = rss,
+            MemoryLimit = long.MaxValue,
+            PidsCurrent = pids.Count,
+            PidsLimit = long.MaxValue,
+            NetInputBytes = rx,
+            NetOutputBytes = tx,
+        };
     }
 }

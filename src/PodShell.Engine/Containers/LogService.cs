@@ -1,9 +1,18 @@
-using PodShell.Engine.Containers;
+namespace PodShell.Engine.Containers;
 
-namespace PodShell.Engine;
-
-public sealed partial class ContainerEngine
+/// <summary>A container's output (podman logs): conmon's k8s-file log and its rotated generation, read whole, from a
+/// tail, or followed until the container exits.</summary>
+internal sealed class LogService
 {
+    private readonly EngineContext _ctx;
+    private readonly ContainerHandles _handles;
+
+    public LogService(EngineContext ctx, ContainerHandles handles)
+    {
+        _ctx = ctx;
+        _handles = handles;
+    }
+
     /// <summary>The longest a follower sleeps without news. Changes to the log wake it at once (inotify,
     /// through FileSystemWatcher); the poll is the fallback for a watcher that lost events (overflow)
     /// and for noticing an exit.</summary>
@@ -17,11 +26,11 @@ public sealed partial class ContainerEngine
     /// container the enumeration blocks, yielding lines as conmon writes them, and ends when the container
     /// has exited and its last output is read; cancelling <paramref name="ct"/> ends it with
     /// OperationCanceledException.</summary>
-    public IEnumerable<ContainerLogEntry> GetLogs(string nameOrId, int tail = -1, DateTime? since = null, bool follow = false, CancellationToken ct = default)
+    public IEnumerable<ContainerLogEntry> Read(string nameOrId, int tail = -1, DateTime? since = null, bool follow = false, CancellationToken ct = default)
     {
-        var c = GetContainer(nameOrId);
+        var c = _handles.Get(nameOrId);
         var sinceUtc = since is { } s ? (s.Kind == DateTimeKind.Utc ? s : s.ToUniversalTime()) : DateTime.MinValue;
-        var path = PathsFor(c.Id).LogFile;
+        var path = _ctx.PathsFor(c.Id).LogFile;
         bool live = c.State is ContainerState.Running or ContainerState.Stopping or ContainerState.Starting;
         // Every read is a chance to keep the generation conmon would otherwise drop at its next replacement.
         if (live) LogRotation.KeepCurrent(path, c.LogSizeMax);
@@ -53,14 +62,14 @@ public sealed partial class ContainerEngine
         using var changed = new AutoResetEvent(false);
         using var watcher = WatchLog(path, changed);
         // A container that writes nothing would otherwise be seen to exit only at the next poll.
-        using var exitWatcher = WatchExit(PathsFor(c.Id), changed);
+        using var exitWatcher = WatchExit(_ctx.PathsFor(c.Id), changed);
         var wait = new WaitHandle[] { changed, ct.WaitHandle };
         for (int poll = 1; ; poll++)
         {
             ct.ThrowIfCancellationRequested();
             // Decided before reading: conmon drains the container's pipes and syncs the log before it
             // writes the exit file, so a read after seeing it exit gets the last line.
-            bool exited = File.Exists(PathsFor(c.Id).ExitFile)
+            bool exited = File.Exists(_ctx.PathsFor(c.Id).ExitFile)
                 || (poll % 8 == 0 && !IsRunningForLogs(c.Id, null));
             var batch = follower.ReadAvailable(K8sFileLogFollower.BatchSize);
             bool caughtUp = batch.Count == 0;
@@ -152,7 +161,7 @@ public sealed partial class ContainerEngine
     {
         try
         {
-            var state = known ?? GetContainer(id).State;
+            var state = known ?? _handles.Get(id).State;
             return state is ContainerState.Running or ContainerState.Stopping or ContainerState.Starting;
         }
         catch (PodShellException e) when (e.ErrorId == "ContainerNotFound")

@@ -1,52 +1,66 @@
-using System.Formats.Tar;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PodShell.Engine.Images;
 using PodShell.Engine.Images.Archive;
 using PodShell.Engine.Overlay;
 
-namespace PodShell.Engine;
+namespace PodShell.Engine.Containers;
 
-public sealed partial class ContainerEngine
+/// <summary>An image made of a container (podman commit): its diff as one more layer, registered through the image
+/// seam.</summary>
+internal sealed class CommitService
 {
+    private readonly EngineContext _ctx;
+    private readonly ContainerHandles _handles;
+    private readonly ContainerFiles _files;
+    private readonly IContainerImages _images;
+
+    public CommitService(EngineContext ctx, ContainerHandles handles, ContainerFiles files, IContainerImages images)
+    {
+        _ctx = ctx;
+        _handles = handles;
+        _files = files;
+        _images = images;
+    }
+
     /// <summary>Makes an image of a container (podman commit): the container's image layers plus one layer
     /// holding its diff with OCI whiteouts (the engine's own placeholder files left out), and the image's
     /// config updated with <paramref name="changes"/> (Dockerfile words: CMD, ENTRYPOINT, ENV, LABEL, EXPOSE,
     /// WORKDIR, USER, STOPSIGNAL, as "WORD=value" or "WORD value") and <paramref name="message"/> in its history.</summary>
-    public ContainerImage CommitContainer(string nameOrId, string name, string? message = null,
+    public ContainerImage Commit(string nameOrId, string name, string? message = null,
         IReadOnlyList<string>? changes = null, string? author = null, CancellationToken ct = default)
     {
-        var c = GetContainer(nameOrId);
+        var c = _handles.Get(nameOrId);
         name = ImageReference.Normalize(name);
         if (!ImageReference.IsValid(name))
             throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
                 $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
-        var (upper, lowers, image) = ContainerLayerDirs(c);
+        var (upper, lowers, image) = _files.LayerDirs(c);
         if (image is null)
             throw new PodShellException("ImageNotFound", FailureKind.NotFound,
                 $"The image of container '{c.Name}' ({c.ImageId[..Math.Min(12, c.ImageId.Length)]}) is no longer in the store.", c.ImageId);
         var configDigest = "sha256:" + image.Id;
-        if (!Blobs.Has(configDigest))
+        if (!_ctx.Blobs.Has(configDigest))
             throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
-        var config = JsonNode.Parse(Blobs.ReadAll(configDigest))!.AsObject();
+        var config = JsonNode.Parse(_ctx.Blobs.ReadAll(configDigest))!.AsObject();
         ImageChanges.Apply(config, changes ?? Array.Empty<string>());
 
-        SweepStoreIfChanged(); // a commit writes temp files and a layer: finish what killed ones left
+        _images.SweepIfChanged(); // a commit writes temp files and a layer: finish what killed ones left
         var reported = OverlayChanges.Read(upper, lowers);
-        Directory.CreateDirectory(ScratchDir);
-        var raw = Path.Combine(ScratchDir, $"{Environment.ProcessId}-commit-{Guid.NewGuid():N}");
+        var scratch = _images.ScratchDir;
+        Directory.CreateDirectory(scratch);
+        var raw = Path.Combine(scratch, $"{Environment.ProcessId}-commit-{Guid.NewGuid():N}");
         var filtered = raw + ".tar";
         string layerDigest;
         try
         {
             using (var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                DiffTarWriter.Write(upper, fs, ct, TarOwners);
+                DiffTarWriter.Write(upper, fs, ct, _ctx.Host.TarOwners);
             using (var input = File.OpenRead(raw))
             using (var output = new FileStream(filtered, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 FilterLayer(input, output, reported, ct);
             using (var read = File.OpenRead(filtered))
-                layerDigest = Blobs.Put(read, null, ct);
+                layerDigest = _ctx.Blobs.Put(read, null, ct);
         }
         finally
         {
@@ -73,8 +87,8 @@ public sealed partial class ContainerEngine
 
         // The image's own layers exist already (RegisterImage finds them by chain id); only the new one is applied.
         var layers = image.Layers.Select(l => new LayerBlob("sha256:" + l, OciMediaTypes.Layer, 0)).ToList();
-        layers.Add(new LayerBlob(layerDigest, OciMediaTypes.Layer, Blobs.Size(layerDigest)));
-        return RegisterImage(configBytes, layers, new[] { name }, null, null, ct);
+        layers.Add(new LayerBlob(layerDigest, OciMediaTypes.Layer, _ctx.Blobs.Size(layerDigest)));
+        return _images.Register(configBytes, layers, new[] { name }, ct);
     }
 
     // Keeps what Get-ContainerChange reports (and the directories leading to it): the engine's placeholder
