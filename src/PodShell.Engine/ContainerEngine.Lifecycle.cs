@@ -137,8 +137,8 @@ public sealed partial class ContainerEngine
     // A 5000-character name in a message helps nobody; the target keeps it whole.
     private static string Shorten(string s) => s.Length <= 80 ? s : s[..60] + $"... ({s.Length} characters)";
 
-    /// <summary>Podman's default pids limit (containers.conf pids_limit).</summary>
-    public const long DefaultPidsLimit = 2048;
+    /// <summary>Podman's default pids limit (containers.conf pids_limit); defined in ContainerResources.</summary>
+    public const long DefaultPidsLimit = Configuration.ContainerResources.DefaultPidsLimit;
 
     private static string[] MergeEnvironment(string[] imageEnv, IDictionary<string, string>? user)
     {

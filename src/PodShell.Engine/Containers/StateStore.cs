@@ -2,11 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
+using PodShell.Engine.Configuration;
 
 namespace PodShell.Engine.Containers;
 
-/// <summary>Bookkeeping the engine keeps beside a container but does not show: who is creating or
-/// starting it (so a killed pwsh can be detected), and the monitor's pid.</summary>
+/// <summary>A container row: the public view of its configuration and state (<see cref="ContainerProjection"/>),
+/// and the bookkeeping the engine keeps beside it but does not show: who is creating or starting it (so a killed
+/// pwsh can be detected), and the monitor's pid.</summary>
 public sealed class ContainerRecord
 {
     public Container Container { get; set; } = new();
@@ -35,7 +37,7 @@ public sealed class StateStore
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         TypeInfoResolver = JsonTypeInfoResolver.Combine(StoreJson.Default, new DefaultJsonTypeInfoResolver()),
     };
-    private static readonly JsonTypeInfo<Container> ContainerJson = (JsonTypeInfo<Container>)Json.GetTypeInfo(typeof(Container));
+    private static readonly JsonTypeInfo<StoredContainer> ContainerJson = (JsonTypeInfo<StoredContainer>)Json.GetTypeInfo(typeof(StoredContainer));
     private static readonly JsonTypeInfo<ContainerImage> ImageJson = (JsonTypeInfo<ContainerImage>)Json.GetTypeInfo(typeof(ContainerImage));
 
     public string Path { get; }
@@ -66,39 +68,13 @@ public sealed class StateStore
         return c;
     }
 
+    /// <summary>WAL (persistent in the file; setting it per open is cheap and idempotent), then the schema brought
+    /// to this code's version (<see cref="StoreSchema"/>).</summary>
     private void Migrate()
     {
         using var c = Open();
-        using var cmd = c.CreateCommand();
-        // journal_mode is persistent in the file; setting it once per open is cheap and idempotent.
-        cmd.CommandText = """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=NORMAL;
-            CREATE TABLE IF NOT EXISTS images (
-                id TEXT PRIMARY KEY,
-                data TEXT NOT NULL,
-                created TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS image_names (
-                name TEXT PRIMARY KEY,
-                image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
-            CREATE TABLE IF NOT EXISTS layers (
-                id TEXT PRIMARY KEY,
-                diff_id TEXT NOT NULL,
-                parent TEXT,
-                size INTEGER NOT NULL,
-                created TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS containers (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                state TEXT NOT NULL,
-                image_id TEXT NOT NULL,
-                owner_pid INTEGER NOT NULL DEFAULT 0,
-                owner_start INTEGER NOT NULL DEFAULT 0,
-                conmon_pid INTEGER NOT NULL DEFAULT 0,
-                pid_start INTEGER NOT NULL DEFAULT 0,
-                data TEXT NOT NULL);
-            """;
-        cmd.ExecuteNonQuery();
+        StoreSchema.Execute(c, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        StoreSchema.Upgrade(c);
     }
 
     // ---- containers ---------------------------------------------------------------------
@@ -262,7 +238,7 @@ public sealed class StateStore
                 OwnerStart = (ulong)rd.GetInt64(1),
                 ConmonPid = rd.GetInt32(2),
                 PidStart = (ulong)rd.GetInt64(3),
-                Container = JsonSerializer.Deserialize(rd.GetString(4), ContainerJson)!,
+                Container = ContainerProjection.ToContainer(JsonSerializer.Deserialize(rd.GetString(4), ContainerJson)!),
             });
         }
         return list;
@@ -278,8 +254,10 @@ public sealed class StateStore
         cmd.Parameters.AddWithValue("$os", (long)r.OwnerStart);
         cmd.Parameters.AddWithValue("$cp", r.ConmonPid);
         cmd.Parameters.AddWithValue("$ps", (long)r.PidStart);
-        cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(r.Container, ContainerJson));
+        cmd.Parameters.AddWithValue("$data", SerializeContainer(ContainerProjection.Split(r.Container)));
     }
+
+    internal static string SerializeContainer(StoredContainer stored) => JsonSerializer.Serialize(stored, ContainerJson);
 
     // ---- images and layers ---------------------------------------------------------------
 
@@ -457,10 +435,10 @@ public sealed class StateStore
     }
 }
 
-/// <summary>Compile-time JSON metadata for what the store keeps as JSON; the same shape as the reflection-based
-/// serializer writes (property names as declared, enums as numbers), so existing stores read back unchanged.</summary>
+/// <summary>Compile-time JSON metadata for what the store keeps as JSON. The names are fixed on the types
+/// ([JsonPropertyName]); a container row is a <see cref="StoredContainer"/> (schema version 1).</summary>
 [JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(Container))]
+[JsonSerializable(typeof(StoredContainer))]
 [JsonSerializable(typeof(ContainerImage))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class StoreJson : JsonSerializerContext;
