@@ -9,7 +9,7 @@ namespace PodShell.Engine.Configuration;
 /// Connect-ContainerNetwork); what changes as the container runs is <see cref="ContainerRuntimeState"/>.
 /// Every JSON name is fixed here: renaming a C# property must not change the store's format (design.md, The
 /// store). A new property needs a default that is right for rows written before it existed.</summary>
-public sealed class ContainerConfig
+public sealed partial class ContainerConfig
 {
     [JsonPropertyName("id")] public string Id { get; set; } = "";
     [JsonPropertyName("name")] public string Name { get; set; } = "";

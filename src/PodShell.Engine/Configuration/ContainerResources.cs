@@ -25,7 +25,7 @@ public sealed class ContainerResources
     {
         if (memory < MinMemory)
             throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument,
-                $"-Memory must be at least 6MB ({MinMemory} bytes), the least runc can start a container with (got {memory} bytes).", memory);
+                $"-Memory must be at least 6MB (got {memory} bytes).", memory);
     }
 
     /// <summary>-Cpus: a positive, finite number of CPUs, at most the host's.</summary>
