@@ -163,6 +163,54 @@ public sealed class StoreMigrationTests : IDisposable
             AssertSame(expected.Containers[i].Container, store.ListContainers()[i].Container);
     }
 
+    /// <summary>Another process (the sqlite3 shell) holds the write lock and migrates while this one opens the same
+    /// version-0 file: the opener waits for the lock, sees the new version and runs no migration over the other's
+    /// work (run again, migration 1 would read the migrated row as version 0 and lose its values).</summary>
+    [Fact]
+    public void AnotherProcessMigrating_TheOpenerWaits_AndDoesNotMigrateAgain()
+    {
+        var db = CopyOfFixture("v0");
+        var webId = Expected("v0").Containers.Single(r => r.Container.Name == "web").Container.Id;
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/sqlite3", db)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            p.StandardInput.WriteLine(".timeout 30000");
+            p.StandardInput.WriteLine("BEGIN IMMEDIATE;");
+            p.StandardInput.WriteLine($"UPDATE containers SET data='{{\"config\":{{\"id\":\"{webId}\",\"name\":\"migrated-by-the-other\"}},\"state\":{{\"state\":\"Created\"}}}}' WHERE id='{webId}';");
+            p.StandardInput.WriteLine("SELECT 'locked';");
+            p.StandardInput.Flush();
+            Assert.Equal("locked", p.StandardOutput.ReadLine());
+
+            StateStore? opened = null;
+            Exception? thrown = null;
+            var opener = new Thread(() =>
+            {
+                try { opened = new StateStore(db); }
+                catch (Exception e) { thrown = e; }
+            });
+            opener.Start();
+            Assert.False(opener.Join(500), "the opener must wait for the other process's write lock");
+            p.StandardInput.WriteLine($"PRAGMA user_version={StoreSchema.Version};");
+            p.StandardInput.WriteLine("COMMIT;");
+            p.StandardInput.WriteLine(".quit");
+            p.StandardInput.Close();
+            Assert.True(opener.Join(TimeSpan.FromSeconds(30)));
+            p.WaitForExit();
+
+            Assert.Null(thrown);
+            Assert.Equal("migrated-by-the-other", opened!.GetContainer(webId)!.Container.Name);
+            Assert.Equal(StoreSchema.Version, UserVersion(db));
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill();
+        }
+    }
+
     [Fact]
     public void NewerSchema_IsRefusedWithStoreSchemaTooNew()
     {
