@@ -9,7 +9,7 @@ namespace PodShell.Engine;
 public sealed partial class ContainerEngine
 {
     /// <summary>Podman's default pids limit (containers.conf pids_limit).</summary>
-    public const long DefaultPidsLimit = OciSpecBuilder.DefaultPidsLimit;
+    public const long DefaultPidsLimit = Configuration.ContainerResources.DefaultPidsLimit;
 
     /// <summary>Create a container: record, writable layer, overlay mount, /etc files and config.json.
     /// Any failure undoes every step, so a bad request leaves nothing behind.</summary>

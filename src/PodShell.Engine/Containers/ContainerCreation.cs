@@ -35,16 +35,8 @@ internal sealed class ContainerCreation
     /// Any failure undoes every step, so a bad request leaves nothing behind.</summary>
     public Container Create(CreateOptions o, CancellationToken ct = default)
     {
-        if (o.Cpus is { } cpus && (cpus <= 0 || double.IsNaN(cpus) || double.IsInfinity(cpus)))
-            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus must be a positive number of CPUs such as 0.5 or 2 (got {cpus}).", cpus);
-        if (o.Cpus is { } c2 && c2 > Environment.ProcessorCount)
-            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus {c2} is more than the {Environment.ProcessorCount} CPUs this host has.", c2);
-        // runc cannot start a container below about 6 MiB; Podman refuses the same way.
-        if (o.Memory is { } mem && mem < 6 * 1024 * 1024)
-            throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument, $"-Memory must be at least 6MB (got {mem} bytes).", mem);
-        if (o.Name != null && !NameGenerator.IsValid(o.Name))
-            throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument, $"'{Shorten(o.Name)}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit, at most {NameGenerator.MaxLength} characters.", o.Name);
-        if (o.Hostname != null) HostnameRule.Check(o.Hostname);
+        // Every option parsed and checked (one place, one ErrorId each) before anything is looked up or made.
+        Configuration.ContainerConfig.FromOptions(o, Environment.ProcessorCount);
 
         if (o.Init && BundleWriter.InitBinary() is null)
             throw new PodShellException("InitNotFound", FailureKind.NotSupported,
@@ -84,7 +76,7 @@ internal sealed class ContainerCreation
             Environment = env,
             MemoryMax = o.Memory ?? long.MaxValue,
             Cpus = o.Cpus ?? double.PositiveInfinity,
-            PidsMax = o.PidsLimit is > 0 ? o.PidsLimit.Value : (o.PidsLimit is null ? OciSpecBuilder.DefaultPidsLimit : long.MaxValue),
+            PidsMax = o.PidsLimit is > 0 ? o.PidsLimit.Value : (o.PidsLimit is null ? Configuration.ContainerResources.DefaultPidsLimit : long.MaxValue),
             Network = "none",
             Labels = labels,
             AutoRemove = o.AutoRemove,
@@ -149,9 +141,6 @@ internal sealed class ContainerCreation
             throw;
         }
     }
-
-    // A 5000-character name in a message helps nobody; the target keeps it whole.
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..60] + $"... ({s.Length} characters)";
 
     internal static string[] MergeEnvironment(string[] imageEnv, IDictionary<string, string>? user)
     {

@@ -2,27 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
+using PodShell.Engine.Configuration;
 
 namespace PodShell.Engine.Containers;
-
-/// <summary>Bookkeeping the engine keeps beside a container but does not show: who is creating or
-/// starting it (so a killed pwsh can be detected), and the monitor's pid.</summary>
-public sealed class ContainerRecord
-{
-    public Container Container { get; set; } = new();
-    /// <summary>pid and /proc start time of the process in the middle of Creating/Starting/Removing; while an
-    /// -AutoRemove container runs or has exited, the attached client (Invoke-Container) that still reads its output
-    /// and removes it itself, so that no other process removes it first (0: none).</summary>
-    public int OwnerPid { get; set; }
-    public ulong OwnerStart { get; set; }
-    public int ConmonPid { get; set; }
-    public ulong PidStart { get; set; }
-}
 
 /// <summary>All engine state in one SQLite file (WAL). Every write runs in a BEGIN IMMEDIATE
 /// transaction, so several pwsh processes can share one store (Podman 5 moved to SQLite for the
 /// same reason); nothing here relies on in-process locks.</summary>
-public sealed class StateStore
+public sealed partial class StateStore
 {
     private readonly string _connectionString;
     // Unlimited CPUs are +Infinity in the model; JSON has no literal for it without this.
@@ -35,7 +22,7 @@ public sealed class StateStore
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         TypeInfoResolver = JsonTypeInfoResolver.Combine(StoreJson.Default, new DefaultJsonTypeInfoResolver()),
     };
-    private static readonly JsonTypeInfo<Container> ContainerJson = (JsonTypeInfo<Container>)Json.GetTypeInfo(typeof(Container));
+    private static readonly JsonTypeInfo<StoredContainer> ContainerJson = (JsonTypeInfo<StoredContainer>)Json.GetTypeInfo(typeof(StoredContainer));
     private static readonly JsonTypeInfo<ContainerImage> ImageJson = (JsonTypeInfo<ContainerImage>)Json.GetTypeInfo(typeof(ContainerImage));
 
     public string Path { get; }
@@ -66,39 +53,13 @@ public sealed class StateStore
         return c;
     }
 
+    /// <summary>WAL (persistent in the file; setting it per open is cheap and idempotent), then the schema brought
+    /// to this code's version (<see cref="StoreSchema"/>).</summary>
     private void Migrate()
     {
         using var c = Open();
-        using var cmd = c.CreateCommand();
-        // journal_mode is persistent in the file; setting it once per open is cheap and idempotent.
-        cmd.CommandText = """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=NORMAL;
-            CREATE TABLE IF NOT EXISTS images (
-                id TEXT PRIMARY KEY,
-                data TEXT NOT NULL,
-                created TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS image_names (
-                name TEXT PRIMARY KEY,
-                image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
-            CREATE TABLE IF NOT EXISTS layers (
-                id TEXT PRIMARY KEY,
-                diff_id TEXT NOT NULL,
-                parent TEXT,
-                size INTEGER NOT NULL,
-                created TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS containers (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                state TEXT NOT NULL,
-                image_id TEXT NOT NULL,
-                owner_pid INTEGER NOT NULL DEFAULT 0,
-                owner_start INTEGER NOT NULL DEFAULT 0,
-                conmon_pid INTEGER NOT NULL DEFAULT 0,
-                pid_start INTEGER NOT NULL DEFAULT 0,
-                data TEXT NOT NULL);
-            """;
-        cmd.ExecuteNonQuery();
+        StoreSchema.Execute(c, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        StoreSchema.Upgrade(c);
     }
 
     // ---- containers ---------------------------------------------------------------------
@@ -262,7 +223,7 @@ public sealed class StateStore
                 OwnerStart = (ulong)rd.GetInt64(1),
                 ConmonPid = rd.GetInt32(2),
                 PidStart = (ulong)rd.GetInt64(3),
-                Container = JsonSerializer.Deserialize(rd.GetString(4), ContainerJson)!,
+                Container = ContainerProjection.ToContainer(JsonSerializer.Deserialize(rd.GetString(4), ContainerJson)!),
             });
         }
         return list;
@@ -278,189 +239,8 @@ public sealed class StateStore
         cmd.Parameters.AddWithValue("$os", (long)r.OwnerStart);
         cmd.Parameters.AddWithValue("$cp", r.ConmonPid);
         cmd.Parameters.AddWithValue("$ps", (long)r.PidStart);
-        cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(r.Container, ContainerJson));
+        cmd.Parameters.AddWithValue("$data", SerializeContainer(ContainerProjection.Split(r.Container)));
     }
 
-    // ---- images and layers ---------------------------------------------------------------
-
-    /// <summary>Record an image and give it its names; a name held by another image moves to this one
-    /// (as `podman tag` does), all in one transaction.</summary>
-    public void PutImage(ContainerImage image)
-    {
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO images(id,data,created) VALUES($id,$data,$created) ON CONFLICT(id) DO NOTHING";
-            cmd.Parameters.AddWithValue("$id", image.Id);
-            cmd.Parameters.AddWithValue("$data", JsonSerializer.Serialize(image, ImageJson));
-            cmd.Parameters.AddWithValue("$created", image.Created.ToString("O"));
-            cmd.ExecuteNonQuery();
-        }
-        foreach (var name in image.Names)
-        {
-            using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO image_names(name,image_id) VALUES($n,$i) ON CONFLICT(name) DO UPDATE SET image_id=$i";
-            cmd.Parameters.AddWithValue("$n", name);
-            cmd.Parameters.AddWithValue("$i", image.Id);
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
-    }
-
-    public List<ContainerImage> ListImages()
-    {
-        using var c = Open();
-        var names = new Dictionary<string, List<string>>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name,image_id FROM image_names ORDER BY rowid";
-            using var rd = cmd.ExecuteReader();
-            while (rd.Read())
-            {
-                var id = rd.GetString(1);
-                if (!names.TryGetValue(id, out var l)) names[id] = l = new List<string>();
-                l.Add(rd.GetString(0));
-            }
-        }
-        var list = new List<ContainerImage>();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = "SELECT data FROM images ORDER BY rowid";
-            using var rd = cmd.ExecuteReader();
-            while (rd.Read())
-            {
-                var img = JsonSerializer.Deserialize(rd.GetString(0), ImageJson)!;
-                // image_names is the truth for names: a tag may have moved to a newer image.
-                img.Names = names.TryGetValue(img.Id, out var n) ? n.ToArray() : Array.Empty<string>();
-                list.Add(img);
-            }
-        }
-        return list;
-    }
-
-    /// <summary>Give an image one more name; a name held by another image moves here (podman tag).</summary>
-    public void AddImageName(string name, string imageId)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT INTO image_names(name,image_id) VALUES($n,$i) ON CONFLICT(name) DO UPDATE SET image_id=$i";
-        cmd.Parameters.AddWithValue("$n", name);
-        cmd.Parameters.AddWithValue("$i", imageId);
-        cmd.ExecuteNonQuery();
-    }
-
-    public bool RemoveImageName(string name)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM image_names WHERE name=$n";
-        cmd.Parameters.AddWithValue("$n", name);
-        return cmd.ExecuteNonQuery() > 0;
-    }
-
-    /// <summary>podman rmi's step in one transaction: the containers that use the image, and (when there are none,
-    /// or <paramref name="force"/>) the image and its names deleted. A create that checks the image in its own
-    /// transaction (<see cref="InsertContainer"/>) is therefore either in the returned list or refused. Returns
-    /// the users; the image is left alone when there are users and no force.</summary>
-    public List<ContainerRecord> DeleteImageTakingUsers(string id, bool force)
-    {
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        List<ContainerRecord> users;
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "SELECT owner_pid,owner_start,conmon_pid,pid_start,data FROM containers WHERE image_id=$id ORDER BY rowid";
-            cmd.Parameters.AddWithValue("$id", id);
-            users = ReadRecords(cmd);
-        }
-        if (users.Count > 0 && !force) return users;
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "DELETE FROM image_names WHERE image_id=$id; DELETE FROM images WHERE id=$id;";
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
-        return users;
-    }
-
-    public void DeleteImage(string id)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM image_names WHERE image_id=$id; DELETE FROM images WHERE id=$id;";
-        cmd.Parameters.AddWithValue("$id", id);
-        cmd.ExecuteNonQuery();
-    }
-
-    public void PutLayer(string id, string diffId, string? parent, long size)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT INTO layers(id,diff_id,parent,size,created) VALUES($id,$d,$p,$s,$c) ON CONFLICT(id) DO NOTHING";
-        cmd.Parameters.AddWithValue("$id", id);
-        cmd.Parameters.AddWithValue("$d", diffId);
-        cmd.Parameters.AddWithValue("$p", (object?)parent ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$s", size);
-        cmd.Parameters.AddWithValue("$c", DateTime.UtcNow.ToString("O"));
-        cmd.ExecuteNonQuery();
-    }
-
-    public (string DiffId, string? Parent, long Size)? GetLayer(string id)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT diff_id,parent,size FROM layers WHERE id=$id";
-        cmd.Parameters.AddWithValue("$id", id);
-        using var rd = cmd.ExecuteReader();
-        if (!rd.Read()) return null;
-        return (rd.GetString(0), rd.IsDBNull(1) ? null : rd.GetString(1), rd.GetInt64(2));
-    }
-
-    /// <summary>Layers no image refers to any more (so removing an image can drop them).</summary>
-    public List<string> UnreferencedLayers()
-    {
-        var used = new HashSet<string>();
-        foreach (var img in ListImages()) used.UnionWith(img.Layers);
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id FROM layers";
-        var all = new List<string>();
-        using var rd = cmd.ExecuteReader();
-        while (rd.Read()) all.Add(rd.GetString(0));
-        return all.Where(l => !used.Contains(l)).ToList();
-    }
-
-    public List<string> LayerIds()
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id FROM layers";
-        var all = new List<string>();
-        using var rd = cmd.ExecuteReader();
-        while (rd.Read()) all.Add(rd.GetString(0));
-        return all;
-    }
-
-    public void DeleteLayer(string id)
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM layers WHERE id=$id";
-        cmd.Parameters.AddWithValue("$id", id);
-        cmd.ExecuteNonQuery();
-    }
+    internal static string SerializeContainer(StoredContainer stored) => JsonSerializer.Serialize(stored, ContainerJson);
 }
-
-/// <summary>Compile-time JSON metadata for what the store keeps as JSON; the same shape as the reflection-based
-/// serializer writes (property names as declared, enums as numbers), so existing stores read back unchanged.</summary>
-[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(Container))]
-[JsonSerializable(typeof(ContainerImage))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class StoreJson : JsonSerializerContext;

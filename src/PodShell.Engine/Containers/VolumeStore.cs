@@ -18,24 +18,7 @@ public sealed partial class VolumeStore
     {
         _state = state;
         Root = root;
-        using var c = _state.Open();
-        using var cmd = c.CreateCommand();
-        // volume_users holds no foreign key to containers: rows of a container whose record vanished
-        // (a crash between steps) are ignored by the joins below and swept by Remove, instead of making
-        // the order of inserts matter to callers.
-        cmd.CommandText = """
-            CREATE TABLE IF NOT EXISTS volumes (
-                name TEXT PRIMARY KEY,
-                driver TEXT NOT NULL,
-                labels TEXT NOT NULL,
-                created TEXT NOT NULL,
-                created_by TEXT);
-            CREATE TABLE IF NOT EXISTS volume_users (
-                volume TEXT NOT NULL,
-                container_id TEXT NOT NULL,
-                PRIMARY KEY (volume, container_id));
-            """;
-        cmd.ExecuteNonQuery();
+        // Its tables are in the store's one schema (Containers/StoreSchema.cs).
     }
 
     // podman's volume name rule (libpod/define.NameRegex).

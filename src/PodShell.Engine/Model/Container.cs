@@ -1,7 +1,9 @@
 namespace PodShell;
 
 /// <summary>A container as PowerShell sees it. Raw values: bytes as long, times as DateTime;
-/// "no limit" is long.MaxValue (or +Infinity for Cpus), never null, so Where-Object comparisons hold.</summary>
+/// "no limit" is long.MaxValue (or +Infinity for Cpus), never null, so Where-Object comparisons hold. A view, not
+/// what the store keeps: made from the container's ContainerConfig and ContainerRuntimeState by ContainerProjection,
+/// so a property here can be renamed without changing the store's format (design.md, The store).</summary>
 public sealed class Container
 {
     public string Id { get; set; } = "";

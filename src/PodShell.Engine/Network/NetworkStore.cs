@@ -16,22 +16,7 @@ public sealed class NetworkStore
     public NetworkStore(StateStore store)
     {
         _store = store;
-        using var c = _store.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            CREATE TABLE IF NOT EXISTS networks (
-                name TEXT PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                bridge TEXT NOT NULL UNIQUE,
-                subnet TEXT NOT NULL,
-                json TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS network_addresses (
-                network TEXT NOT NULL,
-                ip TEXT NOT NULL,
-                container_id TEXT NOT NULL,
-                PRIMARY KEY (network, ip));
-            """;
-        cmd.ExecuteNonQuery();
+        // Its tables are in the store's one schema (Containers/StoreSchema.cs).
     }
 
     public IReadOnlyList<ContainerNetwork> List()

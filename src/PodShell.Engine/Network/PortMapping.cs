@@ -1,10 +1,17 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace PodShell.Engine.Network;
 
 /// <summary>One -Publish value: [hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp] (podman run -p).
-/// A range maps port for port, so both sides must be the same length.</summary>
-public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort, int Range, string Protocol)
+/// A range maps port for port, so both sides must be the same length. Stored as it is in the container's
+/// configuration: the JSON names are part of the store's format.</summary>
+public sealed record PortMapping(
+    [property: JsonPropertyName("hostIp")] string HostIp,
+    [property: JsonPropertyName("hostPort")] int HostPort,
+    [property: JsonPropertyName("containerPort")] int ContainerPort,
+    [property: JsonPropertyName("range")] int Range,
+    [property: JsonPropertyName("protocol")] string Protocol)
 {
     public static PortMapping Parse(string spec)
     {

@@ -70,14 +70,8 @@ public static class OciSpecBuilder
     /// <summary>libpod/define RLimitDefaultValue, applied to RLIMIT_NOFILE and RLIMIT_NPROC.</summary>
     internal const ulong RlimitDefault = 1048576;
 
-    /// <summary>containers/common DefaultPidsLimit.</summary>
-    internal const long DefaultPidsLimit = 2048;
-
     /// <summary>The CFS period podman uses for --cpus (util.CoresToPeriodAndQuota).</summary>
     internal const long CpuPeriod = 100_000;
-
-    /// <summary>Docker and podman refuse smaller limits: the runtime's own setup needs more than this.</summary>
-    internal const long MinMemory = 6 * 1024 * 1024;
 
     /// <summary>Docker's "Range of CPUs is from 0.01": below that the quota is under the kernel's 1 ms minimum.</summary>
     internal const double MinCpus = 0.01;
@@ -162,10 +156,10 @@ public static class OciSpecBuilder
                 throw Invalid("InvalidContainerSpec", $"Container '{Describe(spec)}' {what} '{file}' must be an absolute path.", spec);
             }
         }
-        if (spec.MemoryMax is { } memory && memory != long.MaxValue && memory < MinMemory)
+        // The same check (and ErrorId) New-Container makes: one minimum, in ContainerResources.
+        if (spec.MemoryMax is { } memory && memory != long.MaxValue)
         {
-            throw Invalid("InvalidMemoryLimit",
-                $"Memory limit {memory} bytes for container '{Describe(spec)}' is below the minimum of 6MiB ({MinMemory} bytes).", spec.MemoryMax);
+            Configuration.ContainerResources.CheckMemory(memory);
         }
         if (spec.Cpus is { } cpus && (!double.IsFinite(cpus) || cpus < MinCpus || cpus * CpuPeriod >= long.MaxValue))
         {
@@ -403,7 +397,7 @@ public static class OciSpecBuilder
             w.WriteNumber("period", CpuPeriod);
             w.WriteEndObject();
         }
-        var pids = spec.PidsLimit ?? DefaultPidsLimit;
+        var pids = spec.PidsLimit ?? Configuration.ContainerResources.DefaultPidsLimit;
         if (pids > 0 && pids != long.MaxValue)
         {
             w.WriteStartObject("pids");
