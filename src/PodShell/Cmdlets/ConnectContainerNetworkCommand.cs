@@ -37,7 +37,7 @@ public sealed class ConnectContainerNetworkCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try).Select(c => c.Name))
+        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved).Select(c => c.Name))
         {
             if (!ShouldProcess(target, $"Connect to network '{Name}'")) continue;
             Try(() =>

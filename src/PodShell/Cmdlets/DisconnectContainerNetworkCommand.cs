@@ -31,7 +31,7 @@ public sealed class DisconnectContainerNetworkCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try).Select(c => c.Name))
+        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved).Select(c => c.Name))
         {
             if (!ShouldProcess(target, $"Disconnect from network '{Name}'")) continue;
             Try(() =>

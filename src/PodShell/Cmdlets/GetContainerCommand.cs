@@ -46,7 +46,7 @@ public sealed class GetContainerCommand : PodShellCmdlet
             Try(() => { foreach (var c in Engine.GetContainers()) Write(c); });
             return;
         }
-        foreach (var c in NameResolvers.Containers(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try))
+        foreach (var c in NameResolvers.Containers(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try, Resolved))
             Write(c);
     }
 

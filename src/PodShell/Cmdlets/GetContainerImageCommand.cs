@@ -23,7 +23,7 @@ public sealed class GetContainerImageCommand : PodShellCmdlet
             Try(() => WriteObject(Engine.GetImages(), true));
             return;
         }
-        foreach (var image in NameResolvers.Images(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try))
+        foreach (var image in NameResolvers.Images(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try, Resolved))
             WriteObject(image);
     }
 }

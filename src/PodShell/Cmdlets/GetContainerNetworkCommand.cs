@@ -20,7 +20,7 @@ public sealed class GetContainerNetworkCommand : PodShellCmdlet
             Try(() => WriteObject(Engine.GetNetworks(), true));
             return;
         }
-        foreach (var network in NameResolvers.Networks(Engine).Resolve(Name, Try))
+        foreach (var network in NameResolvers.Networks(Engine).Resolve(Name, Try, Resolved))
             WriteObject(network);
     }
 }

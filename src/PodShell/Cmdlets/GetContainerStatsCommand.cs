@@ -42,7 +42,7 @@ public sealed class GetContainerStatsCommand : PodShellCmdlet
             Try(() => _ids.AddRange(Engine.GetContainers().Where(c => c.State == ContainerState.Running).Select(c => c.Id)));
             return;
         }
-        _ids.AddRange(NameResolvers.RunningContainers(Engine).Resolve(Name, Try).Select(c => c.Id));
+        _ids.AddRange(NameResolvers.RunningContainers(Engine).Resolve(Name, Try, Resolved).Select(c => c.Id));
     }
 
     protected override void EndProcessing()

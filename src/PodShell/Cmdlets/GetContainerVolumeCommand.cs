@@ -24,7 +24,7 @@ public sealed class GetContainerVolumeCommand : PodShellCmdlet
             Try(() => WriteObject(Engine.GetVolumes(Size), true));
             return;
         }
-        foreach (var v in NameResolvers.Volumes(Engine).Resolve(Name, Try))
+        foreach (var v in NameResolvers.Volumes(Engine).Resolve(Name, Try, Resolved))
         {
             if (Size) Try(() => WriteObject(Engine.GetVolume(v.Name, withSize: true)));
             else WriteObject(v);

@@ -32,13 +32,13 @@ public sealed class GetOverlayLayerCommand : PodShellCmdlet
         switch (ParameterSetName)
         {
             case "Container":
-                foreach (var c in NameResolvers.Containers(Engine).Resolve(Container, Try)) Try(() => WriteObject(Engine.GetContainerLayers(c.Id), true));
+                foreach (var c in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved)) Try(() => WriteObject(Engine.GetContainerLayers(c.Id), true));
                 break;
             case "ContainerObject":
                 foreach (var c in InputObject) Try(() => WriteObject(Engine.GetContainerLayers(c.Id), true));
                 break;
             case "Image":
-                foreach (var i in NameResolvers.Images(Engine).Resolve(Image, Try)) Try(() => WriteObject(Engine.GetImageLayers(i), true));
+                foreach (var i in NameResolvers.Images(Engine).Resolve(Image, Try, Resolved)) Try(() => WriteObject(Engine.GetImageLayers(i), true));
                 break;
             default:
                 foreach (var i in ImageObject) Try(() => WriteObject(Engine.GetImageLayers(Engine.ResolveImage(i.Id)), true));

@@ -38,7 +38,7 @@ public sealed class RemoveContainerImageCommand : PodShellCmdlet
         };
         // Each name once (a name untags, an id removes the image); the untag of one name is seen by the next
         // name's lookup, so 'web:1','web:2' of one image untag web:1 then remove the image.
-        foreach (var (image, matched, t) in NameResolvers.ImageNames(Engine).Resolve(requested, Try))
+        foreach (var (image, matched, t) in NameResolvers.ImageNames(Engine).Resolve(requested, Try, Resolved))
         {
             Try(() =>
             {

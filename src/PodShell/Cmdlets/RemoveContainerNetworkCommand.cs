@@ -29,7 +29,7 @@ public sealed class RemoveContainerNetworkCommand : PodShellCmdlet
     protected override void ProcessRecord()
     {
         var requested = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : Name;
-        foreach (var n in NameResolvers.Networks(Engine).Resolve(requested, Try))
+        foreach (var n in NameResolvers.Networks(Engine).Resolve(requested, Try, Resolved))
         {
             var name = n.Name;
             Try(() =>

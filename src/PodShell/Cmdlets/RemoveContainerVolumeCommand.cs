@@ -29,7 +29,7 @@ public sealed class RemoveContainerVolumeCommand : PodShellCmdlet
     protected override void ProcessRecord()
     {
         var requested = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : Name;
-        foreach (var v in NameResolvers.Volumes(Engine).Resolve(requested, Try))
+        foreach (var v in NameResolvers.Volumes(Engine).Resolve(requested, Try, Resolved))
         {
             var name = v.Name;
             Try(() =>

@@ -38,6 +38,6 @@ public abstract class ContainerTargetCmdlet : PodShellCmdlet
             ById => Id,
             _ => Name,
         };
-        return NameResolvers.Containers(Engine).Resolve(requested, Try);
+        return NameResolvers.Containers(Engine).Resolve(requested, Try, Resolved);
     }
 }

@@ -8,7 +8,7 @@ namespace PodShell;
 /// NotFound error (ContainerNotFound, ImageNotFound, ...) without stopping the rest; a name with wildcards is
 /// matched, case-insensitively, against what <see cref="MatchedBy"/> gives for each object and matching
 /// nothing is no error (Get-Process does the same). Each object comes out once, in the order first named:
-/// `Stop-Container web,w*` stops web once. WildcardPattern is PowerShell's, so this lives on this side.</summary>
+/// `Stop-Container web,w*` stops web once, and so does `Get-Container web, web | Stop-Container`. WildcardPattern is PowerShell's, so this lives on this side.</summary>
 /// <param name="Lookup">A literal name or id to its object; throws the engine's NotFound.</param>
 /// <param name="List">Every object, for a wildcard; read once per wildcard so the match is fresh.</param>
 /// <param name="MatchedBy">The strings a wildcard is matched against (names; for images also the name without its tag).</param>
@@ -20,10 +20,12 @@ internal sealed record NameResolver<T>(
     Func<T, string> Key)
 {
     /// <summary>The objects <paramref name="requested"/> names, each once. <paramref name="attempt"/> runs one
-    /// engine call and reports its failure (the cmdlet's Try: a non-terminating error); false skips that name.</summary>
-    public IEnumerable<T> Resolve(IEnumerable<string> requested, Func<Action, bool> attempt)
+    /// engine call and reports its failure (the cmdlet's Try: a non-terminating error); false skips that name.
+    /// <paramref name="seen"/> holds the keys already given; a cmdlet passes one set for its whole invocation,
+    /// so `$c, $c | Stop-Container` (two pipeline records) also stops $c once.</summary>
+    public IEnumerable<T> Resolve(IEnumerable<string> requested, Func<Action, bool> attempt, ISet<string>? seen = null)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        seen ??= new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in requested)
         {
             if (WildcardPattern.ContainsWildcardCharacters(name))
