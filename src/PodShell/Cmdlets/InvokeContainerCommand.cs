@@ -36,7 +36,7 @@ public sealed class InvokeContainerCommand : ContainerCreationCmdlet
             foreach (var o in run.Output(CancellationToken))
             {
                 // stderr as a native command's: in the error stream, but never terminating (NativeStderr).
-                if (o.Stream == RunStream.Stderr) NativeStderr.Write(this, o.Line, "ContainerStderr", name);
+                if (o.Stream == RunStream.Stderr) NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), "ContainerStderr", ErrorCategory.FromStdErr, name));
                 else WriteObject(o.Line);
             }
             int code = run.Wait(CancellationToken);

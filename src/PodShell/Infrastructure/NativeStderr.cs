@@ -27,12 +27,9 @@ internal static class NativeStderr
     private static readonly MethodInfo? SetInvocationInfo = typeof(ErrorRecord)
         .GetMethod("SetInvocationInfo", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(InvocationInfo)]);
 
-    public static ErrorRecord Record(string line, string errorId, object? target) =>
-        new(new RemoteException(line), errorId, ErrorCategory.FromStdErr, target);
-
-    public static void Write(PSCmdlet cmdlet, string line, string errorId, object? target)
+    /// <summary>Writes one stderr record (a RemoteException holding the line, category FromStdErr).</summary>
+    public static void Write(PSCmdlet cmdlet, ErrorRecord record)
     {
-        var record = Record(line, errorId, target);
         if (!WouldStop(cmdlet))
         {
             cmdlet.WriteError(record);
@@ -52,7 +49,7 @@ internal static class NativeStderr
             }
             return;
         }
-        cmdlet.Host.UI.WriteErrorLine(line);
+        cmdlet.Host.UI.WriteErrorLine(record.Exception.Message);
     }
 
     private static bool WouldStop(PSCmdlet cmdlet)
