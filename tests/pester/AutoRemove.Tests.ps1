@@ -50,11 +50,35 @@ Describe 'Invoke-Container -AutoRemove is recorded, not left to the client (issu
         }
     }
 
-    It 'leaves no container when a line on stderr stops the pipeline (-ErrorAction Stop)' {
+    It 'leaves no container when its non-zero exit stops the pipeline (-ErrorAction Stop); a stderr line alone does not' {
         $n = New-TestName 'rmstop'
-        { Invoke-Container busybox -Name $n -AutoRemove -ErrorAction Stop -- sh -c 'echo oops >&2; sleep 1' } |
-            Should -Throw -ErrorId 'ContainerStderr,PodShell.InvokeContainerCommand'
+        { Invoke-Container busybox -Name $n -AutoRemove -ErrorAction Stop -- sh -c 'echo oops >&2; sleep 1; exit 2' 2>$null } |
+            Should -Throw -ErrorId 'ContainerFailed,PodShell.InvokeContainerCommand'
         Wait-Gone $n | Should -BeTrue -Because 'the container was run with -AutoRemove'
+    }
+
+    It 'Ctrl+C (StopProcessing) passes SIGINT to the container, and its -AutoRemove container is gone once it exits' {
+        $n = New-TestName 'rmctrlc'
+        $ps = [powershell]::Create()
+        try {
+            $ps.AddScript("Import-Module '$env:PODSHELL_MODULE_PATH' -ErrorAction Stop").Invoke() | Out-Null
+            $ps.Commands.Clear()
+            $ps.AddScript("Invoke-Container busybox -Name $n -AutoRemove -- sh -c 'trap ""echo got-int >&2; exit 130"" INT; echo ready; while true; do sleep 0.1; done'") | Out-Null
+            $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $inputData.Complete()
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke($inputData, $output)
+            $deadline = [datetime]::UtcNow.AddSeconds(60)
+            while ($output.Count -eq 0 -and -not $handle.IsCompleted -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            "$($output[0])" | Should -Be 'ready'
+            $ps.Stop()
+            # The trap ran (the container chose to exit 130), and the run let go of it: it is removed.
+            Wait-Gone $n 30 | Should -BeTrue -Because 'the -AutoRemove container exits on SIGINT and is removed'
+        }
+        finally {
+            $ps.Dispose()
+            Get-Container $n -ErrorAction SilentlyContinue | Remove-Container -Force -Confirm:$false
+        }
     }
 
     It 'keeps the container of a live attached client while other processes look, and the client gets all its output' {

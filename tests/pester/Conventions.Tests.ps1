@@ -532,6 +532,70 @@ Describe 'A failure on one item does not stop the pipeline' {
     }
 }
 
+Describe 'One resolver: names and wildcards give each object once, in the order first named (issue 16 item 4)' {
+    BeforeAll {
+        $script:dp = New-TestName 'dedup'
+        $script:dA = New-Container busybox -Name "$script:dp-a" sleep infinity
+        $script:dB = New-Container busybox -Name "$script:dp-b" sleep infinity
+        $script:dVol = New-ContainerVolume "$script:dp-v"
+        $script:dNet = New-ContainerNetwork -Name "$script:dp-n"
+        $script:dImg = New-TestName 'dedupimg'
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name $script:dImg | Out-Null
+    }
+    AfterAll {
+        Get-Container "$script:dp-*" | Remove-Container -Force -ErrorAction SilentlyContinue
+        Remove-ContainerVolume "$script:dp-v*" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerNetwork "$script:dp-n*" -Force -ErrorAction SilentlyContinue
+        Remove-ContainerImage "$script:dImg*" -Force -ErrorAction SilentlyContinue
+    }
+    It 'Get-Container a,<prefix>*,a gives a then b, each once' {
+        $out = @(Get-Container "$script:dp-a", "$script:dp-*", "$script:dp-a")
+        $out.Name | Should -Be @("$script:dp-a", "$script:dp-b")
+        @(Get-Container -Id $script:dA.Id, $script:dA.Id.Substring(0, 12)).Count | Should -Be 1
+    }
+    It 'Start-Container and Stop-Container a,a* act on a once (one output object each)' {
+        @(Start-Container "$script:dp-a", "$script:dp-a*" -PassThru).Count | Should -Be 1
+        $stopped = @(Stop-Container "$script:dp-a", "$script:dp-a*" -Timeout 1 -PassThru)
+        $stopped.Count | Should -Be 1
+        $stopped[0].Name | Should -Be "$script:dp-a"
+        @($script:dA, $script:dA | Start-Container -PassThru).Count | Should -Be 1 -Because 'the same object twice in one array is one container'
+        @(Stop-Container -Id $script:dA.Id, $script:dA.Id -Timeout 1 -PassThru).Count | Should -Be 1
+    }
+    It 'a missing literal name writes ContainerNotFound and the rest goes on, each once' {
+        $errs = $null
+        $out = @(Get-Container "$script:dp-b", 'dedup-missing-zz', "$script:dp-b*" -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Name | Should -Be @("$script:dp-b")
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'ContainerNotFound,PodShell.GetContainerCommand'
+        $errs[0].TargetObject | Should -Be 'dedup-missing-zz'
+    }
+    It 'Remove-Container a,a* removes a once, with one PassThru object and no error' {
+        $c = New-Container busybox -Name "$script:dp-rm" sleep 1
+        $errs = $null
+        $out = @(Remove-Container "$script:dp-rm", "$script:dp-r*" -Force -PassThru -ErrorVariable errs)
+        $out.Count | Should -Be 1
+        $errs | Should -BeNullOrEmpty
+        Get-Container -Id $c.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+    It 'Get-ContainerImage, Get-ContainerVolume, Get-ContainerNetwork: a name and a wildcard for one object give it once' {
+        @(Get-ContainerImage $script:dImg, "$script:dImg*", "${script:dImg}:latest").Count | Should -Be 1
+        @(Get-ContainerVolume "$script:dp-v", "$script:dp-v*").Count | Should -Be 1
+        @(Get-ContainerNetwork "$script:dp-n", "$script:dp-n*").Count | Should -Be 1
+    }
+    It 'Remove-ContainerVolume, Remove-ContainerNetwork and Remove-ContainerImage a,a* remove it once, without an error' {
+        New-ContainerVolume "$script:dp-v2" | Out-Null
+        New-ContainerNetwork -Name "$script:dp-n2" | Out-Null
+        $errs = $null
+        @(Remove-ContainerVolume "$script:dp-v2", "$script:dp-v2*" -Force -PassThru -ErrorVariable +errs).Count | Should -Be 1
+        @(Remove-ContainerNetwork "$script:dp-n2", "$script:dp-n2*" -Force -PassThru -ErrorVariable +errs).Count | Should -Be 1
+        $img2 = "$script:dImg-two"
+        Import-ContainerImage -Path $script:BusyboxRootfs -Name $img2 | Out-Null
+        @(Remove-ContainerImage $img2, "$img2*" -Force -PassThru -ErrorVariable +errs).Count | Should -Be 1
+        $errs | Should -BeNullOrEmpty
+        Get-ContainerImage "$img2*" | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Ctrl+C' {
     It 'stops Wait-Container on a running container promptly and leaves the container running' {
         $c = New-Container busybox -Name (New-TestName 'ctrlc') sleep infinity | Start-Container -PassThru

@@ -65,6 +65,25 @@ Describe 'Invoke-ContainerCommand: stdin, detach and exit codes' {
             Should -Throw -ErrorId 'DetachWithInput,PodShell.InvokeContainerCommandCommand'
     }
 
+    It 'writes stderr as a native command does: under ErrorActionPreference Stop a stderr line does not throw (issue 20 item 3)' {
+        $ErrorActionPreference = 'Stop'
+        $ev = $null
+        $out = Invoke-ContainerCommand $script:name -ErrorVariable ev -- sh -c 'echo x; echo oops >&2; echo z'
+        $out | Should -Be @('x', 'z')
+        $LASTEXITCODE | Should -Be 0
+        $ev.FullyQualifiedErrorId | Should -Be 'ContainerCommandStderr,PodShell.InvokeContainerCommandCommand'
+        "$($ev[0])" | Should -Be 'oops'
+        $ev[0].CategoryInfo.Category | Should -Be 'FromStdErr'
+        # The error stream still carries it: 2>&1 merges it, 2>$null drops it, -ErrorAction Stop does not throw on it.
+        $merged = Invoke-ContainerCommand $script:name -- sh -c 'echo oops >&2' 2>&1
+        $merged | Should -BeOfType System.Management.Automation.ErrorRecord
+        "$merged" | Should -Be 'oops'
+        Invoke-ContainerCommand $script:name -ErrorAction Stop -- sh -c 'echo a; echo oops >&2' 2>$null | Should -Be 'a'
+        # A non-zero exit is the failure, and that follows the preference.
+        { Invoke-ContainerCommand $script:name -- sh -c 'echo oops >&2; exit 3' 2>$null } |
+            Should -Throw -ErrorId 'ContainerCommandFailed,PodShell.InvokeContainerCommandCommand'
+    }
+
     It 'leaves no exec monitor behind when the container is removed' {
         $n = New-TestName 'execrm'
         New-Container busybox -Name $n -- sleep infinity | Start-Container

@@ -135,6 +135,26 @@ Describe 'Invoke-Container (podman run)' {
         (Get-Container $n).ExitCode | Should -Be 6
         Remove-Container $n -Confirm:$false
     }
+    It 'writes stderr as a native command does: under ErrorActionPreference Stop a stderr line does not throw (issue 20 item 3)' {
+        $ErrorActionPreference = 'Stop'
+        $ev = $null
+        $out = Invoke-Container busybox -AutoRemove -ErrorVariable ev -- sh -c 'echo one; echo bad >&2; sleep 0.2; echo two'
+        $out | Should -Be @('one', 'two')
+        $LASTEXITCODE | Should -Be 0
+        $ev.FullyQualifiedErrorId | Should -Be 'ContainerStderr,PodShell.InvokeContainerCommand'
+        "$($ev[0])" | Should -Be 'bad'
+        $merged = @(Invoke-Container busybox -AutoRemove -ErrorAction Stop -- sh -c 'echo bad >&2; sleep 0.2; echo two' 2>&1)
+        $merged.Count | Should -Be 2
+        $merged[0] | Should -BeOfType System.Management.Automation.ErrorRecord
+        "$($merged[0])" | Should -Be 'bad'
+        $merged[1] | Should -Be 'two'
+        # A non-zero exit is the failure, and that follows the preference; -AutoRemove still removes the container.
+        $n = New-TestName 'runstop'
+        { Invoke-Container busybox -Name $n -AutoRemove -- sh -c 'echo bad >&2; exit 5' 2>$null } |
+            Should -Throw -ErrorId 'ContainerFailed,PodShell.InvokeContainerCommand'
+        $LASTEXITCODE | Should -Be 5
+        Get-Container $n -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
     It '-AutoRemove keeps the output of a fast container and removes it afterwards' {
         $n = New-TestName 'runrm'
         Invoke-Container busybox -Name $n -AutoRemove -- echo hello | Should -Be 'hello'

@@ -17,6 +17,7 @@ public sealed class ConnectContainerNetworkCommand : PodShellCmdlet
     /// <summary>Container names or ids, or Container objects from the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ContainerTransformation]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Container { get; set; } = Array.Empty<string>();
@@ -36,7 +37,7 @@ public sealed class ConnectContainerNetworkCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var target in Container)
+        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved).Select(c => c.Name))
         {
             if (!ShouldProcess(target, $"Connect to network '{Name}'")) continue;
             Try(() =>

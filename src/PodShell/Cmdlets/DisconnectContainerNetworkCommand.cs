@@ -17,6 +17,7 @@ public sealed class DisconnectContainerNetworkCommand : PodShellCmdlet
     /// <summary>Container names or ids, or Container objects from the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ContainerTransformation]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Container { get; set; } = Array.Empty<string>();
@@ -30,7 +31,7 @@ public sealed class DisconnectContainerNetworkCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var target in Container)
+        foreach (var target in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved).Select(c => c.Name))
         {
             if (!ShouldProcess(target, $"Disconnect from network '{Name}'")) continue;
             Try(() =>

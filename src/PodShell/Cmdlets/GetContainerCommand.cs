@@ -41,28 +41,13 @@ public sealed class GetContainerCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "ById")
-        {
-            foreach (var id in Id) Try(() => Write(Engine.GetContainer(id)));
-            return;
-        }
-        if (Name is null || Name.Length == 0)
+        if (ParameterSetName != "ById" && (Name is null || Name.Length == 0))
         {
             Try(() => { foreach (var c in Engine.GetContainers()) Write(c); });
             return;
         }
-        foreach (var n in Name)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(n))
-            {
-                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                Try(() => { foreach (var c in Engine.GetContainers().Where(c => p.IsMatch(c.Name))) Write(c); });
-            }
-            else
-            {
-                Try(() => Write(Engine.GetContainer(n)));
-            }
-        }
+        foreach (var c in NameResolvers.Containers(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try, Resolved))
+            Write(c);
     }
 
     private void Write(Container c)

@@ -18,27 +18,12 @@ public sealed class GetContainerImageCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "ById")
-        {
-            foreach (var id in Id) Try(() => WriteObject(Engine.ResolveImage(id)));
-            return;
-        }
-        if (Name is null || Name.Length == 0)
+        if (ParameterSetName != "ById" && (Name is null || Name.Length == 0))
         {
             Try(() => WriteObject(Engine.GetImages(), true));
             return;
         }
-        foreach (var n in Name)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(n))
-            {
-                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                Try(() => WriteObject(Engine.GetImages().Where(i => i.Names.Any(x => p.IsMatch(x) || p.IsMatch(x.Split(':')[0]))), true));
-            }
-            else
-            {
-                Try(() => WriteObject(Engine.ResolveImage(n)));
-            }
-        }
+        foreach (var image in NameResolvers.Images(Engine).Resolve(ParameterSetName == "ById" ? Id : Name!, Try, Resolved))
+            WriteObject(image);
     }
 }

@@ -20,17 +20,7 @@ public sealed class GetContainerNetworkCommand : PodShellCmdlet
             Try(() => WriteObject(Engine.GetNetworks(), true));
             return;
         }
-        foreach (var n in Name)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(n))
-            {
-                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                Try(() => WriteObject(Engine.GetNetworks().Where(x => p.IsMatch(x.Name)), true));
-            }
-            else
-            {
-                Try(() => WriteObject(Engine.GetNetwork(n)));
-            }
-        }
+        foreach (var network in NameResolvers.Networks(Engine).Resolve(Name, Try, Resolved))
+            WriteObject(network);
     }
 }

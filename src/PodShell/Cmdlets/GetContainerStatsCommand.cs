@@ -37,27 +37,12 @@ public sealed class GetContainerStatsCommand : PodShellCmdlet
             _ids.AddRange(InputObject.Select(c => c.Id));
             return;
         }
-        Try(() =>
+        if (Name is null)
         {
-            var running = Engine.GetContainers().Where(c => c.State == ContainerState.Running).ToList();
-            if (Name is null)
-            {
-                _ids.AddRange(running.Select(c => c.Id));
-                return;
-            }
-            foreach (var n in Name)
-            {
-                if (WildcardPattern.ContainsWildcardCharacters(n))
-                {
-                    var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                    _ids.AddRange(running.Where(c => p.IsMatch(c.Name)).Select(c => c.Id));
-                }
-                else
-                {
-                    Try(() => _ids.Add(Engine.GetContainer(n).Id));
-                }
-            }
-        });
+            Try(() => _ids.AddRange(Engine.GetContainers().Where(c => c.State == ContainerState.Running).Select(c => c.Id)));
+            return;
+        }
+        _ids.AddRange(NameResolvers.RunningContainers(Engine).Resolve(Name, Try, Resolved).Select(c => c.Id));
     }
 
     protected override void EndProcessing()

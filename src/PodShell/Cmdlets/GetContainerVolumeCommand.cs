@@ -24,21 +24,10 @@ public sealed class GetContainerVolumeCommand : PodShellCmdlet
             Try(() => WriteObject(Engine.GetVolumes(Size), true));
             return;
         }
-        foreach (var n in Name)
+        foreach (var v in NameResolvers.Volumes(Engine).Resolve(Name, Try, Resolved))
         {
-            if (WildcardPattern.ContainsWildcardCharacters(n))
-            {
-                var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                Try(() =>
-                {
-                    foreach (var v in Engine.GetVolumes().Where(v => p.IsMatch(v.Name)))
-                        WriteObject(Size ? Engine.GetVolume(v.Name, withSize: true) : v);
-                });
-            }
-            else
-            {
-                Try(() => WriteObject(Engine.GetVolume(n, Size)));
-            }
+            if (Size) Try(() => WriteObject(Engine.GetVolume(v.Name, withSize: true)));
+            else WriteObject(v);
         }
     }
 }

@@ -8,6 +8,7 @@ namespace PodShell;
 public sealed class GetOverlayLayerCommand : PodShellCmdlet
 {
     [Parameter(ParameterSetName = "Container", Mandatory = true, Position = 0)]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Container { get; set; } = Array.Empty<string>();
@@ -17,6 +18,7 @@ public sealed class GetOverlayLayerCommand : PodShellCmdlet
     public Container[] InputObject { get; set; } = Array.Empty<Container>();
 
     [Parameter(ParameterSetName = "Image", Mandatory = true)]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ImageNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Image { get; set; } = Array.Empty<string>();
@@ -30,13 +32,13 @@ public sealed class GetOverlayLayerCommand : PodShellCmdlet
         switch (ParameterSetName)
         {
             case "Container":
-                foreach (var c in Container) Try(() => WriteObject(Engine.GetContainerLayers(c), true));
+                foreach (var c in NameResolvers.Containers(Engine).Resolve(Container, Try, Resolved)) Try(() => WriteObject(Engine.GetContainerLayers(c.Id), true));
                 break;
             case "ContainerObject":
                 foreach (var c in InputObject) Try(() => WriteObject(Engine.GetContainerLayers(c.Id), true));
                 break;
             case "Image":
-                foreach (var i in Image) Try(() => WriteObject(Engine.GetImageLayers(Engine.ResolveImage(i)), true));
+                foreach (var i in NameResolvers.Images(Engine).Resolve(Image, Try, Resolved)) Try(() => WriteObject(Engine.GetImageLayers(i), true));
                 break;
             default:
                 foreach (var i in ImageObject) Try(() => WriteObject(Engine.GetImageLayers(Engine.ResolveImage(i.Id)), true));

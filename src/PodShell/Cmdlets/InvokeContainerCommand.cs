@@ -1,11 +1,13 @@
 using System.Management.Automation;
 using PodShell.Engine;
+using PodShell.Engine.Containers;
 
 namespace PodShell;
 
-/// <summary>Creates and starts a container in one step (podman run). Attached (the default), it writes the
-/// container's stdout as strings and its stderr to the error stream until it exits, and sets $LASTEXITCODE;
-/// with -Detach it returns the running container at once (podman run -d).</summary>
+/// <summary>Creates and starts a container in one step (podman run); the engine's ContainerRun does the work.
+/// Attached (the default), it writes the container's stdout as strings and its stderr to the error stream as
+/// a native command's (never terminating) until it exits, and sets $LASTEXITCODE; with -Detach it returns the
+/// running container at once (podman run -d).</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Container", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [Alias("Run-Container")]
 [OutputType(typeof(string), typeof(Container))]
@@ -21,61 +23,27 @@ public sealed class InvokeContainerCommand : ContainerCreationCmdlet
         var options = BuildOptions();
         if (options is null) return;
         if (!ShouldProcess(Name ?? Image, $"Run a container from image '{Image}'")) return;
-        // -AutoRemove is recorded, so whoever sees the exit first removes the container, also when this pwsh is
-        // killed. Attached, this process holds it until the output is read (removed at the first look, a fast
-        // container would take its log with it), then removes it itself or hands it over (ReleaseAutoRemove).
-        bool attachedRemove = options.AutoRemove && !Detach;
         Try(() =>
         {
-            var created = Engine.CreateContainer(options, CancellationToken);
-            Container started;
-            try
-            {
-                started = Engine.StartContainer(created.Id, CancellationToken, attached: attachedRemove);
-            }
-            catch (PodShellException) when (options.AutoRemove)
-            {
-                // podman run --rm leaves nothing behind even when the start fails.
-                try { Engine.RemoveContainer(created.Id, force: true); } catch (PodShellException) { }
-                throw;
-            }
             if (Detach)
             {
-                WriteObject(started);
+                WriteObject(ContainerRun.StartDetached(Engine, options, CancellationToken));
                 return;
             }
-            try
+            // Disposing lets go of an -AutoRemove container, also when Ctrl+C or an error ends the run.
+            using var run = ContainerRun.StartAttached(Engine, options, CancellationToken);
+            var name = run.Container.Name;
+            foreach (var o in run.Output(CancellationToken))
             {
-                try
-                {
-                    foreach (var entry in Engine.GetLogs(started.Id, follow: true, ct: CancellationToken))
-                    {
-                        // Under -ErrorAction Stop this throws: the finally below still lets go of the container.
-                        if (entry.Stream == "stderr")
-                            WriteError(new ErrorRecord(new RemoteException(entry.Line), "ContainerStderr", ErrorCategory.FromStdErr, started.Name));
-                        else
-                            WriteObject(entry.Line);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl+C reaches the container as podman's sig-proxy would pass it on; the container
-                    // decides what to do with it (and, with -AutoRemove, is removed when it exits).
-                    try { Engine.KillContainer(started.Id, 2); } catch (PodShellException) { }
-                    throw;
-                }
-                int code = Engine.WaitContainer(started.Id, null, CancellationToken);
-                SessionState.PSVariable.Set("global:LASTEXITCODE", code);
-                if (code != 0)
-                    throw new PodShellException("ContainerFailed", FailureKind.RuntimeFailed,
-                        $"Container '{started.Name}' exited with code {code}.", started.Name);
+                // stderr as a native command's: in the error stream, but never terminating (NativeStderr).
+                if (o.Stream == RunStream.Stderr) NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), "ContainerStderr", ErrorCategory.FromStdErr, name));
+                else WriteObject(o.Line);
             }
-            finally
-            {
-                // The fast path of -AutoRemove; idempotent with the removal by another process's fold.
-                if (attachedRemove)
-                    try { Engine.ReleaseAutoRemove(started.Id); } catch (PodShellException) { }
-            }
+            int code = run.Wait(CancellationToken);
+            SessionState.PSVariable.Set("global:LASTEXITCODE", code);
+            if (code != 0)
+                throw new PodShellException("ContainerFailed", FailureKind.RuntimeFailed,
+                    $"Container '{name}' exited with code {code}.", name);
         });
     }
 }

@@ -96,7 +96,7 @@ public sealed class InvokeContainerCommandCommand : PodShellCmdlet
             foreach (var o in session.ReadOutput(CancellationToken))
             {
                 if (o.IsError)
-                    WriteError(new ErrorRecord(new RemoteException(o.Line), "ContainerCommandStderr", ErrorCategory.FromStdErr, container));
+                    NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), "ContainerCommandStderr", ErrorCategory.FromStdErr, container));
                 else
                     WriteObject(o.Line);
             }

@@ -30,34 +30,23 @@ public sealed class RemoveContainerImageCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<string> targets = ParameterSetName switch
+        var requested = ParameterSetName switch
         {
             "ByObject" => InputObject.Select(i => i.Id),
             "ById" => Id,
-            _ => ExpandNames(),
+            _ => Name,
         };
-        foreach (var t in targets)
+        // Each name once (a name untags, an id removes the image); the untag of one name is seen by the next
+        // name's lookup, so 'web:1','web:2' of one image untag web:1 then remove the image.
+        foreach (var (image, matched, t) in NameResolvers.ImageNames(Engine).Resolve(requested, Try, Resolved))
         {
             Try(() =>
             {
-                var (image, matched) = Engine.ResolveImageName(t);
                 var untagOnly = matched != null && image.Names.Length > 1;
                 if (!ShouldProcessOrForce(matched ?? image.Name, untagOnly ? "Untag image" : "Remove image", Force)) return;
                 var (removed, _) = Engine.RemoveImage(t, Force, CancellationToken);
                 if (PassThru) WriteObject(removed);
             });
-        }
-    }
-
-    private IEnumerable<string> ExpandNames()
-    {
-        foreach (var n in Name)
-        {
-            if (!WildcardPattern.ContainsWildcardCharacters(n)) { yield return n; continue; }
-            var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-            List<string> hits = new();
-            Try(() => hits = Engine.GetImages().SelectMany(i => i.Names).Where(x => p.IsMatch(x)).ToList());
-            foreach (var h in hits) yield return h;
         }
     }
 }

@@ -28,12 +28,12 @@ public sealed class RemoveContainerNetworkCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<string> targets = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : ExpandNames();
-        foreach (var name in targets)
+        var requested = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : Name;
+        foreach (var n in NameResolvers.Networks(Engine).Resolve(requested, Try, Resolved))
         {
+            var name = n.Name;
             Try(() =>
             {
-                var n = Engine.GetNetwork(name);
                 var action = n.Containers.Length > 0 && Force
                     ? $"Remove network and the containers on it ({string.Join(", ", n.Containers)})"
                     : "Remove network";
@@ -41,18 +41,6 @@ public sealed class RemoveContainerNetworkCommand : PodShellCmdlet
                 Engine.RemoveNetwork(name, Force, CancellationToken);
                 if (PassThru) WriteObject(n);
             });
-        }
-    }
-
-    private IEnumerable<string> ExpandNames()
-    {
-        foreach (var n in Name)
-        {
-            if (!WildcardPattern.ContainsWildcardCharacters(n)) { yield return n; continue; }
-            var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-            List<string> hits = new();
-            Try(() => hits = Engine.GetNetworks().Select(v => v.Name).Where(x => p.IsMatch(x)).ToList());
-            foreach (var h in hits) yield return h;
         }
     }
 }

@@ -28,12 +28,12 @@ public sealed class RemoveContainerVolumeCommand : PodShellCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<string> targets = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : ExpandNames();
-        foreach (var name in targets)
+        var requested = ParameterSetName == "ByObject" ? InputObject.Select(v => v.Name) : Name;
+        foreach (var v in NameResolvers.Volumes(Engine).Resolve(requested, Try, Resolved))
         {
+            var name = v.Name;
             Try(() =>
             {
-                var v = Engine.GetVolume(name);
                 var action = v.UsedBy.Length > 0 && Force
                     ? $"Remove volume and its data, and the containers using it ({string.Join(", ", v.UsedBy)})"
                     : "Remove volume and its data";
@@ -41,18 +41,6 @@ public sealed class RemoveContainerVolumeCommand : PodShellCmdlet
                 var removed = Engine.RemoveVolume(name, Force, CancellationToken);
                 if (PassThru) WriteObject(removed);
             });
-        }
-    }
-
-    private IEnumerable<string> ExpandNames()
-    {
-        foreach (var n in Name)
-        {
-            if (!WildcardPattern.ContainsWildcardCharacters(n)) { yield return n; continue; }
-            var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-            List<string> hits = new();
-            Try(() => hits = Engine.GetVolumes().Select(v => v.Name).Where(x => p.IsMatch(x)).ToList());
-            foreach (var h in hits) yield return h;
         }
     }
 }

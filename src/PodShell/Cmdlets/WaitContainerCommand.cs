@@ -25,7 +25,7 @@ public sealed class WaitContainerCommand : ContainerTargetCmdlet
         var timeout = Timeout > 0 ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
         // A container object is waited for by its id without a fresh lookup first: an auto-removed
         // container may already be gone, and the engine still knows its exit code.
-        var targets = ParameterSetName == ByObject ? InputObject.AsEnumerable() : Targets();
+        var targets = ParameterSetName == ByObject ? InputObject.Where(c => Resolved.Add(c.Id)) : Targets();
         foreach (var c in targets)
         {
             Try(() =>

@@ -27,43 +27,17 @@ public abstract class ContainerTargetCmdlet : PodShellCmdlet
     [ValidateNotNull]
     public Container[] InputObject { get; set; } = Array.Empty<Container>();
 
-    /// <summary>The containers this invocation names, freshly read from the store. A name that matches
-    /// nothing writes ContainerNotFound (non-terminating) and is skipped.</summary>
+    /// <summary>The containers this invocation names, freshly read from the store, each once in the order
+    /// first named (NameResolver). A name or id that matches nothing writes ContainerNotFound
+    /// (non-terminating) and is skipped.</summary>
     protected IEnumerable<Container> Targets()
     {
-        switch (ParameterSetName)
+        var requested = ParameterSetName switch
         {
-            case ByObject:
-                foreach (var c in InputObject)
-                    if (Resolve(c.Id, c) is { } hit) yield return hit;
-                break;
-            case ById:
-                foreach (var id in Id)
-                    if (Resolve(id, id) is { } hit) yield return hit;
-                break;
-            default:
-                foreach (var n in Name)
-                {
-                    if (WildcardPattern.ContainsWildcardCharacters(n))
-                    {
-                        var p = WildcardPattern.Get(n, WildcardOptions.IgnoreCase);
-                        List<Container> all = new();
-                        Try(() => all = Engine.GetContainers().Where(c => p.IsMatch(c.Name)).ToList());
-                        foreach (var c in all) yield return c;
-                    }
-                    else if (Resolve(n, n) is { } hit)
-                    {
-                        yield return hit;
-                    }
-                }
-                break;
-        }
-    }
-
-    private Container? Resolve(string nameOrId, object target)
-    {
-        Container? found = null;
-        Try(() => found = Engine.GetContainer(nameOrId));
-        return found;
+            ByObject => InputObject.Select(c => c.Id),
+            ById => Id,
+            _ => Name,
+        };
+        return NameResolvers.Containers(Engine).Resolve(requested, Try, Resolved);
     }
 }

@@ -18,6 +18,10 @@ public abstract class PodShellCmdlet : PSCmdlet
 
     protected CancellationToken CancellationToken => _cts.Token;
 
+    /// <summary>The keys (ids, names) of the objects this invocation has resolved from names, across all its
+    /// pipeline records: NameResolver gives each object once per invocation.</summary>
+    internal HashSet<string> Resolved { get; } = new(StringComparer.Ordinal);
+
     protected ContainerEngine Engine
     {
         get
