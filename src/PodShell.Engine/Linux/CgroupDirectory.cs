@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -13,12 +13,10 @@ public static class CgroupDirectory
     public const int EROFS = 30;
     public const int ENOTEMPTY = 39;
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "rmdir")]
-    private static extern int rmdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
-
     /// <summary>Removes the directory; returns 0 on success, else the errno.</summary>
-    public static int Remove(string path)
+    public static unsafe int Remove(string path)
     {
-        return rmdir(path) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        fixed (byte* p = IO.FileName.ToNative(path))
+            return LibC.rmdir(p) == 0 ? 0 : Errno.Last;
     }
 }

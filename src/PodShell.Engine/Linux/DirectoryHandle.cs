@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -15,38 +16,40 @@ internal sealed class DirectoryHandle : IDisposable
     private const int AT_REMOVEDIR = 0x200;
     private const int AT_EMPTY_PATH = 0x1000;
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
+    // statx with Tmds.LibC's struct (FileStatus converts it); names as their bytes (IO.FileName).
+    private static int statx_(int dirfd, string path, int flags, out statx buf) =>
+        FileStatus.StatxAt(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, out buf);
+
+    // The *at calls through Tmds.LibC. Names go to the kernel as the bytes they stand for (IO.FileName), not
+    // re-encoded UTF-8.
+    private static unsafe long readlinkat_(int dirfd, string path, byte[] buf)
     {
-        public long Seconds;
-        public long Nanoseconds;
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) fixed (byte* b = buf) return LibC.readlinkat(dirfd, p, b, buf.Length);
+    }
+    private static unsafe int mkdirat_(int dirfd, string path, uint mode)
+    {
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.mkdirat(dirfd, p, (ushort)mode);
+    }
+    private static unsafe int symlinkat_(string target, int dirfd, string path)
+    {
+        fixed (byte* t = PodShell.Engine.IO.FileName.ToNative(target)) fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.symlinkat(t, dirfd, p);
+    }
+    private static unsafe int unlinkat_(int dirfd, string path, int flags)
+    {
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.unlinkat(dirfd, p, flags);
+    }
+    private static unsafe int fchmodat_(int dirfd, string path, uint mode, int flags)
+    {
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.fchmodat(dirfd, p, (ushort)mode, flags);
+    }
+    private static unsafe int utimensat_(int dirfd, string? path, DateTimeOffset mtime, int flags)
+    {
+        timespec* times = stackalloc timespec[2];
+        times[0] = times[1] = FileTimes.ToTimespec(mtime);
+        fixed (byte* p = path is null ? null : PodShell.Engine.IO.FileName.ToNative(path)) return LibC.utimensat(dirfd, p, times, flags);
     }
 
-    // statx with the layout FileStatus owns; names as their bytes (IO.FileName).
-    private static int statx_(int dirfd, string path, int flags, out FileStatus.Statx buf) =>
-        FileStatus.StatxAt(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, out buf);
-    [DllImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
-    private static extern nint readlinkat_raw(int dirfd, byte[] path, byte[] buf, nuint size);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static nint readlinkat_(int dirfd, string path, byte[] buf, nuint size) => readlinkat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), buf, size);
-    [DllImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
-    private static extern int mkdirat_raw(int dirfd, byte[] path, uint mode);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int mkdirat_(int dirfd, string path, uint mode) => mkdirat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), mode);
-    [DllImport("libc", EntryPoint = "symlinkat", SetLastError = true)]
-    private static extern int symlinkat_raw(byte[] target, int dirfd, byte[] path);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int symlinkat_(string target, int dirfd, string path) => symlinkat_raw(PodShell.Engine.IO.FileName.ToNative(target), dirfd, PodShell.Engine.IO.FileName.ToNative(path));
-    [DllImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
-    private static extern int unlinkat_raw(int dirfd, byte[] path, int flags);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int unlinkat_(int dirfd, string path, int flags) => unlinkat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags);
-    [DllImport("libc", EntryPoint = "fchmod", SetLastError = true)]
-    private static extern int fchmod_(int fd, uint mode);
-    [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
-    private static extern int utimensat_raw(int dirfd, byte[]? path, Timespec[] times, int flags);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int utimensat_(int dirfd, string? path, Timespec[] times, int flags) => utimensat_raw(dirfd, path is null ? null : PodShell.Engine.IO.FileName.ToNative(path), times, flags);
+    // Own import: Tmds.LibC 0.5.0 binds none of the *xattr calls.
     [DllImport("libc", EntryPoint = "fgetxattr", SetLastError = true)]
     private static extern nint fgetxattr_raw(int fd, byte[] name, byte[]? value, nuint size);
     // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
@@ -159,7 +162,7 @@ internal sealed class DirectoryHandle : IDisposable
     /// <summary>Sets the times of <paramref name="name"/> without following it.</summary>
     public void SetTimesAt(string name, DateTimeOffset mtime)
     {
-        if (utimensat_(Fd, name, Times(mtime), AT_SYMLINK_NOFOLLOW) != 0) throw Error("utimensat", name, Errno.Last);
+        if (utimensat_(Fd, name, mtime, AT_SYMLINK_NOFOLLOW) != 0) throw Error("utimensat", name, Errno.Last);
     }
 
     /// <summary>Mode of this directory. An O_PATH descriptor takes no fchmod; its /proc/self/fd link is this
@@ -185,7 +188,7 @@ internal sealed class DirectoryHandle : IDisposable
     public static void SetMode(SafeFileHandle handle, int mode)
     {
         int fd = (int)handle.DangerousGetHandle();
-        if (fchmod_(fd, (uint)(mode & 0xFFF)) == 0) return;
+        if (LibC.fchmod(fd, (ushort)(mode & 0xFFF)) == 0) return;
         int errno = Errno.Last;
         if (errno != RootedPath.EBADF) throw Error("fchmod", fd.ToString(), errno);
         if (fchmodat_(AT_FDCWD, $"/proc/self/fd/{fd}", (uint)(mode & 0xFFF), 0) != 0) throw Error("chmod", fd.ToString(), Errno.Last);
@@ -195,13 +198,8 @@ internal sealed class DirectoryHandle : IDisposable
     {
         int fd = (int)handle.DangerousGetHandle();
         // utimensat with AT_EMPTY_PATH is not in every kernel; the /proc link is the descriptor's own inode.
-        if (utimensat_(AT_FDCWD, $"/proc/self/fd/{fd}", Times(mtime), 0) != 0) throw Error("utimensat", fd.ToString(), Errno.Last);
+        if (utimensat_(AT_FDCWD, $"/proc/self/fd/{fd}", mtime, 0) != 0) throw Error("utimensat", fd.ToString(), Errno.Last);
     }
-
-    [DllImport("libc", EntryPoint = "fchmodat", SetLastError = true)]
-    private static extern int fchmodat_raw(int dirfd, byte[] path, uint mode, int flags);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int fchmodat_(int dirfd, string path, uint mode, int flags) => fchmodat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), mode, flags);
 
     /// <summary>fstat of any descriptor, O_PATH ones included (statx with AT_EMPTY_PATH).</summary>
     public static FileStatusInfo StatusOf(SafeFileHandle handle)
@@ -217,20 +215,11 @@ internal sealed class DirectoryHandle : IDisposable
         var buffer = new byte[4096];
         while (true)
         {
-            nint n = readlinkat_((int)dir.DangerousGetHandle(), name, buffer, (nuint)buffer.Length);
+            long n = readlinkat_((int)dir.DangerousGetHandle(), name, buffer);
             if (n < 0) throw Error("readlinkat", name, Errno.Last);
             if (n < buffer.Length) return PodShell.Engine.IO.FileName.Decode(buffer.AsSpan(0, (int)n));
             buffer = new byte[buffer.Length * 2];
         }
-    }
-
-    private static Timespec[] Times(DateTimeOffset mtime)
-    {
-        long ticks = mtime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rest);
-        if (rest < 0) { seconds--; rest += TimeSpan.TicksPerSecond; }
-        var t = new Timespec { Seconds = seconds, Nanoseconds = rest * 100 };
-        return new[] { t, t };
     }
 
     /// <summary>True for the errors of a name that changed under a walk (removed, replaced by a link, a file or a

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -11,18 +11,6 @@ namespace PodShell.Engine.Linux;
 /// the init's liveness is checked between polls.</summary>
 public static class ExecFifo
 {
-    [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern unsafe nint read(int fd, byte* buf, nint count);
-    [DllImport("libc", SetLastError = true)] private static extern unsafe int poll(PollFd* fds, nuint nfds, int timeout);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd { public int Fd; public short Events; public short Revents; }
-
-    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    private const short POLLIN = 1, POLLHUP = 0x10;
-    private const int EINTR = 4, EAGAIN = 11;
-
     public enum Outcome { Started, NoFifo, InitDead, TimedOut }
 
     /// <summary>runc's init names itself "runc:[2:INIT]".</summary>
@@ -42,7 +30,9 @@ public static class ExecFifo
     /// process. NoFifo: there is no fifo to open (another runtime, or already started): use the runtime's start.</summary>
     public static unsafe Outcome Release(string fifoPath, int initPid, ulong initStart, TimeSpan timeout)
     {
-        int fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        int fd;
+        fixed (byte* path = IO.FileName.ToNative(fifoPath))
+            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
         if (fd < 0) return Outcome.NoFifo;
         try
         {
@@ -51,12 +41,11 @@ public static class ExecFifo
             var buf = stackalloc byte[16];
             while (true)
             {
-                var p = new PollFd { Fd = fd, Events = POLLIN };
-                int n = poll(&p, 1, 50);
-                if (n < 0 && Marshal.GetLastWin32Error() != EINTR) return Outcome.InitDead;
-                if (n > 0 && (p.Revents & (POLLIN | POLLHUP)) != 0)
+                int n = Poll.One(fd, LibC.POLLIN, 50, out short revents);
+                if (n < 0 && Errno.Last != LibC.EINTR) return Outcome.InitDead;
+                if (n > 0 && (revents & (LibC.POLLIN | LibC.POLLHUP)) != 0)
                 {
-                    nint got = read(fd, buf, 16);
+                    long got = LibC.read(fd, buf, 16);
                     if (got > 0) { gotByte = true; continue; }
                     if (got == 0)
                     {
@@ -66,12 +55,13 @@ public static class ExecFifo
                         WaitForExec(initPid);
                         return Outcome.Started;
                     }
-                    if (Marshal.GetLastWin32Error() is not (EAGAIN or EINTR)) return Outcome.InitDead;
+                    int errno = Errno.Last;
+                    if (errno != LibC.EAGAIN && errno != LibC.EINTR) return Outcome.InitDead;
                 }
                 if (!gotByte && !ProcStat.IsAlive(initPid, initStart)) return Outcome.InitDead;
                 if (Environment.TickCount64 > deadline) return Outcome.TimedOut;
             }
         }
-        finally { close(fd); }
+        finally { LibC.close(fd); }
     }
 }

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -8,24 +8,18 @@ namespace PodShell.Engine.Linux;
 /// try to seek, which a FIFO refuses.</summary>
 internal static unsafe class Fifo
 {
-    [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, byte* buf, nint count);
-
-    private const int O_WRONLY = 1;
-    private const int O_NONBLOCK = 0x800;
-    private const int O_CLOEXEC = 0x80000;
-
     /// <summary>False when nobody is reading the FIFO (or it is gone).</summary>
     public static bool TryWrite(string path, string message)
     {
-        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        int fd;
+        fixed (byte* p = IO.FileName.ToNative(path))
+            fd = LibC.open(p, LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
         if (fd < 0) return false;
         try
         {
             var bytes = Encoding.ASCII.GetBytes(message);
-            fixed (byte* b = bytes) return write(fd, b, bytes.Length) == bytes.Length;
+            fixed (byte* b = bytes) return LibC.write(fd, b, bytes.Length) == bytes.Length;
         }
-        finally { close(fd); }
+        finally { LibC.close(fd); }
     }
 }

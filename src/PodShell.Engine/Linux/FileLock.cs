@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -6,13 +7,11 @@ namespace PodShell.Engine.Linux;
 /// released by the kernel if the holder dies, so a killed pwsh never leaves a stale lock.
 /// The fd is opened with open(2), not FileStream: .NET takes its own flock(LOCK_SH) on FileStreams,
 /// which would make a second process's open fail while we hold LOCK_EX.</summary>
-public sealed class FileLock : IDisposable
+public sealed unsafe class FileLock : IDisposable
 {
+    // Own import: Tmds.LibC 0.5.0 does not bind flock (only fcntl's record locks).
     [DllImport("libc", SetLastError = true)] private static extern int flock(int fd, int operation);
-    [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags, int mode);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
     private const int LOCK_EX = 2, LOCK_NB = 4;
-    private const int O_RDWR = 2, O_CREAT = 0x40, O_CLOEXEC = 0x80000;
 
     private int _fd;
 
@@ -21,7 +20,9 @@ public sealed class FileLock : IDisposable
     public static FileLock Acquire(string path, TimeSpan timeout, CancellationToken ct = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180 /* 0600 */);
+        int fd;
+        fixed (byte* p = IO.FileName.ToNative(path))
+            fd = LibC.open(p, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0)
             throw new PodShellException("LockFailed", FailureKind.PermissionDenied, $"Cannot open lock file {path}: {Errno.Describe(Errno.Last)}", path);
         var deadline = DateTime.UtcNow + timeout;
@@ -29,7 +30,7 @@ public sealed class FileLock : IDisposable
         {
             if (DateTime.UtcNow > deadline || ct.IsCancellationRequested)
             {
-                close(fd);
+                LibC.close(fd);
                 ct.ThrowIfCancellationRequested();
                 throw new PodShellException("LockTimeout", FailureKind.ResourceBusy, $"Timed out waiting for the lock {path}; another PodShell process is working on the same object.", path);
             }
@@ -40,6 +41,6 @@ public sealed class FileLock : IDisposable
 
     public void Dispose()
     {
-        if (_fd >= 0) { close(_fd); _fd = -1; }
+        if (_fd >= 0) { LibC.close(_fd); _fd = -1; }
     }
 }

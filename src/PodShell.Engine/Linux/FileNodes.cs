@@ -1,21 +1,16 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
 /// <summary>Creating inodes .NET has no API for: device nodes, fifos, hard links.</summary>
-internal static class FileNodes
+internal static unsafe class FileNodes
 {
     public const int S_IFIFO = 0x1000;
     public const int S_IFCHR = 0x2000;
     public const int S_IFBLK = 0x6000;
 
     public const int ENOTDIR = 20;
-
-    [DllImport("libc", EntryPoint = "mknod", SetLastError = true)]
-    private static extern int mknod_(byte[] path, uint mode, ulong dev);
-
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int link_(byte[] oldPath, byte[] newPath);
 
     /// <summary>glibc's makedev encoding (sys/sysmacros.h), which the kernel's new_encode_dev matches.</summary>
     public static ulong MakeDev(uint major, uint minor)
@@ -24,7 +19,10 @@ internal static class FileNodes
 
     /// <summary>Returns 0 or the errno.</summary>
     public static int TryMknod(string path, int typeAndMode, uint major, uint minor)
-        => mknod_(IO.FileName.ToNative(path), (uint)typeAndMode, MakeDev(major, minor)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    {
+        fixed (byte* p = IO.FileName.ToNative(path))
+            return LibC.mknod(p, (ushort)typeAndMode, MakeDev(major, minor)) == 0 ? 0 : Errno.Last;
+    }
 
     public static void Mknod(string path, int typeAndMode, uint major, uint minor)
     {
@@ -36,10 +34,14 @@ internal static class FileNodes
     /// <summary>link(2) does not follow a symlink at oldPath: the new name links to the symlink itself, as tar expects.</summary>
     public static void Link(string oldPath, string newPath)
     {
-        if (link_(IO.FileName.ToNative(oldPath), IO.FileName.ToNative(newPath)) != 0)
+        fixed (byte* o = IO.FileName.ToNative(oldPath))
+        fixed (byte* n = IO.FileName.ToNative(newPath))
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new IOException($"link({oldPath}, {newPath}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            if (LibC.link(o, n) != 0)
+            {
+                int errno = Errno.Last;
+                throw new IOException($"link({oldPath}, {newPath}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            }
         }
     }
 }

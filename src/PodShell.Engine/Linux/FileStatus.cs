@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -21,55 +22,36 @@ internal readonly record struct FileStatusInfo(
 }
 
 /// <summary>statx(2) rather than stat(2): its struct layout is the same on every architecture.</summary>
-internal static class FileStatus
+internal static unsafe class FileStatus
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint STATX_BASIC_STATS = 0x7ff;
+    private const int PATH_MAX = 4096;
     public const int ENOENT = 2;
     public const int ENOTDIR = 20;
     public const int ELOOP = 40;
 
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    internal struct Statx
-    {
-        [FieldOffset(16)] public uint Nlink;
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(24)] public uint Gid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Ino;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(112)] public long MtimeSec;
-        [FieldOffset(120)] public uint MtimeNsec;
-        [FieldOffset(128)] public uint RdevMajor;
-        [FieldOffset(132)] public uint RdevMinor;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int statx_(int dirfd, byte[] path, int flags, uint mask, out Statx buf);
-
+    // Own import: Tmds.LibC 0.5.0 does not bind realpath(3) (a libc function, not a system call).
     [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
-    private static extern nint realpath_(string path, nint resolved);
-
-    [DllImport("libc", EntryPoint = "free")]
-    private static extern void free_(nint ptr);
+    private static extern byte* realpath_(byte* path, byte* resolved);
 
     /// <summary>statx(2) with the basic stats, for the descriptor-relative callers (DirectoryHandle).</summary>
-    internal static int StatxAt(int dirfd, byte[] path, int flags, out Statx buf) =>
-        statx_(dirfd, path, flags, STATX_BASIC_STATS, out buf);
+    internal static int StatxAt(int dirfd, byte[] path, int flags, out statx buf)
+    {
+        fixed (byte* p = path)
+        fixed (statx* b = &buf)
+            return LibC.statx(dirfd, p, flags, STATX_BASIC_STATS, b);
+    }
 
-    internal static FileStatusInfo Convert(in Statx st) =>
-        new(st.Mode, (int)st.Uid, (int)st.Gid, st.Ino, st.DevMajor, st.DevMinor, st.Nlink,
-            (long)st.Size, st.RdevMajor, st.RdevMinor, st.MtimeSec, st.MtimeNsec);
+    internal static FileStatusInfo Convert(in statx st) =>
+        new(st.stx_mode, (int)st.stx_uid, (int)st.stx_gid, st.stx_ino, st.stx_dev_major, st.stx_dev_minor, st.stx_nlink,
+            (long)st.stx_size, st.stx_rdev_major, st.stx_rdev_minor, st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec);
 
     /// <summary>lstat semantics. Null when nothing is there (ENOENT, or ENOTDIR because a parent is not a dir).</summary>
     public static FileStatusInfo? TryLStat(string path)
     {
-        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out var st) != 0)
+        if (StatxAt(LibC.AT_FDCWD, IO.FileName.ToNative(path), LibC.AT_SYMLINK_NOFOLLOW, out var st) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last;
             if (errno is ENOENT or ENOTDIR) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
@@ -80,9 +62,9 @@ internal static class FileStatus
     /// (ENOENT, ENOTDIR, ELOOP).</summary>
     public static FileStatusInfo? TryStat(string path)
     {
-        if (statx_(AT_FDCWD, IO.FileName.ToNative(path), 0, STATX_BASIC_STATS, out var st) != 0)
+        if (StatxAt(LibC.AT_FDCWD, IO.FileName.ToNative(path), 0, out var st) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last;
             if (errno is ENOENT or ENOTDIR or ELOOP) return null;
             throw new IOException($"statx({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
@@ -98,9 +80,13 @@ internal static class FileStatus
     /// <summary>realpath(3), or null when the path does not exist.</summary>
     public static string? RealPath(string path)
     {
-        nint p = realpath_(path, 0);
-        if (p == 0) return null;
-        try { return Marshal.PtrToStringUTF8(p); }
-        finally { free_(p); }
+        // A PATH_MAX buffer of our own, so nothing is allocated by libc (and no free(3) is needed).
+        byte* resolved = stackalloc byte[PATH_MAX];
+        fixed (byte* p = IO.FileName.ToNative(path))
+        {
+            if (realpath_(p, resolved) == null) return null;
+        }
+        var bytes = new ReadOnlySpan<byte>(resolved, PATH_MAX);
+        return IO.FileName.Decode(bytes[..bytes.IndexOf((byte)0)]);
     }
 }

@@ -16,6 +16,7 @@ public static class FileSystemMagic
     // A generous buffer keeps us independent of the exact layout past f_type.
     private const int StatfsBufferSize = 256;
 
+    // Own import: Tmds.LibC 0.5.0 binds statvfs, which has no f_type, but not statfs.
     [DllImport("libc", SetLastError = true, EntryPoint = "statfs")]
     private static extern unsafe int statfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte* buf);
 

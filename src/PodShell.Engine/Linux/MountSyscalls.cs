@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
 /// <summary>mount(2) and umount2(2). Callers turn the returned errno into a PodShellException.</summary>
-internal static class MountSyscalls
+internal static unsafe class MountSyscalls
 {
     public const int MNT_FORCE = 1;
     public const int MNT_DETACH = 2;
@@ -14,19 +15,22 @@ internal static class MountSyscalls
     public const int ENOTDIR = 20;
     public const int EINVAL = 22;
 
-    [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
-    private static extern int mount_(string source, string target, string fstype, ulong flags, string? data);
-
-    [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
-    private static extern int umount2_(string target, int flags);
-
     /// <summary>Returns 0 or the errno.</summary>
     public static int Mount(string source, string target, string fsType, ulong flags, string? data)
-        => mount_(source, target, fsType, flags, data) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    {
+        fixed (byte* s = IO.FileName.ToNative(source))
+        fixed (byte* t = IO.FileName.ToNative(target))
+        fixed (byte* f = IO.FileName.ToNative(fsType))
+        fixed (byte* d = data is null ? null : IO.FileName.ToNative(data))
+            return LibC.mount(s, t, f, (ulong_t)flags, d) == 0 ? 0 : Errno.Last;
+    }
 
     /// <summary>Returns 0 or the errno.</summary>
     public static int Unmount(string target, int flags)
-        => umount2_(target, flags) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    {
+        fixed (byte* t = IO.FileName.ToNative(target))
+            return LibC.umount2(t, flags) == 0 ? 0 : Errno.Last;
+    }
 
     public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

@@ -1,20 +1,21 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
 /// <summary>A NETLINK_ROUTE socket: one request at a time, each acknowledged (or a dump read to its
 /// NLMSG_DONE). A netlink socket stays bound to the network namespace it was created in, which is how
 /// the engine talks to a container's namespace without moving any thread but a short-lived one.</summary>
-public sealed class NetlinkSocket : IDisposable
+public sealed unsafe class NetlinkSocket : IDisposable
 {
-    [DllImport("libc", SetLastError = true)] private static extern int socket(int domain, int type, int protocol);
-    [DllImport("libc", SetLastError = true)] private static extern nint send(int fd, byte[] buf, nint len, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern nint recv(int fd, byte[] buf, nint len, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern int open(string path, int flags, int mode);
-    [DllImport("libc", SetLastError = true)] private static extern int setns(int fd, int nstype);
-    [DllImport("libc", SetLastError = true)] private static extern int setsockopt(int fd, int level, int name, ref int value, int len);
+    // The byte[] and string forms the code below uses, over Tmds.LibC's pointer bindings.
+    private static long send(int fd, byte[] buf, int len, int flags) { fixed (byte* b = buf) return LibC.send(fd, b, len, flags); }
+    private static long recv(int fd, byte[] buf, int len, int flags) { fixed (byte* b = buf) return LibC.recv(fd, b, len, flags); }
+    private static int open(string path, int flags, int mode) { fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.open(p, flags, (ushort)mode); }
+    private static int setsockopt(int fd, int level, int name, ref int value, int len) { fixed (int* v = &value) return LibC.setsockopt(fd, level, name, v, len); }
+    private static int socket(int domain, int type, int protocol) => LibC.socket(domain, type, protocol);
+    private static int close(int fd) => LibC.close(fd);
+    private static int setns(int fd, int nstype) => LibC.setns(fd, nstype);
 
     private const int AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000, NETLINK_ROUTE = 0;
     private const int SOL_NETLINK = 270, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
@@ -77,8 +78,6 @@ public sealed class NetlinkSocket : IDisposable
         return result;
     }
 
-    [DllImport("libc", SetLastError = true)] private static extern int unshare(int flags);
-
     /// <summary>Runs <paramref name="work"/> on a dedicated thread that has unshared into a new, empty
     /// network namespace (unshare moves only the calling thread, which then ends); the work keeps the
     /// namespace alive, e.g. by bind-mounting /proc/thread-self/ns/net.</summary>
@@ -88,7 +87,7 @@ public sealed class NetlinkSocket : IDisposable
         Exception? error = null;
         var t = new Thread(() =>
         {
-            if (unshare(CLONE_NEWNET) != 0) { error = Failure("unshare(CLONE_NEWNET)", Errno.Last, ""); return; }
+            if (LibC.unshare(CLONE_NEWNET) != 0) { error = Failure("unshare(CLONE_NEWNET)", Errno.Last, ""); return; }
             try { result = work(); }
             catch (Exception e) { error = e; }
         }) { IsBackground = true, Name = "netns-new" };

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -6,12 +6,10 @@ namespace PodShell.Engine.Linux;
 /// descriptor before its start time is compared, so a pid reused between the check and the signal cannot be hit.</summary>
 public static class PidFd
 {
-    // The generic syscall numbers: the same on every architecture since they were added (5.1 / 5.3).
-    private const long SYS_pidfd_send_signal = 424;
-    private const long SYS_pidfd_open = 434;
-
-    [DllImport("libc", SetLastError = true)] private static extern long syscall(long number, long a1, long a2, long a3, long a4);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
+    // Tmds.LibC 0.5.0 has no pidfd functions, so they go through its syscall(2). The generic syscall numbers: the
+    // same on every architecture since they were added (5.1 / 5.3).
+    private const int SYS_pidfd_send_signal = 424;
+    private const int SYS_pidfd_open = 434;
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> if it is still the process that started at
     /// <paramref name="startTime"/> (field 22 of /proc/pid/stat). False when it is gone, is another process now, or the
@@ -19,13 +17,13 @@ public static class PidFd
     public static bool SignalIfSame(int pid, ulong startTime, int signal)
     {
         if (pid <= 0 || startTime == 0) return false;
-        long fd = syscall(SYS_pidfd_open, pid, 0, 0, 0);
+        int fd = (int)LibC.syscall(SYS_pidfd_open, pid, 0);
         if (fd < 0) return false;
         try
         {
             if (ProcStat.StartTime(pid) != startTime) return false;
-            return syscall(SYS_pidfd_send_signal, fd, signal, 0, 0) == 0;
+            return (int)LibC.syscall(SYS_pidfd_send_signal, fd, signal, 0, 0) == 0;
         }
-        finally { close((int)fd); }
+        finally { LibC.close(fd); }
     }
 }

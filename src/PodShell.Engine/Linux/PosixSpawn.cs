@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -12,6 +13,8 @@ internal static unsafe class PosixSpawn
     private const int POSIX_SPAWN_SETSID = 0x80;
     private const int O_RDWR = 2;
 
+    // Own imports: Tmds.LibC 0.5.0 binds neither posix_spawn and its attribute/file-action calls nor waitpid
+    // (it has sigemptyset/sigaddset, used below on its sigset_t).
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawn_file_actions_init(byte* fa);
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawn_file_actions_destroy(byte* fa);
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawn_file_actions_adddup2(byte* fa, int fd, int newfd);
@@ -19,10 +22,8 @@ internal static unsafe class PosixSpawn
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_init(byte* attr);
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_destroy(byte* attr);
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_setflags(byte* attr, short flags);
-    [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_setsigmask(byte* attr, byte* sigset);
-    [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_setsigdefault(byte* attr, byte* sigset);
-    [DllImport("libc", SetLastError = true)] private static extern int sigemptyset(byte* set);
-    [DllImport("libc", SetLastError = true)] private static extern int sigaddset(byte* set, int signo);
+    [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_setsigmask(byte* attr, sigset_t* sigset);
+    [DllImport("libc", SetLastError = true)] private static extern int posix_spawnattr_setsigdefault(byte* attr, sigset_t* sigset);
     [DllImport("libc", SetLastError = true)] private static extern int posix_spawn(out int pid, string path, byte* fa, byte* attr, IntPtr[] argv, IntPtr[] envp);
     [DllImport("libc", SetLastError = true)] private static extern int waitpid(int pid, out int status, int options);
 
@@ -36,7 +37,8 @@ internal static unsafe class PosixSpawn
         using var counted = Diagnostics.EngineCounters.EnterProcess(path);
         byte* fa = stackalloc byte[256];
         byte* attr = stackalloc byte[512];
-        byte* set = stackalloc byte[256];
+        sigset_t signals;
+        sigset_t* set = &signals;
         posix_spawn_file_actions_init(fa);
         posix_spawnattr_init(attr);
         var allocated = new List<IntPtr>();
@@ -46,9 +48,9 @@ internal static unsafe class PosixSpawn
             posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_RDWR, 0);
             posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_RDWR, 0);
             foreach (var (p, c) in fds) posix_spawn_file_actions_adddup2(fa, p, c);
-            sigemptyset(set);
+            LibC.sigemptyset(set);
             posix_spawnattr_setsigmask(attr, set);
-            sigaddset(set, 13 /* SIGPIPE */);
+            LibC.sigaddset(set, LibC.SIGPIPE);
             posix_spawnattr_setsigdefault(attr, set);
             posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0)));
 
@@ -82,8 +84,8 @@ internal static unsafe class PosixSpawn
         {
             int r = waitpid(pid, out int status, 0);
             if (r == pid) return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
-            int err = Marshal.GetLastWin32Error();
-            if (r < 0 && err == 4 /* EINTR */) continue;
+            int err = Errno.Last;
+            if (r < 0 && err == LibC.EINTR) continue;
             return -1;
         }
     }

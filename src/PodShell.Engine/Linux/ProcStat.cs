@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -6,12 +6,8 @@ namespace PodShell.Engine.Linux;
 /// /proc/&lt;pid&gt;/stat, in clock ticks since boot). A stored pid alone is never trusted.</summary>
 public static class ProcStat
 {
-    [DllImport("libc", SetLastError = true)] private static extern int kill(int pid, int sig);
-    [DllImport("libc")] private static extern uint geteuid();
-    [DllImport("libc")] private static extern uint getegid();
-
-    public static uint EffectiveUid => geteuid();
-    public static uint EffectiveGid => getegid();
+    public static uint EffectiveUid => LibC.geteuid();
+    public static uint EffectiveGid => LibC.getegid();
 
     /// <summary>Start time of pid, or 0 when the process does not exist.</summary>
     public static ulong StartTime(int pid, string procRoot = "/proc")
@@ -64,5 +60,5 @@ public static class ProcStat
     }
 
     /// <summary>Send a signal; false when the process is gone.</summary>
-    public static bool Signal(int pid, int sig) => kill(pid, sig) == 0;
+    public static bool Signal(int pid, int sig) => LibC.kill(pid, sig) == 0;
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using PodShell.Engine.IO;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -13,18 +14,20 @@ internal static unsafe class RawFiles
         O_CLOEXEC = 0x80000, O_DIRECTORY = 0x10000;
     private const int EINTR = 4, ENOENT = 2;
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)] private static extern int open_(byte[] path, int flags, int mode);
-    [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)] private static extern int mkdir_(byte[] path, uint mode);
-    [DllImport("libc", EntryPoint = "symlink", SetLastError = true)] private static extern int symlink_(byte[] target, byte[] path);
-    [DllImport("libc", EntryPoint = "readlink", SetLastError = true)] private static extern nint readlink_(byte[] path, byte[] buf, nuint size);
-    [DllImport("libc", EntryPoint = "unlink", SetLastError = true)] private static extern int unlink_(byte[] path);
-    [DllImport("libc", EntryPoint = "rmdir", SetLastError = true)] private static extern int rmdir_(byte[] path);
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)] private static extern int close_(int fd);
+    // Own import: Tmds.LibC 0.5.0 does not bind getdents64 (its readdir would need opendir/DIR*, not bound either).
     [DllImport("libc", EntryPoint = "getdents64", SetLastError = true)] private static extern nint getdents64_(int fd, byte* buf, nuint count);
+
+    // The byte[] overloads the calls below use: names go to the kernel as the bytes they stand for (IO.FileName).
+    private static int open_(byte[] path, int flags, int mode) { fixed (byte* p = path) return LibC.open(p, flags, (ushort)mode); }
+    private static int mkdir_(byte[] path, uint mode) { fixed (byte* p = path) return LibC.mkdir(p, (ushort)mode); }
+    private static int symlink_(byte[] target, byte[] path) { fixed (byte* t = target) fixed (byte* p = path) return LibC.symlink(t, p); }
+    private static long readlink_(byte[] path, byte[] buf) { fixed (byte* p = path) fixed (byte* b = buf) return LibC.readlink(p, b, buf.Length); }
+    private static int unlink_(byte[] path) { fixed (byte* p = path) return LibC.unlink(p); }
+    private static int rmdir_(byte[] path) { fixed (byte* p = path) return LibC.rmdir(p); }
 
     private static IOException Error(string call, string path)
     {
-        int errno = Marshal.GetLastPInvokeError();
+        int errno = Errno.Last;
         return errno == ENOENT
             ? new FileNotFoundException($"{call}({path}): {Marshal.GetPInvokeErrorMessage(errno)}", path)
             : new IOException($"{call}({path}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
@@ -34,7 +37,7 @@ internal static unsafe class RawFiles
     {
         int fd;
         do fd = open_(FileName.ToNative(path), flags | O_CLOEXEC, mode);
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        while (fd < 0 && Errno.Last == EINTR);
         if (fd < 0) throw Error("open", path);
         return new SafeFileHandle(fd, ownsHandle: true);
     }
@@ -60,7 +63,7 @@ internal static unsafe class RawFiles
     public static string? ReadLink(string path)
     {
         var buf = new byte[4096 + 1];
-        nint n = readlink_(FileName.ToNative(path), buf, (nuint)buf.Length);
+        long n = readlink_(FileName.ToNative(path), buf);
         if (n < 0) return null;
         return FileName.Decode(buf.AsSpan(0, (int)n));
     }
@@ -81,7 +84,7 @@ internal static unsafe class RawFiles
         var names = new List<string>();
         int fd;
         do fd = open_(FileName.ToNative(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        while (fd < 0 && Errno.Last == EINTR);
         if (fd < 0) throw Error("open", path);
         try
         {
@@ -93,7 +96,7 @@ internal static unsafe class RawFiles
                     nint n = getdents64_(fd, p, (nuint)buffer.Length);
                     if (n < 0)
                     {
-                        if (Marshal.GetLastPInvokeError() == EINTR) continue;
+                        if (Errno.Last == EINTR) continue;
                         throw Error("getdents64", path);
                     }
                     if (n == 0) break;
@@ -111,7 +114,7 @@ internal static unsafe class RawFiles
                 }
             }
         }
-        finally { close_(fd); }
+        finally { LibC.close(fd); }
         return names;
     }
 

@@ -10,6 +10,7 @@ internal static class RenameExchange
     private const int AT_FDCWD = -100;
     private const uint RENAME_EXCHANGE = 2;
 
+    // Own import: Tmds.LibC 0.5.0 does not bind renameat2.
     [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
     private static extern int renameat2_raw(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, uint flags);
     // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace PodShell.Engine.Linux;
 
-/// <summary>getrlimit(2) for the calling process. Tmds.LibC does not bind it.</summary>
+/// <summary>getrlimit(2) for the calling process.</summary>
 internal static class ResourceLimits
 {
     public const int RLIMIT_NPROC = 6;
@@ -19,6 +19,7 @@ internal static class ResourceLimits
         public ulong rlim_max;
     }
 
+    // Own import: Tmds.LibC 0.5.0 does not bind getrlimit (nor struct rlimit).
     [DllImport("libc", SetLastError = true, EntryPoint = "getrlimit")]
     private static extern int getrlimit(int resource, out Rlimit rlim);
 
@@ -27,7 +28,7 @@ internal static class ResourceLimits
     {
         if (getrlimit(resource, out var lim) != 0)
         {
-            throw new Win32Exception(Marshal.GetLastWin32Error(), $"getrlimit({resource}) failed");
+            throw new Win32Exception(Errno.Last, $"getrlimit({resource}) failed");
         }
         return (lim.rlim_cur, lim.rlim_max);
     }

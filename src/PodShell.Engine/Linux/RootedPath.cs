@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -40,27 +40,17 @@ internal static class RootedPath
     internal const int ELOOP = 40;
     internal const int EXDEV = 18;
 
-    private const ulong RESOLVE_NO_MAGICLINKS = 0x02;
-    private const ulong RESOLVE_IN_ROOT = 0x10;
-    private const long SYS_openat2 = 437; // the same number on every architecture (added after the syscall table unification)
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct OpenHow
+    // openat2 through Tmds.LibC (its syscall(2) with __NR_openat2 and struct open_how); names go to the kernel as
+    // the bytes they stand for (IO.FileName), not re-encoded UTF-8.
+    private static unsafe int openat2_(int dirfd, string path, open_how how)
     {
-        public ulong Flags;
-        public ulong Mode;
-        public ulong Resolve;
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.openat2(dirfd, p, &how, sizeof(open_how));
     }
 
-    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static extern long openat2_raw(long number, int dirfd, byte[] path, ref OpenHow how, nuint size);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static long openat2_(long number, int dirfd, string path, ref OpenHow how, nuint size) => openat2_raw(number, dirfd, PodShell.Engine.IO.FileName.ToNative(path), ref how, size);
-
-    [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static extern int openat_raw(int dirfd, byte[] path, int flags, uint mode);
-    // Names go to the kernel as the bytes they stand for (IO.FileName), not re-encoded UTF-8.
-    private static int openat_(int dirfd, string path, int flags, uint mode) => openat_raw(dirfd, PodShell.Engine.IO.FileName.ToNative(path), flags, mode);
+    private static unsafe int openat_(int dirfd, string path, int flags, uint mode)
+    {
+        fixed (byte* p = PodShell.Engine.IO.FileName.ToNative(path)) return LibC.openat(dirfd, p, flags, (ushort)mode);
+    }
 
     /// <summary>Tests set it to exercise the descriptor walk on a kernel that has openat2 (per thread, so tests
     /// running in parallel do not change each other's mode).</summary>
@@ -90,10 +80,10 @@ internal static class RootedPath
         handle = null;
         if (!ForceWalk && s_openat2 >= 0)
         {
-            var how = new OpenHow
+            var how = new open_how
             {
-                Flags = (ulong)(O_PATH | O_CLOEXEC | (followFinal ? 0 : O_NOFOLLOW)),
-                Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                flags = (ulong)(O_PATH | O_CLOEXEC | (followFinal ? 0 : O_NOFOLLOW)),
+                resolve = LibC.RESOLVE_IN_ROOT | LibC.RESOLVE_NO_MAGICLINKS,
             };
             string path = pathInside.Length == 0 ? "." : pathInside;
             bool added = false;
@@ -104,11 +94,11 @@ internal static class RootedPath
                 // inside; it asks to try again. After a few tries the walk below answers instead.
                 for (int attempt = 0; attempt < 8; attempt++)
                 {
-                    long fd = openat2_(SYS_openat2, (int)root.DangerousGetHandle(), path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
+                    int fd = openat2_((int)root.DangerousGetHandle(), path, how);
                     if (fd >= 0)
                     {
                         s_openat2 = 1;
-                        handle = new SafeFileHandle((nint)fd, ownsHandle: true);
+                        handle = new SafeFileHandle(fd, ownsHandle: true);
                         return 0;
                     }
                     int errno = Errno.Last;

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -7,18 +7,13 @@ namespace PodShell.Engine.Linux;
 /// "runtime exec", so no output is produced before the client has connected.</summary>
 internal sealed unsafe class StartPipe : IDisposable
 {
-    [DllImport("libc", SetLastError = true)] private static extern int pipe2(int* fds, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, byte* buf, nint count);
-
-    private const int O_CLOEXEC = 0x80000;
     public int ReadFd { get; private set; } = -1;
     public int WriteFd { get; private set; } = -1;
 
     public StartPipe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) != 0)
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
             throw new PodShellException("PipeFailed", FailureKind.RuntimeFailed, "pipe2 failed: " + Errno.Describe(Errno.Last));
         ReadFd = fds[0];
         WriteFd = fds[1];
@@ -26,21 +21,21 @@ internal sealed unsafe class StartPipe : IDisposable
 
     public void CloseReadEnd()
     {
-        if (ReadFd >= 0) { close(ReadFd); ReadFd = -1; }
+        if (ReadFd >= 0) { LibC.close(ReadFd); ReadFd = -1; }
     }
 
     /// <summary>One message; conmon only waits for a read to return, the content is not looked at.</summary>
     public void Signal()
     {
         byte b = (byte)'0';
-        nint n;
-        do n = write(WriteFd, &b, 1); while (n < 0 && Errno.Last == 4);
+        long n;
+        do n = LibC.write(WriteFd, &b, 1); while (n < 0 && Errno.Last == LibC.EINTR);
         if (n != 1) throw new IOException("start pipe: " + Errno.Describe(Errno.Last));
     }
 
     public void Dispose()
     {
         CloseReadEnd();
-        if (WriteFd >= 0) { close(WriteFd); WriteFd = -1; }
+        if (WriteFd >= 0) { LibC.close(WriteFd); WriteFd = -1; }
     }
 }

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using Tmds.Linux;
 
 namespace PodShell.Engine.Linux;
 
@@ -7,22 +7,13 @@ namespace PodShell.Engine.Linux;
 /// whose read end we poll with a timeout.</summary>
 internal sealed unsafe class SyncPipe : IDisposable
 {
-    [DllImport("libc", SetLastError = true)] private static extern int pipe2(int* fds, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern nint read(int fd, byte* buf, nint count);
-    [DllImport("libc", SetLastError = true)] private static extern int poll(PollFd* fds, ulong nfds, int timeout);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd { public int fd; public short events; public short revents; }
-
-    private const int O_CLOEXEC = 0x80000;
     public int ReadFd { get; private set; } = -1;
     public int WriteFd { get; private set; } = -1;
 
     public SyncPipe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, O_CLOEXEC) != 0)
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
             throw new PodShellException("PipeFailed", FailureKind.RuntimeFailed, "pipe2 failed: " + Errno.Describe(Errno.Last));
         ReadFd = fds[0];
         WriteFd = fds[1];
@@ -30,7 +21,7 @@ internal sealed unsafe class SyncPipe : IDisposable
 
     public void CloseWriteEnd()
     {
-        if (WriteFd >= 0) { close(WriteFd); WriteFd = -1; }
+        if (WriteFd >= 0) { LibC.close(WriteFd); WriteFd = -1; }
     }
 
     /// <summary>Read one newline-terminated message; null on EOF (the writer died without a word).
@@ -45,12 +36,11 @@ internal sealed unsafe class SyncPipe : IDisposable
             ct.ThrowIfCancellationRequested();
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new TimeoutException();
-            var pfd = new PollFd { fd = ReadFd, events = 1 /* POLLIN */ };
-            int pr = poll(&pfd, 1, (int)Math.Min(left.TotalMilliseconds, 100));
-            if (pr < 0) { if (Errno.Last == 4) continue; throw new IOException("poll: " + Errno.Describe(Errno.Last)); }
+            int pr = Poll.One(ReadFd, LibC.POLLIN, (int)Math.Min(left.TotalMilliseconds, 100), out _);
+            if (pr < 0) { if (Errno.Last == LibC.EINTR) continue; throw new IOException("poll: " + Errno.Describe(Errno.Last)); }
             if (pr == 0) continue;
-            nint n = read(ReadFd, buf, 4096);
-            if (n < 0) { if (Errno.Last == 4) continue; throw new IOException("read: " + Errno.Describe(Errno.Last)); }
+            long n = LibC.read(ReadFd, buf, 4096);
+            if (n < 0) { if (Errno.Last == LibC.EINTR) continue; throw new IOException("read: " + Errno.Describe(Errno.Last)); }
             if (n == 0) return sb.Length > 0 ? sb.ToString() : null;
             sb.Append(Encoding.UTF8.GetString(buf, (int)n));
             var s = sb.ToString();
@@ -62,6 +52,6 @@ internal sealed unsafe class SyncPipe : IDisposable
     public void Dispose()
     {
         CloseWriteEnd();
-        if (ReadFd >= 0) { close(ReadFd); ReadFd = -1; }
+        if (ReadFd >= 0) { LibC.close(ReadFd); ReadFd = -1; }
     }
 }

@@ -10,6 +10,7 @@ internal static class Xattr
     public const int EOPNOTSUPP = 95;
     public const int ERANGE = 34;
 
+    // Own imports: Tmds.LibC 0.5.0 binds none of the *xattr calls.
     [DllImport("libc", EntryPoint = "lsetxattr", SetLastError = true)]
     private static extern int lsetxattr_(byte[] path, string name, byte[] value, nuint size, int flags);
 
@@ -18,7 +19,7 @@ internal static class Xattr
 
     /// <summary>Returns 0 or the errno.</summary>
     public static int TrySet(string path, string name, byte[] value)
-        => lsetxattr_(IO.FileName.ToNative(path), name, value, (nuint)value.Length, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        => lsetxattr_(IO.FileName.ToNative(path), name, value, (nuint)value.Length, 0) == 0 ? 0 : Errno.Last;
 
     public static void Set(string path, string name, byte[] value)
     {
@@ -36,7 +37,7 @@ internal static class Xattr
             nint size = lgetxattr_(native, name, null, 0);
             if (size < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                int errno = Errno.Last;
                 if (errno is ENODATA or EOPNOTSUPP) return null;
                 throw new IOException($"lgetxattr({path}, {name}): {Marshal.GetPInvokeErrorMessage(errno)}", errno);
             }
@@ -44,7 +45,7 @@ internal static class Xattr
             nint read = lgetxattr_(native, name, buffer, (nuint)buffer.Length);
             if (read >= 0) return read == size ? buffer : buffer[..(int)read];
             // The value grew between the two calls.
-            if (Marshal.GetLastPInvokeError() != ERANGE) break;
+            if (Errno.Last != ERANGE) break;
         }
         throw new IOException($"lgetxattr({path}, {name}) failed");
     }
