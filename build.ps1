@@ -69,6 +69,9 @@ $TestPackages = [ordered]@{
     iproute2 = 'ip'; procps = 'kill'; sqlite3 = 'sqlite3'
     # The byte-name tests build and read tars with Python's tarfile, apart from our own tar code.
     python3 = 'python3'
+    # Remoting over SSH (Serialization.Tests): the test starts its own sshd on 127.0.0.1 with a temporary host key and
+    # configuration; the package's own service is never used (Debian's policy-rc.d may keep apt from starting it).
+    'openssh-server' = '/usr/sbin/sshd'
     # The cgroup v2 guest: QEMU and a Debian kernel with its modules.
     'qemu-system-x86' = 'qemu-system-x86_64'
     'linux-image-amd64' = { @(Get-ChildItem /boot -Filter 'vmlinuz-*' -ErrorAction Ignore | Where-Object {
