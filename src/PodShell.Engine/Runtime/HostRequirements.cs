@@ -37,7 +37,7 @@ public static class HostRequirements
     /// short process each, 2 s at most).</summary>
     public static IReadOnlyList<HostRequirement> Check(bool versions = true)
     {
-        var found = Entries.ToDictionary(e => e.Name, e => HostProgram.Find(e.Name, e.Directories));
+        var found = Entries.ToDictionary(e => e.Name, e => Usable(HostProgram.Find(e.Name, e.Directories)));
         return Entries.Select(e =>
         {
             var path = found[e.Name];
@@ -50,6 +50,15 @@ public static class HostRequirements
                 Version = path != null && versions && e.HasVersion ? ReadVersion(path, e.Name) : null,
             };
         }).ToList();
+    }
+
+    /// <summary>The path, or null when it is a symbolic link to nothing: Debian's /usr/bin/runc points at
+    /// /usr/sbin/runc, and a link whose target is gone is no program (File.Exists is true for the link itself).</summary>
+    private static string? Usable(string? path)
+    {
+        if (path is null) return null;
+        try { return File.ResolveLinkTarget(path, returnFinalTarget: true) is { Exists: false } ? null : path; }
+        catch (IOException) { return null; } // a link loop
     }
 
     /// <summary>The one line that installs the Debian packages of the missing programs; null when nothing is missing.</summary>
