@@ -10,7 +10,7 @@
     # The engine assembly must be loaded before the types file is read: it names engine enums as
     # deserialization targets, so State and Kind come back from Import-Clixml as enums, not numbers.
     RequiredAssemblies   = @('PodShell.Engine.dll')
-    FormatsToProcess     = @('PodShell.format.ps1xml')
+    FormatsToProcess     = @('PodShell.format.ps1xml', 'PodShell.Host.format.ps1xml')
     TypesToProcess       = @('PodShell.types.ps1xml')
     CmdletsToExport      = @(
         'Import-ContainerImage', 'Export-ContainerImage', 'Get-ContainerImage', 'Remove-ContainerImage', 'Add-ContainerImageTag', 'Clear-ContainerImage',
@@ -22,7 +22,8 @@
         'Invoke-ContainerCommand', 'Enter-Container', 'Get-ContainerLog',
         'Get-ContainerNamespace', 'Get-ContainerCgroup', 'Get-OverlayLayer',
         'Get-ContainerStats', 'Get-ContainerProcess', 'Set-ContainerResource', 'Get-ContainerChange',
-        'New-ContainerImage', 'Export-Container', 'Copy-ContainerItem', 'Get-ContainerStorageUsage'
+        'New-ContainerImage', 'Export-Container', 'Copy-ContainerItem', 'Get-ContainerStorageUsage',
+        'Test-ContainerHost'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @('Run-Container', 'Pull-ContainerImage', 'Push-ContainerImage', 'Tag-ContainerImage', 'Prune-ContainerImage', 'Kill-Container', 'Pause-Container', 'Unpause-Container')
@@ -30,7 +31,9 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('Linux', 'Containers', 'Podman', 'cgroups', 'namespaces', 'overlayfs', 'PSEdition_Core')
-            ProjectUri = ''
+            # The repository: the build makes each cmdlet's online help (Get-Help -Online) <ProjectUri>/blob/main/docs/<cmdlet>.md
+            # from this one value (build/New-MamlHelp.ps1), and the package (build.ps1 Package) names it.
+            ProjectUri = 'https://github.com/podshell/podshell'
         }
     }
 }

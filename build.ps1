@@ -1,23 +1,29 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-PodShell's build: Bootstrap, Build, Test, Demo, Install, Bench and Stress (on demand, never in CI).
+PodShell's build: Bootstrap, Build, Test, Demo, Install, Package, Bench and Stress (on demand, never in CI).
 
 .DESCRIPTION
   dotnet tool restore && dotnet pwsh ./build.ps1 Demo    # the article's lab, done with PodShell
   dotnet tool restore && dotnet pwsh ./build.ps1 Test    # xunit + Pester; ends with "N passed, N failed, N skipped"
 Bootstrap installs what is missing (apt-get, as root) and says what it installs: the runtime packages for Build,
 Install and Demo, the test-only ones too for Test, Bench and Bootstrap itself (the two lists below). Build publishes the
-importable module to module/PodShell. Install copies it where Import-Module PodShell finds it.
+importable module to module/PodShell. Install copies it where Import-Module PodShell finds it. Package builds it and
+makes PodShell.<version>.nupkg, as the PowerShell Gallery packages a module, in a folder that is a local PSResourceGet
+repository (Register-PSResourceRepository -Uri <folder>; Install-PSResource PodShell).
 #>
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install', 'Bench', 'Stress')]
+    [ValidateSet('Bootstrap', 'Build', 'Test', 'Demo', 'Install', 'Package', 'Bench', 'Stress')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Install: a modules folder to install into instead of the user's or the system's module path.
     [string] $InstallPath,
+    # Package: the folder the .nupkg goes to (a local PSResourceGet repository), ./package by default.
+    [string] $PackagePath,
+    # Package: package the module already in module/PodShell instead of building it first (the tests do).
+    [switch] $NoBuild,
     # Bench: which scenarios of bench/run.ps1 to run, e.g. 2,5,6 (all by default).
     [string] $BenchScenario = '1,2,3,4,5,6,7,8'
 )
@@ -63,6 +69,9 @@ $TestPackages = [ordered]@{
     iproute2 = 'ip'; procps = 'kill'; sqlite3 = 'sqlite3'
     # The byte-name tests build and read tars with Python's tarfile, apart from our own tar code.
     python3 = 'python3'
+    # Remoting over SSH (Serialization.Tests): the test starts its own sshd on 127.0.0.1 with a temporary host key and
+    # configuration; the package's own service is never used (Debian's policy-rc.d may keep apt from starting it).
+    'openssh-server' = '/usr/sbin/sshd'
     # The cgroup v2 guest: QEMU and a Debian kernel with its modules.
     'qemu-system-x86' = 'qemu-system-x86_64'
     'linux-image-amd64' = { @(Get-ChildItem /boot -Filter 'vmlinuz-*' -ErrorAction Ignore | Where-Object {
@@ -253,6 +262,32 @@ function Invoke-Install {
     Write-Host "Install: PodShell installed to $dest; Import-Module PodShell now finds it."
 }
 
+# The module as the PowerShell Gallery packages it (Compress-PSResource of PSResourceGet, which pwsh 7.4+ ships): the
+# manifest, the assemblies and the native SQLite library, the formats, types and help. Left out: the assemblies'
+# XML doc comments (IntelliSense files for C# callers; nothing in PowerShell reads them).
+function Invoke-Package {
+    $target = if ($PackagePath) { $PackagePath } else { Join-Path $Root 'package' }
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+    $target = (Resolve-Path -LiteralPath $target).ProviderPath
+    $manifest = Import-PowerShellDataFile (Join-Path $ModuleDir 'PodShell.psd1')
+    $staging = Join-Path ([IO.Path]::GetTempPath()) ("podshell-package-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    try {
+        $stagedModule = Join-Path $staging 'PodShell'
+        New-Item -ItemType Directory -Force -Path $staging | Out-Null
+        Copy-Item -Recurse $ModuleDir $stagedModule
+        Get-ChildItem $stagedModule -Filter *.xml | Where-Object { Test-Path (Join-Path $stagedModule "$($_.BaseName).dll") } | Remove-Item
+        $nupkg = Join-Path $target "PodShell.$($manifest.ModuleVersion).nupkg"
+        if (Test-Path $nupkg) { Remove-Item -Force $nupkg }
+        Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+        Compress-PSResource -Path $stagedModule -DestinationPath $target
+        if (-not (Test-Path $nupkg)) { throw "Package: Compress-PSResource made no $nupkg" }
+    }
+    finally { Remove-Item -Recurse -Force $staging -ErrorAction Ignore }
+    Write-Host "Package: $nupkg. Install it with:"
+    Write-Host "  Register-PSResourceRepository -Name PodShellLocal -Uri '$target' -Trusted"
+    Write-Host "  Install-PSResource PodShell -Repository PodShellLocal"
+}
+
 switch ($Task) {
     'Bootstrap' { Invoke-Bootstrap -Tests }
     'Build' { Invoke-Bootstrap; Invoke-Build }
@@ -272,6 +307,11 @@ switch ($Task) {
         Invoke-Bootstrap; Invoke-Build
         & dotnet pwsh -NoProfile -File (Join-Path $Root 'stress/Stress.ps1') -ModulePath $ModuleDir
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Package' {
+        # The package carries no host program, so making it installs none (and works as an ordinary user).
+        if (-not $NoBuild -or -not (Test-Path (Join-Path $ModuleDir 'PodShell.dll'))) { Invoke-Build }
+        Invoke-Package
     }
     'Install' {
         Invoke-Bootstrap

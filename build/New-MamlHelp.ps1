@@ -471,8 +471,12 @@ function Write-Command {
     }
     $W.WriteEndElement()
 
+    # The first link is the page itself online: Get-Help -Online opens the first absolute http(s) link of the
+    # MAML. Links to sibling pages become absolute too, so RELATED LINKS never shows a bare .md file name.
     $W.WriteStartElement('command', 'relatedLinks', $ns.command)
-    foreach ($l in $Page.Links) {
+    $links = @([pscustomobject]@{ Text = 'Online Version:'; Uri = (Resolve-DocsLink "$($Command.Name).md") }) +
+        @($Page.Links | ForEach-Object { [pscustomobject]@{ Text = $_.Text; Uri = (Resolve-DocsLink $_.Uri) } })
+    foreach ($l in $links) {
         $W.WriteStartElement('maml', 'navigationLink', $ns.maml)
         $W.WriteElementString('maml', 'linkText', $ns.maml, $l.Text)
         $W.WriteElementString('maml', 'uri', $ns.maml, $l.Uri)
@@ -484,6 +488,15 @@ function Write-Command {
 }
 
 #endregion
+
+# A page's link as an absolute URL: a relative link (Get-Container.md, design.md#state) is a file of docs/ in the
+# repository, <ProjectUri>/blob/main/docs/<file>; an absolute one stays as it is. ProjectUri comes from the manifest,
+# the one place the repository's address is written.
+function Resolve-DocsLink {
+    param([string] $Uri)
+    if (-not $Uri -or $Uri -match '^[a-z][a-z0-9+.-]*:') { return $Uri }
+    "$script:DocsBaseUri/$($Uri.TrimStart('./'))"
+}
 
 #region About topic
 
@@ -567,6 +580,9 @@ $manifest = Join-Path $ModulePath 'PodShell.psd1'
 if (-not (Test-Path -LiteralPath $manifest)) { throw "No PodShell.psd1 in $ModulePath; run the build (dotnet publish) first." }
 
 $module = Import-Module $manifest -Force -PassThru -ErrorAction Stop
+$projectUri = [string] $module.PrivateData.PSData.ProjectUri
+if ($projectUri -notmatch '^https://') { throw "PodShell.psd1 has no https ProjectUri (PrivateData.PSData.ProjectUri): the online help links are made from it." }
+$script:DocsBaseUri = "$($projectUri.TrimEnd('/'))/blob/main/docs"
 $cmdlets = @(Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name)
 if (-not $cmdlets) { Write-Warning "Module $($module.Name) exports no cmdlets." }
 $null = New-Item -ItemType Directory -Force -Path $OutputPath

@@ -61,6 +61,7 @@ BeforeAll {
         'PodShell.ContainerProcess'   = @(Get-ContainerProcess $script:name)
         'PodShell.ContainerChange'    = @(Invoke-ContainerCommand $script:name -- touch /root/conventions-change; Get-ContainerChange $script:name)
         'PodShell.StorageUsage'       = @(Get-ContainerStorageUsage)
+        'PodShell.HostRequirement'    = @(Test-ContainerHost)
     }
 }
 
