@@ -15,7 +15,7 @@ public sealed class ContainerfileSyntaxTests
         Assert.Equal((4, 11), (run.Line, run.EndLine));
         Assert.Contains("# the HTTP client for health probes", run.Original);
         var lower = (RunInstruction)stage.Instructions[3];
-        Assert.Equal(("RUN", "echo \"lower case keyword, indented\"", 13), (lower.Keyword, lower.Command.ShellText, lower.Line));
+        Assert.Equal(("RUN", "echo \"lower case keyword, indented\"", 12), (lower.Keyword, lower.Command.ShellText, lower.Line));
         Assert.Equal("Jane Doe <jane@example.org>", ((MaintainerInstruction)stage.Instructions[0]).Maintainer);
         Assert.Equal(new KeyValue("maintainer", "Jane Doe <jane@example.org>"), ((MaintainerInstruction)stage.Instructions[0]).Label);
         Assert.Equal(new KeyValue("APP_HOME", "/srv/my app"), ((EnvInstruction)stage.Instructions[1]).Variables.Single());
