@@ -41,7 +41,11 @@ public static class PathGlob
 
     /// <summary>Whole-string match; throws <see cref="FormatException"/> for a malformed pattern (an
     /// unclosed class, a trailing backslash), which Go reports as ErrBadPattern.</summary>
-    public static bool IsMatch(string pattern, string name) => Match(pattern, 0, name, 0);
+    public static bool IsMatch(string pattern, string name)
+    {
+        ValidateRest(pattern, 0);
+        return Match(pattern, 0, name, 0);
+    }
 
     private static bool Match(string p, int pi, string s, int si)
     {
@@ -58,10 +62,9 @@ public static class PathGlob
                     if (Match(p, pi, s, k)) return true;
                     if (k < s.Length && s[k] == '/') break;
                 }
-                ValidateRest(p, pi);
                 return false;
             }
-            if (si >= s.Length) { ValidateRest(p, pi); return false; }
+            if (si >= s.Length) return false;
             if (c == '?')
             {
                 if (s[si] == '/') return false;
@@ -86,7 +89,7 @@ public static class PathGlob
         return si == s.Length;
     }
 
-    /// <summary>Go validates the whole pattern even when the text ran out first; so do we, so a typo is
+    /// <summary>Go validates the whole pattern even when a match fails early; so do we, so a typo is
     /// reported whether or not a file happened to match up to it.</summary>
     private static void ValidateRest(string p, int pi)
     {
