@@ -47,21 +47,24 @@ internal static partial class HealthcheckSyntax
     {
         var text = Value(flags, name);
         if (text == null) return null;
-        if (!TryParseGoDuration(text, out var d))
+        if (!TryParseGoDuration(text, out var d, out var exact))
             throw ContainerfileErrors.Syntax(ctx.File, ctx.Line, $"HEALTHCHECK --{name}: '{text}' is not a duration such as 30s, 1m30s or 500ms");
         // Docker's rule: zero means "the default", anything else must be at least a millisecond.
-        if (d != TimeSpan.Zero && d < TimeSpan.FromMilliseconds(1))
+        if (exact > 0 && exact < TimeSpan.TicksPerMillisecond)
             throw ContainerfileErrors.Syntax(ctx.File, ctx.Line, $"HEALTHCHECK --{name} must be 0 or at least 1ms");
         return d;
     }
 
     /// <summary>Go's time.ParseDuration for non-negative values: "0", or number+unit parts.</summary>
-    public static bool TryParseGoDuration(string text, out TimeSpan value)
+    public static bool TryParseGoDuration(string text, out TimeSpan value) => TryParseGoDuration(text, out value, out _);
+
+    /// <summary><paramref name="ticks"/> before rounding, so "1ns" is not mistaken for "0".</summary>
+    private static bool TryParseGoDuration(string text, out TimeSpan value, out double ticks)
     {
         value = TimeSpan.Zero;
+        ticks = 0;
         if (text == "0") return true;
         int pos = 0;
-        double ticks = 0;
         foreach (Match m in DurationPart().Matches(text))
         {
             if (m.Index != pos) return false;

@@ -92,6 +92,17 @@ public sealed class BuildArgScopeTests
     }
 
     [Fact]
+    public void Stage_lookup_and_expander_see_env_before_args_and_from_is_not_a_stage_instruction()
+    {
+        var file = Parse("FROM a\nARG X=arg\nENV Y=env\n");
+        var stage = new BuildArgScope(file).EnterStage(new[] { "X=base" });
+        foreach (var i in file.Stages[0].Instructions) stage.Apply(i);
+        Assert.Equal(("base", "env", (string?)null), (stage.Lookup("X"), stage.Lookup("Y"), stage.Lookup("Z")));
+        Assert.Equal("base-env", stage.Expander.Expand("$X-$Y"));
+        Assert.Throws<ArgumentException>(() => stage.Apply(file.Stages[0].From));
+    }
+
+    [Fact]
     public void Args_do_not_cross_stages()
     {
         var (_, stage, applied) = Run("FROM a AS one\nARG X=1\nFROM b\nUSER u$X\n", stage: 1);

@@ -47,6 +47,7 @@ public sealed class ContainerfileErrorTests
     [InlineData("FROM a\nHEALTHCHECK NONE CMD true\n", "HEALTHCHECK NONE takes no other arguments")]
     [InlineData("FROM a\nHEALTHCHECK --retries=0 CMD true\n", "--retries must be a whole number")]
     [InlineData("FROM a\nHEALTHCHECK curl x\n", "HEALTHCHECK takes NONE or [options] CMD")]
+    [InlineData("FROM a\nHEALTHCHECK --timeout=1ns CMD true\n", "must be 0 or at least 1ms")]
     [InlineData("FROM a\nSTOPSIGNAL TERM KILL\n", "STOPSIGNAL takes exactly one signal")]
     [InlineData("FROM a AS 1st\n", "invalid stage name '1st'")]
     [InlineData("# escape=`\n# escape=\\\nFROM a\n", "only one 'escape' parser directive")]
