@@ -33,8 +33,6 @@ public sealed partial class ContainerEngine
     /// <inheritdoc cref="ImageRegistrar.ChainId"/>
     public static string ChainId(string? parentChainId, string diffId) => ImageRegistrar.ChainId(parentChainId, diffId);
 
-    internal ContainerImage NameImage(ContainerImage image, string name) => _registrar.Name(image, name);
-
     public IReadOnlyList<ContainerImage> GetImages() => _images.List();
 
     /// <summary>By name (with the :latest and localhost/ spellings), full id, or unique id prefix.</summary>
@@ -55,13 +53,6 @@ public sealed partial class ContainerEngine
     /// <inheritdoc cref="GarbageCollector.Collect"/>
     public void CollectGarbage() => _gc.Collect();
 
-    internal HashSet<string> LayersUnderContainers(IReadOnlyList<string> candidates) => _gc.LayersUnderContainers(candidates);
-
-    internal static IEnumerable<string> ManifestBlobs(byte[] manifest) => GarbageCollector.ManifestBlobs(manifest);
-
-    /// <inheritdoc cref="StoreSweeper.SweepIfChanged"/>
-    internal void SweepStoreIfChanged(bool force = false) => _sweeper.SweepIfChanged(force);
-
     /// <inheritdoc cref="StoreSweeper.Sweep"/>
     internal void SweepStore() => _sweeper.Sweep();
 
@@ -76,8 +67,6 @@ public sealed partial class ContainerEngine
     /// <inheritdoc cref="ImageArchiveService.GetExportImage"/>
     public ExportImage GetExportImage(ContainerImage image, Action<ArchiveProgress>? progress = null, CancellationToken ct = default) =>
         _archives.GetExportImage(image, progress, ct);
-
-    private string ScratchDir => _archives.ScratchDir;
 
     /// <inheritdoc cref="RegistryService.Pull"/>
     public ContainerImage PullImage(string reference, PullOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken ct = default) =>

@@ -2,19 +2,26 @@ using PodShell.Engine.Containers;
 
 namespace PodShell.Engine;
 
-/// <summary>The few things the network and volume services need from the containers service, handed to them
-/// as functions so that they never call up into the facade: they resolve -Network container:&lt;name&gt;,
-/// connect a container under its lock, and remove the containers of a network or volume removed with
-/// -Force. The facade fills it from its own members today; the per-container handle replaces
-/// <paramref name="Lock"/> and <paramref name="Reconciled"/> once it exists.</summary>
-/// <param name="Resolve">The container by name, id or unique id prefix; throws ContainerNotFound.</param>
-/// <param name="Lock">The container's lock (held while its record is read, changed and stored).</param>
-/// <param name="Reconciled">The record by full id, brought up to date with its processes; throws ContainerNotFound when it is gone.</param>
-/// <param name="Reconcile">The record brought up to date with its processes; null when that removed it.</param>
-/// <param name="Remove">Removes a container by full id (killing it first when forced).</param>
-internal sealed record ContainerCallbacks(
-    Func<string, Container> Resolve,
-    Func<string, CancellationToken, IDisposable> Lock,
-    Func<string, ContainerRecord> Reconciled,
-    Func<ContainerRecord, ContainerRecord?> Reconcile,
-    Action<string, bool, CancellationToken> Remove);
+/// <summary>The few things the network and volume services need from the container services: resolve
+/// -Network container:&lt;name&gt;, open a container (its lock held, its record reconciled under that lock) to connect
+/// or disconnect it, and remove the containers of a network or volume removed with -Force. The container services
+/// themselves need the network and volume services (through the seams, Containers/ContainerSeams.cs), so they are
+/// reached here through a function that returns them once they are made; nothing here goes through the facade.</summary>
+internal sealed class ContainerCallbacks
+{
+    private readonly Func<ContainerServices> _containers;
+
+    public ContainerCallbacks(Func<ContainerServices> containers) => _containers = containers;
+
+    /// <summary>The container by name, id or unique id prefix (reconciled without the lock); throws ContainerNotFound.</summary>
+    public Container Resolve(string nameOrId) => _containers().Handles.Get(nameOrId);
+
+    /// <summary>Resolve, lock, reconcile under the lock (a half-finished record is repaired at once): dispose to unlock.</summary>
+    public ContainerHandle Open(string nameOrId, CancellationToken ct) => _containers().Handles.Open(nameOrId, ct);
+
+    /// <summary>A read's reconcile (no lock: compare-and-set writes only); null when that removed the container.</summary>
+    public ContainerRecord? Reconcile(ContainerRecord r) => _containers().Reconciler.Reconcile(r);
+
+    /// <summary>Removes a container by full id (killing it first when forced).</summary>
+    public void Remove(string id, bool force, CancellationToken ct) => _containers().Lifecycle.Remove(id, force, ct);
+}

@@ -59,4 +59,10 @@ internal interface IHostMode
     IReadOnlyList<int> ContainerPids(Container c, ICgroupDriver cgroups);
     /// <summary>A process as the container knows it (its user ids are those inside its user namespace).</summary>
     void ToInsideView(ContainerProcess proc, string rootfs);
+
+    // ---- networks (rewire) ----------------------------------------------------------------------
+
+    /// <summary>The network drivers of this engine, made once by the network service: an ordinary user can create
+    /// neither bridges nor firewall rules, so its containers get the user-mode network; root gets bridge networks.</summary>
+    Network.NetworkDrivers NetworkDrivers(string runRoot);
 }

@@ -60,4 +60,9 @@ internal sealed class RootHostMode : IHostMode
     public IReadOnlyList<int> ContainerPids(Container c, ICgroupDriver cgroups) => HostMode.PidsOfCgroup(c, cgroups);
 
     public void ToInsideView(ContainerProcess proc, string rootfs) { }
+
+    // ---- networks (rewire) ----------------------------------------------------------------------
+
+    public Network.NetworkDrivers NetworkDrivers(string runRoot) =>
+        Network.NetworkDrivers.Bridges(new Network.BridgeDriver(), new Network.NetavarkDriver(Path.Combine(runRoot, "networks")));
 }

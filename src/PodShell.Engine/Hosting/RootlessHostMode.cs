@@ -84,4 +84,9 @@ internal sealed class RootlessHostMode : IHostMode
         proc.Uid = (uint)PodShell.Engine.Rootless.SubordinateIds.InsideId(proc.Uid, _ns.Uid, _ns.Ranges().Uids);
         proc.User = ProcessTable.UserName(rootfs, proc.Uid);
     }
+
+    // ---- networks (rewire) ----------------------------------------------------------------------
+
+    public Network.NetworkDrivers NetworkDrivers(string runRoot) =>
+        Network.NetworkDrivers.UserMode(new Network.UserModeDriver(runRoot, _ns));
 }

@@ -79,10 +79,10 @@ internal sealed partial class NetworkService
             if (!NameGenerator.IsValid(a))
                 throw new PodShellException("InvalidNetworkAlias", FailureKind.InvalidArgument, $"'{a}' is not a valid alias: use letters, digits, '_', '.' and '-'.", a);
 
-        var id = _containers.Resolve(container).Id;
-        using var _ = _containers.Lock(id, ct);
-        var r = _containers.Reconciled(id);
+        using var handle = _containers.Open(container, ct);
+        var r = handle.Record;
         var c = r.Container;
+        var id = c.Id;
         RequireBridgeMode(c, "connected");
         if (c.Networks.Contains(n.Name))
             throw new PodShellException("NetworkAlreadyConnected", FailureKind.AlreadyExists, $"Container '{c.Name}' is already connected to network '{n.Name}'.", c);
@@ -163,10 +163,10 @@ internal sealed partial class NetworkService
             throw new PodShellException("NetworkModeNotConnectable", FailureKind.InvalidArgument,
                 $"'{network}' is a network mode, not a network: a container can only be disconnected from bridge networks.", network);
         var name = mode.Value;
-        var id = _containers.Resolve(container).Id;
-        using var _ = _containers.Lock(id, ct);
-        var r = _containers.Reconciled(id);
+        using var handle = _containers.Open(container, ct);
+        var r = handle.Record;
         var c = r.Container;
+        var id = c.Id;
         if (!c.Networks.Contains(name))
         {
             if (name != NetworkMode.DefaultNetworkName && Networks.Get(name) is null) throw NetworkNotFound(name);
