@@ -78,5 +78,5 @@ public sealed partial class ContainerEngine
 
     /// <inheritdoc cref="StorageUsageReport.Measure"/>
     public IReadOnlyList<StorageUsage> GetStorageUsage(CancellationToken ct = default) =>
-        _storageUsage.Measure(GetContainers, () => GetVolumes(withSize: false), ct);
+        _storageUsage.Measure(Services.Handles.List, () => VolumeService.GetVolumes(withSize: false), ct);
 }

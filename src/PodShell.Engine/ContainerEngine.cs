@@ -36,7 +36,7 @@ public sealed partial class ContainerEngine
         _sweeper = new StoreSweeper(Context);
         _gc = new GarbageCollector(Context, _sweeper);
         _registrar = new ImageRegistrar(Context, _sweeper);
-        _images = new ImageService(Context, _sweeper, _gc, (id, ct) => RemoveContainer(id, force: true, ct));
+        _images = new ImageService(Context, _sweeper, _gc, (id, ct) => Services.Lifecycle.Remove(id, true, ct));
         _archives = new ImageArchiveService(Context, _registrar, _images);
         _registry = new RegistryService(Context, _registrar, _images);
         _storageUsage = new StorageUsageReport(Context, _sweeper);
