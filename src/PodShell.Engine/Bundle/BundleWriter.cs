@@ -57,7 +57,6 @@ internal sealed class BundleWriter
             MemoryMax = c.MemoryMax == long.MaxValue ? null : c.MemoryMax,
             Cpus = double.IsPositiveInfinity(c.Cpus) ? null : c.Cpus,
             PidsLimit = c.PidsMax == long.MaxValue ? 0 : c.PidsMax,
-            Rootless = c.Rootless,
             RootfsPath = _ctx.MergedDir(c.Id),
             ReadOnlyRootfs = c.ReadOnly,
             CgroupsPath = _ctx.Host.CgroupsPathFor(c.Id),
@@ -84,6 +83,7 @@ internal sealed class BundleWriter
             Ulimits = c.Ulimits.Select(Ulimit.Parse).ToList(),
             ShmSize = c.ShmSize,
         };
+        _ctx.Host.AdjustSpec(spec);
         if (c.Init && InitBinary() is { } init)
         {
             // As podman --init: catatonit is bind-mounted in and becomes PID 1, the command its child.

@@ -12,6 +12,13 @@ namespace PodShell.Engine.Hosting;
 /// enforced, how the runtime is launched, how every process of a container is killed and counted.</summary>
 internal interface IHostMode
 {
+    // ---- the OCI spec ---------------------------------------------------------------------------
+
+    /// <summary>Sets what the container's config.json mounts where the runtime's privileges decide it: the host's /sys
+    /// and /dev/mqueue bound instead of fresh ones (namespaces the runtime does not own), and whether a cgroup tree
+    /// is mounted. Called by BundleWriter once the spec's namespaces and cgroupsPath are set.</summary>
+    void AdjustSpec(Runtime.Spec.ContainerSpec spec);
+
     /// <summary>True for an ordinary user's engine; recorded on each container it makes (Container.Rootless).</summary>
     bool Rootless { get; }
 

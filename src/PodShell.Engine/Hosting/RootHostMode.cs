@@ -11,6 +11,14 @@ namespace PodShell.Engine.Hosting;
 /// parent, the runtime started directly, every limit enforced.</summary>
 internal sealed class RootHostMode : IHostMode
 {
+    /// <summary>Root owns every namespace it runs in: fresh sysfs and mqueue, and a cgroup tree per container.</summary>
+    public void AdjustSpec(Runtime.Spec.ContainerSpec spec)
+    {
+        spec.SysfsFromHost = false;
+        spec.MqueueFromHost = false;
+        spec.MountCgroupfs = true;
+    }
+
     private readonly EngineOptions _options;
     private readonly CgroupMode _cgroupMode;
     private CgroupDelegation? _delegation;

@@ -12,6 +12,16 @@ namespace PodShell.Engine.Hosting;
 /// cgroup of its own only where the host delegates cgroups to the user.</summary>
 internal sealed class RootlessHostMode : IHostMode
 {
+    /// <summary>sysfs may only be mounted by the owner of the network namespace, mqueue by that of the IPC
+    /// namespace: on the host's, the user's runtime binds the host's instead (as rootless Podman). Without a cgroup of
+    /// its own (no cgroupsPath) a container would see the user's session cgroup tree; Podman leaves it out too.</summary>
+    public void AdjustSpec(Runtime.Spec.ContainerSpec spec)
+    {
+        spec.SysfsFromHost = spec.NetworkMode == "host";
+        spec.MqueueFromHost = spec.IpcNamespacePath == "host";
+        spec.MountCgroupfs = spec.CgroupsPath.Length > 0;
+    }
+
     private readonly PodShell.Engine.Rootless.UserNamespace _ns;
     private readonly CgroupMode _cgroupMode;
     private CgroupDelegation? _delegation;

@@ -25,13 +25,14 @@ public sealed class LayerStore
     private const int LinkLength = 26;
     private const string Base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    private readonly IUserNamespaceFiles? _userns;
+    private readonly IUserNamespaceFiles _userns;
 
     /// <param name="overlayRoot">The store's directory (graph root/overlay).</param>
-    /// <param name="userns">For an ordinary user's store: the user namespace its files' owners belong to.</param>
+    /// <param name="userns">For an ordinary user's store: the user namespace its files' owners belong to;
+    /// null = root's <see cref="DirectFiles"/>.</param>
     public LayerStore(string overlayRoot, IUserNamespaceFiles? userns = null)
     {
-        _userns = userns;
+        _userns = userns ?? DirectFiles.Instance;
         ArgumentException.ThrowIfNullOrEmpty(overlayRoot);
         Root = Path.GetFullPath(overlayRoot).TrimEnd('/');
         Directory.CreateDirectory(Root);
@@ -72,7 +73,7 @@ public sealed class LayerStore
         {
             string tarPath = staging + "/layer.tar";
             using (var output = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write))
-                LayerTarWriter.Write(directory, output, ct, _userns?.InsideOwners);
+                LayerTarWriter.Write(directory, output, ct, _userns.InsideOwners);
             LayerInfo result;
             using (var input = new FileStream(tarPath, FileMode.Open, FileAccess.Read))
                 result = Unpack(staging, input, parent, ct, tarPath);
@@ -439,18 +440,16 @@ public sealed class LayerStore
     private bool HasMountsUnder(string dir)
     {
         string prefix = dir + "/";
-        // A rootless store's mounts are in its user's mount namespace: the host's table never shows them.
-        var table = MountInfo.Read();
-        if (_userns is not null) table.AddRange(MountInfo.Read(_userns.MountInfoPath));
-        return table.Any(m => m.MountPoint == dir || m.MountPoint.StartsWith(prefix, StringComparison.Ordinal));
+        // An ordinary user's store has its mounts in its user's mount namespace: this table never shows them.
+        var tables = new[] { DirectFiles.Instance.MountInfoPath, _userns.MountInfoPath }.Distinct();
+        return tables.SelectMany(MountInfo.Read).Any(m => m.MountPoint == dir || m.MountPoint.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     /// <summary>.NET's recursive delete unlinks symlinks instead of descending into them.</summary>
     private void DeleteTree(string dir)
     {
         if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return;
-        if (_userns is not null) _userns.RemoveTree(dir);
-        else RawFiles.RemoveTree(dir); // .NET's delete misses names that are not UTF-8
+        _userns.RemoveTree(dir);
     }
 
     private static bool IsValidId(string? id)

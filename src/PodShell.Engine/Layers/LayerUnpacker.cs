@@ -14,14 +14,14 @@ internal sealed class LayerUnpacker
     private readonly CancellationToken _ct;
     // Directory mtimes are set after all entries: creating a child changes its parent's mtime.
     private readonly List<(string Path, DateTimeOffset Time)> _directoryTimes = new();
-    // Rootless: owners the user cannot give are handed to the user namespace after extraction, and directory modes
+    // Owners this process cannot give (an ordinary user's store) are handed to the user namespace after extraction, and directory modes
     // wait until the end (a 0555 directory would refuse its own children to a non-root writer).
-    private readonly IUserNamespaceFiles? _userns;
+    private readonly IUserNamespaceFiles _userns;
     // Keyed by path: a tar may name a path twice, and only the last entry's owner and mode apply.
     private readonly Dictionary<string, DeferredOwner> _owners = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _directoryModes = new(StringComparer.Ordinal);
 
-    private LayerUnpacker(string root, CancellationToken ct, IUserNamespaceFiles? userns)
+    private LayerUnpacker(string root, CancellationToken ct, IUserNamespaceFiles userns)
     {
         _root = Path.GetFullPath(root).TrimEnd('/');
         _ct = ct;
@@ -36,8 +36,10 @@ internal sealed class LayerUnpacker
     /// <summary>Extracts <paramref name="layer"/> (plain, gzip or zstd tar) into <paramref name="root"/> and returns the
     /// DiffId (of every uncompressed byte, padding included, as producers hash it) and the size of the tar up to and
     /// including its end-of-archive marker (the producer's padding after it is not the layer's content).</summary>
+    /// <param name="userns">How files get their owners; null = root's <see cref="DirectFiles"/>.</param>
     public static (string DiffId, long Size) Unpack(Stream layer, string root, CancellationToken ct, IUserNamespaceFiles? userns = null)
     {
+        userns ??= DirectFiles.Instance;
         using var tar = new DigestingStream(Decompress(layer));
         var unpacker = new LayerUnpacker(root, ct, userns);
         long size = unpacker.Run(tar);
@@ -51,7 +53,7 @@ internal sealed class LayerUnpacker
                     $"The layer tar ends after {size} bytes but its stream goes on past {size + MaxTrailingBytes} bytes; at most " +
                     $"{MaxTrailingBytes / 1024} KiB may follow the end of the archive (a decompression bomb or a damaged layer).", null);
         }
-        userns?.SetOwners(unpacker._owners.Values.ToList());
+        userns.SetOwners(unpacker._owners.Values.ToList());
         return (tar.Digest(), size);
     }
 
@@ -102,7 +104,7 @@ internal sealed class LayerUnpacker
         if (baseName == OpaqueWhiteout)
         {
             string? dir = EnsureParent(parentInside, entry.Name, whiteout: true);
-            if (dir is not null) Xattr.Set(dir, Overlay.OverlayXattr.OpaqueFor(_userns is not null), "y"u8.ToArray());
+            if (dir is not null) Xattr.Set(dir, Overlay.OverlayXattr.OpaqueFor(_userns.UserXattrsOnly), "y"u8.ToArray());
             return;
         }
         if (baseName.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
@@ -156,7 +158,7 @@ internal sealed class LayerUnpacker
                 // The inode already carries its metadata; reapplying would also retouch the target.
                 return;
 
-            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice when _userns is not null:
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice when !_userns.CreatesDeviceNodes:
                 // Only real root may create device nodes; a rootless container gets /dev from the runtime (bind
                 // mounts of the host's), as Podman's does.
                 return;
@@ -184,9 +186,9 @@ internal sealed class LayerUnpacker
         bool directory = entry.Type == TarEntryType.Directory;
         SetOwner(path, entry, directory);
         // chmod follows symlinks, and Linux ignores a symlink's own mode. After lchown, which clears setuid/setgid.
-        if (!symlink && directory && _userns is not null) _directoryModes[path] = entry.Mode;
+        if (!symlink && directory && _userns.DefersOwnership) _directoryModes[path] = entry.Mode;
         else if (!symlink) FileOwnership.Chmod(path, entry.Mode);
-        ApplyXattrs(path, entry, _userns is not null);
+        ApplyXattrs(path, entry, _userns.UserXattrsOnly);
         if (entry.Type == TarEntryType.Directory)
             _directoryTimes.Add((path, entry.ModificationTime));
         else
@@ -195,7 +197,7 @@ internal sealed class LayerUnpacker
 
     private void SetOwner(string path, TarRecord entry, bool isDirectory)
     {
-        if (_userns is null)
+        if (!_userns.DefersOwnership)
         {
             FileOwnership.LChown(path, entry.Uid, entry.Gid);
             return;
@@ -313,10 +315,10 @@ internal sealed class LayerUnpacker
         var st = FileStatus.TryLStat(path);
         if (st is null) return;
         RawFiles.RemoveTree(path); // never follows a symlink, and handles any byte in names
-        if (_userns is not null) ForgetDeferred(path);
+        ForgetDeferred(path); // nothing to forget when nothing is deferred
     }
 
-    /// <summary>Rootless: what was deferred for a path (and below it) that a later entry replaced must not reach
+    /// <summary>What was deferred for a path (and below it) that a later entry replaced must not reach
     /// the replacement (a chown through a hard link would reach its target) nor fail on a path that is gone.</summary>
     private void ForgetDeferred(string path)
     {

@@ -241,6 +241,12 @@ public sealed class UserNamespace : IUserNamespaceFiles
 
     /// <summary>Host ids as the namespace sees them: the user is 0, its range 1..count, anything else the
     /// kernel's overflow id 65534 (what a process inside sees for an unmapped owner).</summary>
+    // The user cannot give files away, create device nodes, or set attributes outside user.*; its overlay mounts
+    // use userxattr.
+    public bool DefersOwnership => true;
+    public bool CreatesDeviceNodes => false;
+    public bool UserXattrsOnly => true;
+
     public OwnerMap InsideOwners
     {
         get

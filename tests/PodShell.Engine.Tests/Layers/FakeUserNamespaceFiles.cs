@@ -7,6 +7,10 @@ namespace PodShell.Engine.Tests.Layers;
 /// fixture table.</summary>
 internal sealed class FakeUserNamespaceFiles : IUserNamespaceFiles
 {
+    // As the user namespace of an ordinary user's store.
+    public bool DefersOwnership => true;
+    public bool CreatesDeviceNodes => false;
+    public bool UserXattrsOnly => true;
     public List<List<DeferredOwner>> SetOwnersCalls { get; } = new();
     public List<string> Removed { get; } = new();
     public string MountInfoPath { get; set; } = "/dev/null";

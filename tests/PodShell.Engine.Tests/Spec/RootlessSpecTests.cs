@@ -3,7 +3,7 @@ using PodShell.Engine.Runtime.Spec;
 
 namespace PodShell.Engine.Tests.Spec;
 
-/// <summary>ContainerSpec.Rootless: what an ordinary user's runtime can mount differs only where the container does
+/// <summary>IHostMode.AdjustSpec: what an ordinary user's runtime can mount differs only where the container does
 /// not own the namespace (host network, host IPC) or has no cgroup of its own.</summary>
 public class RootlessSpecTests
 {
@@ -13,7 +13,18 @@ public class RootlessSpecTests
         HasCapSysResource = false, CgroupV2Unified = false,
     };
 
-    private static ContainerSpec Spec(bool rootless, string network = "none", string? ipc = null, string cgroupsPath = "/podshell/0123456789ab") => new()
+    private static ContainerSpec Spec(bool rootless, string network = "none", string? ipc = null, string cgroupsPath = "/podshell/0123456789ab")
+    {
+        var spec = NewSpec(network, ipc, cgroupsPath);
+        // What BundleWriter does: the host mode decides the mounts the runtime's privileges allow.
+        PodShell.Engine.Hosting.IHostMode mode = rootless
+            ? new PodShell.Engine.Hosting.RootlessHostMode(new PodShell.Engine.Rootless.UserNamespace(Path.GetTempPath(), 1000, 1000, "u"), PodShell.Engine.Cgroups.CgroupMode.V1)
+            : new PodShell.Engine.Hosting.RootHostMode(new EngineOptions("/g", "/r", "podshell"), PodShell.Engine.Cgroups.CgroupMode.V1);
+        mode.AdjustSpec(spec);
+        return spec;
+    }
+
+    private static ContainerSpec NewSpec(string network, string? ipc, string cgroupsPath) => new()
     {
         Id = "0123456789ab",
         Name = "web",
@@ -24,7 +35,6 @@ public class RootlessSpecTests
         CgroupsPath = cgroupsPath,
         NetworkMode = network,
         IpcNamespacePath = ipc,
-        Rootless = rootless,
     };
 
     private static JsonElement Build(ContainerSpec spec) =>

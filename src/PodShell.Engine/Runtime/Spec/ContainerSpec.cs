@@ -66,10 +66,18 @@ public sealed class ContainerSpec
 
     public Dictionary<string, string> Annotations { get; set; } = new();
 
-    /// <summary>Run by an ordinary user, in its user namespace: namespaces the container does not own (the host's
-    /// network, IPC) cannot have their pseudo-filesystems mounted afresh, so the host's are bind-mounted, and
-    /// without delegated cgroups there is no cgroup tree to mount.</summary>
-    public bool Rootless { get; set; }
+    // What the host mode decides (IHostMode.AdjustSpec): a runtime in a user namespace cannot mount the
+    // pseudo-filesystems of namespaces it does not own (the host's network, IPC), and without a cgroup of its own a
+    // container has no cgroup tree of its own to mount.
+
+    /// <summary>Bind the host's /sys instead of mounting sysfs (the network namespace is not the runtime's).</summary>
+    public bool SysfsFromHost { get; set; }
+
+    /// <summary>Bind the host's /dev/mqueue instead of mounting mqueue (the IPC namespace is not the runtime's).</summary>
+    public bool MqueueFromHost { get; set; }
+
+    /// <summary>Mount the cgroup tree at /sys/fs/cgroup (false: the container has no cgroup of its own to show).</summary>
+    public bool MountCgroupfs { get; set; } = true;
 
     public bool Terminal { get; set; }
 

@@ -76,9 +76,7 @@ public static class OciSpecBuilder
     /// <summary>Docker's "Range of CPUs is from 0.01": below that the quota is under the kernel's 1 ms minimum.</summary>
     internal const double MinCpus = 0.01;
 
-    private const string ShmSize = "size=65536k";
-
-    /// <summary>podman --read-only (with the default --read-only-tmpfs): writable scratch space on a read-only root.</summary>
+        /// <summary>podman --read-only (with the default --read-only-tmpfs): writable scratch space on a read-only root.</summary>
     public static readonly string[] ReadOnlyTmpfsPaths = ["/tmp", "/var/tmp", "/run"];
 
     /// <summary>The capabilities the container's process gets in its bounding set (and, for root, in its
@@ -108,7 +106,7 @@ public static class OciSpecBuilder
             {
                 w.WriteString("hostname", spec.Hostname);
             }
-            WriteMounts(w, spec);
+            SpecMountsWriter.Write(w, spec);
             if (spec.Annotations.Count > 0)
             {
                 w.WriteStartObject("annotations");
@@ -119,17 +117,13 @@ public static class OciSpecBuilder
                 }
                 w.WriteEndObject();
             }
-            WriteLinux(w, spec, host, network, capabilities);
+            SpecLinuxWriter.Write(w, spec, host, network, capabilities);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private enum NetworkKind { None, Host, Path }
-
-    private readonly record struct Network(NetworkKind Kind, string? Path);
-
-    private static Network Validate(ContainerSpec spec, HostFacts host)
+    private static SpecNetwork Validate(ContainerSpec spec, HostFacts host)
     {
         if (spec.Args is null || spec.Args.Length == 0 || string.IsNullOrEmpty(spec.Args[0]))
         {
@@ -184,11 +178,11 @@ public static class OciSpecBuilder
         }
 
         var mode = spec.NetworkMode ?? "";
-        if (mode == "none") return new Network(NetworkKind.None, null);
-        if (mode == "host") return new Network(NetworkKind.Host, null);
+        if (mode == "none") return new SpecNetwork(NetworkKind.None, null);
+        if (mode == "host") return new SpecNetwork(NetworkKind.Host, null);
         if (mode.StartsWith("ns:", StringComparison.Ordinal) && mode.Length > 3 && mode[3] == '/')
         {
-            return new Network(NetworkKind.Path, mode[3..]);
+            return new SpecNetwork(NetworkKind.Path, mode[3..]);
         }
         throw Invalid("InvalidNetworkMode",
             $"Network mode '{mode}' for container '{Describe(spec)}' is not valid. Use 'none', 'host' or 'ns:<absolute path of a network namespace file>'.", mode);
@@ -214,19 +208,19 @@ public static class OciSpecBuilder
             w.WriteEndArray();
         }
         w.WriteEndObject();
-        WriteStrings(w, "args", spec.Args);
-        WriteStrings(w, "env", spec.Env);
+        SpecJson.WriteStrings(w, "args", spec.Args);
+        SpecJson.WriteStrings(w, "env", spec.Env);
         w.WriteString("cwd", spec.Cwd);
 
         // podman security.go: a non-root user starts with no effective or permitted capabilities (only
         // --cap-add ones); the bounding set still caps what setuid binaries can gain.
         var granted = spec.Uid == 0 ? capabilities : NonRootCapabilities(spec, capabilities);
         w.WriteStartObject("capabilities");
-        WriteStrings(w, "bounding", capabilities);
-        WriteStrings(w, "effective", granted);
-        WriteStrings(w, "inheritable", []);
-        WriteStrings(w, "permitted", granted);
-        WriteStrings(w, "ambient", []);
+        SpecJson.WriteStrings(w, "bounding", capabilities);
+        SpecJson.WriteStrings(w, "effective", granted);
+        SpecJson.WriteStrings(w, "inheritable", []);
+        SpecJson.WriteStrings(w, "permitted", granted);
+        SpecJson.WriteStrings(w, "ambient", []);
         w.WriteEndObject();
 
         // podman main (container_internal_common.go, hasCapSysResource): without CAP_SYS_RESOURCE the
@@ -273,187 +267,7 @@ public static class OciSpecBuilder
         w.WriteEndObject();
     }
 
-    private static void WriteMounts(Utf8JsonWriter w, ContainerSpec spec)
-    {
-        w.WriteStartArray("mounts");
-        // Base set and options as podman 4.3.1 wrote them [design.md, Upstream U4; runtime-tools' default
-        // /dev/shm is replaced by podman's own below, and /sys/fs/cgroup is added last.
-        WriteMount(w, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-        WriteMount(w, "/dev", "tmpfs", "tmpfs", "nosuid", "noexec", "strictatime", "mode=755", ShmSize);
-        // podman --privileged mounts /sys (and the cgroup tree below) read-write.
-        // sysfs may only be mounted by the owner of the network namespace: a rootless container on the host's
-        // network binds the host's /sys instead (podman: rootless + --network host).
-        if (spec.Rootless && spec.NetworkMode == "host")
-            WriteMount(w, "/sys", "bind", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro");
-        else
-            WriteMount(w, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", spec.Privileged ? "rw" : "ro");
-        WriteMount(w, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
-        if (spec.Rootless && spec.IpcNamespacePath == "host")
-            WriteMount(w, "/dev/mqueue", "bind", "/dev/mqueue", "bind", "nosuid", "noexec", "nodev");
-        else
-            WriteMount(w, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-        // rprivate: mount events under these files must not propagate back to the host.
-        WriteBind(w, "/etc/hostname", spec.HostnameFile);
-        WriteBind(w, "/etc/resolv.conf", spec.ResolvConfFile);
-        WriteBind(w, "/etc/hosts", spec.HostsFile);
-        if (spec.ShmDir is not null)
-        {
-            WriteMount(w, "/dev/shm", "bind", spec.ShmDir, "bind", "rprivate", "nosuid", "noexec", "nodev");
-        }
-        else
-        {
-            WriteMount(w, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777",
-                spec.ShmSize is { } shm ? "size=" + shm.ToString(CultureInfo.InvariantCulture) : ShmSize);
-        }
-        WriteBind(w, "/run/.containerenv", spec.ContainerEnvFile);
-        // On v1 runc builds a tmpfs with one bind per controller here; on v2 it mounts cgroup2 (scoped by the
-        // private cgroup namespace). Read-only either way so the container cannot raise its own limits.
-        // A rootless container without a cgroup of its own (no cgroupsPath) would get the user's session cgroup
-        // tree; podman leaves it out in that case too.
-        if (!spec.Rootless || spec.CgroupsPath.Length > 0)
-            WriteMount(w, "/sys/fs/cgroup", "cgroup", "cgroup", "rprivate", "nosuid", "noexec", "nodev", "relatime", spec.Privileged ? "rw" : "ro");
-        if (spec.ReadOnlyRootfs)
-        {
-            // podman's --read-only-tmpfs default; tmpcopyup keeps what the image has there (runc and crun
-            // both implement it). A user mount on the same path wins, as in podman.
-            foreach (var path in ReadOnlyTmpfsPaths.Where(p => !spec.Mounts.Any(m => m.Destination.TrimEnd('/') == p)))
-            {
-                WriteMount(w, path, "tmpfs", "tmpfs", "rw", "rprivate", "nosuid", "nodev", "tmpcopyup");
-            }
-        }
-        // User mounts (volumes, binds, tmpfs) come last so they can cover anything above, as in podman.
-        foreach (var m in spec.Mounts)
-            WriteMount(w, m.Destination, m.Type, m.Source, m.Options);
-        w.WriteEndArray();
-    }
 
-    private static void WriteBind(Utf8JsonWriter w, string destination, string? source)
-    {
-        if (source is not null)
-        {
-            WriteMount(w, destination, "bind", source, "bind", "rprivate");
-        }
-    }
-
-    private static void WriteMount(Utf8JsonWriter w, string destination, string type, string source, params string[] options)
-    {
-        w.WriteStartObject();
-        w.WriteString("destination", destination);
-        w.WriteString("type", type);
-        w.WriteString("source", source);
-        WriteStrings(w, "options", options);
-        w.WriteEndObject();
-    }
-
-    private static void WriteLinux(Utf8JsonWriter w, ContainerSpec spec, HostFacts host, Network network, string[] capabilities)
-    {
-        w.WriteStartObject("linux");
-
-        if (network.Kind != NetworkKind.Host)
-        {
-            // containers.conf default_sysctls: lets unprivileged ping work without CAP_NET_RAW. runc refuses
-            // net.* sysctls in the host's network namespace, so only for a container with its own.
-            w.WriteStartObject("sysctl");
-            w.WriteString("net.ipv4.ping_group_range", "0 0");
-            w.WriteEndObject();
-        }
-
-        w.WriteStartObject("resources");
-        // Deny every device; runc re-allows its default set (null, zero, full, tty, random, urandom, pts).
-        // Privileged allows them all (podman); -Device adds one allow rule per node.
-        w.WriteStartArray("devices");
-        w.WriteStartObject();
-        w.WriteBoolean("allow", spec.Privileged);
-        w.WriteString("access", "rwm");
-        w.WriteEndObject();
-        if (!spec.Privileged)
-        {
-            foreach (var d in spec.Devices)
-            {
-                w.WriteStartObject();
-                w.WriteBoolean("allow", true);
-                w.WriteString("type", d.Type.ToString());
-                w.WriteNumber("major", d.Major);
-                w.WriteNumber("minor", d.Minor);
-                w.WriteString("access", d.Access);
-                w.WriteEndObject();
-            }
-        }
-        w.WriteEndArray();
-        if (spec.MemoryMax is { } memory && memory != long.MaxValue)
-        {
-            // No "swap": podman sets swap = 2x limit only where memory.memsw.limit_in_bytes exists (v1 with
-            // swap accounting) or memory.swap.max (v2). A pure builder cannot know that, and runc fails the
-            // create when memsw is absent, so swap is left to the cgroup defaults.
-            w.WriteStartObject("memory");
-            w.WriteNumber("limit", memory);
-            w.WriteEndObject();
-        }
-        if (spec.Cpus is { } cpus)
-        {
-            // Rounded, not truncated like podman's int64(cores*period): 0.29 must not become 28999.
-            w.WriteStartObject("cpu");
-            w.WriteNumber("quota", (long)Math.Round(cpus * CpuPeriod, MidpointRounding.AwayFromZero));
-            w.WriteNumber("period", CpuPeriod);
-            w.WriteEndObject();
-        }
-        var pids = spec.PidsLimit ?? Configuration.ContainerResources.DefaultPidsLimit;
-        if (pids > 0 && pids != long.MaxValue)
-        {
-            w.WriteStartObject("pids");
-            w.WriteNumber("limit", pids);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-
-        if (spec.CgroupsPath.Length > 0)
-        {
-            w.WriteString("cgroupsPath", spec.CgroupsPath);
-        }
-
-        // runtime-tools generate.New order; podman fills the network path in place.
-        w.WriteStartArray("namespaces");
-        // A "host" namespace is simply left out; a path joins another container's (podman pods).
-        if (spec.PidNamespacePath != "host") WriteNamespace(w, "pid", spec.PidNamespacePath);
-        if (network.Kind == NetworkKind.None) WriteNamespace(w, "network");
-        if (network.Kind == NetworkKind.Path) WriteNamespace(w, "network", network.Path);
-        if (spec.IpcNamespacePath != "host") WriteNamespace(w, "ipc", spec.IpcNamespacePath);
-        if (spec.UtsNamespacePath != "host") WriteNamespace(w, "uts", spec.UtsNamespacePath);
-        WriteNamespace(w, "mount");
-        // containers/common default.go: cgroupns "private" only on unified v2; on v1 and hybrid a cgroup
-        // namespace would hide the v1 paths runc and the engine expect, so podman shares the host's.
-        if (host.CgroupV2Unified) WriteNamespace(w, "cgroup");
-        w.WriteEndArray();
-
-        if (spec.Devices.Count > 0)
-        {
-            w.WriteStartArray("devices");
-            foreach (var d in spec.Devices)
-            {
-                w.WriteStartObject();
-                w.WriteString("path", d.Path);
-                w.WriteString("type", d.Type.ToString());
-                w.WriteNumber("major", d.Major);
-                w.WriteNumber("minor", d.Minor);
-                w.WriteNumber("fileMode", d.FileMode);
-                w.WriteNumber("uid", d.Uid);
-                w.WriteNumber("gid", d.Gid);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-
-        // podman: --privileged turns seccomp off unless a profile was given explicitly.
-        var profile = Seccomp(spec, host, capabilities);
-        profile?.Write(w);
-
-        if (!spec.Privileged)
-        {
-            WriteStrings(w, "maskedPaths", MaskedPaths);
-            WriteStrings(w, "readonlyPaths", ReadonlyPaths);
-        }
-        w.WriteEndObject();
-    }
 
     /// <summary>The filter the container gets, or null for none (unconfined, or privileged without a profile).</summary>
     public static SeccompProfile? Seccomp(ContainerSpec spec, HostFacts host, string[] capabilities)
@@ -461,20 +275,5 @@ public static class OciSpecBuilder
         if (spec.SeccompUnconfined) return null;
         if (spec.SeccompProfileJson is { } json) return SeccompProfile.Parse(json, capabilities, host.Architecture);
         return spec.Privileged ? null : SeccompProfile.Default(capabilities, host.Architecture, spec.SeccompCompatAbis);
-    }
-
-    private static void WriteNamespace(Utf8JsonWriter w, string type, string? path = null)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", type);
-        if (path is not null) w.WriteString("path", path);
-        w.WriteEndObject();
-    }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
     }
 }
