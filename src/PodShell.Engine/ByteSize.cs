@@ -23,7 +23,7 @@ public static class ByteSize
             return bytes;
         }
         throw new PodShellException(
-            "InvalidByteSize",
+            ErrorIds.InvalidByteSize,
             FailureKind.InvalidArgument,
             $"'{text}' is not a valid size. Expected {AcceptedForms}; the result must be greater than 0 and at most {long.MaxValue} bytes.",
             text);

@@ -19,8 +19,6 @@ public sealed partial class ContainerEngine
     /// <summary>Manifests, configs and compressed layers exactly as received.</summary>
     public BlobStore Blobs => Context.Blobs;
 
-    internal const string DefaultPath = ImageRegistrar.DefaultPath;
-
     /// <summary>Import a root filesystem (tar, tar.gz or directory) as a one-layer image, like podman import.</summary>
     public ContainerImage ImportImage(string path, string name, ImageConfig? config = null, Action<long, long>? progress = null, CancellationToken ct = default) =>
         _registrar.ImportRootfs(path, name, config, progress, ct);

@@ -40,5 +40,4 @@ public sealed partial class ContainerEngine
         Services.Stats.SetResources(nameOrId, memoryMax, cpus, pidsMax);
 
     /// <summary>The bytes under a directory, walked by descriptor (for Get-ContainerStorage too).</summary>
-    private static long DirectorySize(string dir) => InspectService.DirectorySize(dir);
 }

@@ -43,16 +43,10 @@ public sealed partial class ContainerEngine
     /// <summary>By exact name, full id, or unique id prefix, as podman resolves them.</summary>
     public Container GetContainer(string nameOrId) => Services.Handles.Get(nameOrId);
 
-    // ---- for the network, volume and image parts of the facade, until they are services (ContainerEngine.Seams.cs) ----
-
-    /// <summary>The container's lock (Containers/ContainerLocks.cs); prefer <see cref="OpenContainer"/>.</summary>
-    private FileLock LockContainer(string id, CancellationToken ct = default) => Services.Locks.Lock(id, ct);
-
+    // ---- internal entry points for tests and the seams ----
     /// <summary>Resolve + lock + reconcile in one step (Containers/ContainerHandle.cs).</summary>
     internal ContainerHandle OpenContainer(string nameOrId, CancellationToken ct = default) => Services.Handles.Open(nameOrId, ct);
 
     /// <summary>A read's reconcile (no lock: compare-and-set writes only; see ContainerReconciler).</summary>
     internal ContainerRecord? Reconcile(ContainerRecord r) => Services.Reconciler.Reconcile(r);
-
-    private static PodShellException NotFound(string idOrName) => ContainerHandles.NotFound(idOrName);
 }

@@ -48,8 +48,4 @@ public sealed partial class ContainerEngine
     public ConmonMonitor Conmon => Context.Conmon;
 
     public ContainerPaths PathsFor(string id) => Context.PathsFor(id);
-
-    internal static void AtomicWrite(string path, byte[] bytes) => IO.AtomicFile.Write(path, bytes);
-
-    internal static void AtomicWrite(string path, string text) => IO.AtomicFile.Write(path, text);
 }

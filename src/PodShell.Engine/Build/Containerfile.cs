@@ -32,7 +32,7 @@ public sealed record Containerfile(
     {
         if (string.IsNullOrEmpty(target)) return Stages[^1];
         return FindStage(target, Stages.Count)
-            ?? throw new PodShellException("ContainerfileTargetNotFound", FailureKind.NotFound,
+            ?? throw new PodShellException(ErrorIds.ContainerfileTargetNotFound, FailureKind.NotFound,
                 $"{FileName}: no build stage is named '{target}'.", target);
     }
 }

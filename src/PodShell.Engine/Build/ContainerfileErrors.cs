@@ -5,9 +5,9 @@ namespace PodShell.Engine.Build;
 internal static class ContainerfileErrors
 {
     public static PodShellException Syntax(string file, int line, string message) =>
-        new PodShellException("ContainerfileSyntaxError", FailureKind.InvalidArgument, $"{file}:{line}: {message}", file);
+        new PodShellException(ErrorIds.ContainerfileSyntaxError, FailureKind.InvalidArgument, $"{file}:{line}: {message}", file);
 
     public static PodShellException UnknownInstruction(string file, int line, string keyword) =>
-        new PodShellException("ContainerfileUnknownInstruction", FailureKind.InvalidArgument,
+        new PodShellException(ErrorIds.ContainerfileUnknownInstruction, FailureKind.InvalidArgument,
             $"{file}:{line}: unknown instruction '{keyword}'", file);
 }

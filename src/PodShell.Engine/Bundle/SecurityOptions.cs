@@ -63,7 +63,7 @@ internal static class SecurityOptions
                 case "apparmor" when value == "unconfined":
                     break;
                 default:
-                    throw new PodShellException("InvalidSecurityOpt", FailureKind.InvalidArgument,
+                    throw new PodShellException(ErrorIds.InvalidSecurityOpt, FailureKind.InvalidArgument,
                         $"-SecurityOpt '{opt}' is not supported. Use no-new-privileges, seccomp=unconfined, seccomp=compat or seccomp=<absolute path of a profile.json>.", opt);
             }
         }
@@ -72,7 +72,7 @@ internal static class SecurityOptions
         if (o.ShmSize is { } shm)
         {
             if (shm <= 0)
-                throw new PodShellException("InvalidShmSize", FailureKind.InvalidArgument, $"-ShmSize must be a positive size such as 64m (got {shm}).", shm);
+                throw new PodShellException(ErrorIds.InvalidShmSize, FailureKind.InvalidArgument, $"-ShmSize must be a positive size such as 64m (got {shm}).", shm);
             c.ShmSize = shm;
         }
 
@@ -92,7 +92,7 @@ internal static class SecurityOptions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("SeccompProfileNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.SeccompProfileNotFound, FailureKind.NotFound,
                 $"The seccomp profile '{path}' cannot be read: {e.Message}", path, e);
         }
     }
@@ -103,9 +103,9 @@ internal static class SecurityOptions
         var real = FileStatus.RealPath(d.HostPath);
         var st = real is null ? null : FileStatus.TryLStat(real);
         if (st is null)
-            throw new PodShellException("DeviceNotFound", FailureKind.NotFound, $"The device '{d.HostPath}' does not exist on this host.", d.HostPath);
+            throw new PodShellException(ErrorIds.DeviceNotFound, FailureKind.NotFound, $"The device '{d.HostPath}' does not exist on this host.", d.HostPath);
         if (!st.Value.IsCharDevice && !st.Value.IsBlockDevice)
-            throw new PodShellException("InvalidDevice", FailureKind.InvalidArgument, $"'{d.HostPath}' is not a character or block device.", d.HostPath);
+            throw new PodShellException(ErrorIds.InvalidDevice, FailureKind.InvalidArgument, $"'{d.HostPath}' is not a character or block device.", d.HostPath);
         var s = st.Value;
         return new SpecDevice(d.ContainerPath, s.IsCharDevice ? 'c' : 'b', s.RdevMajor, s.RdevMinor, (uint)s.Permissions, (uint)s.Uid, (uint)s.Gid, d.Access);
     }

@@ -129,7 +129,7 @@ public sealed record CgroupDelegation(bool CanEnforce, string? Parent, string[] 
     {
         ArgumentNullException.ThrowIfNull(cgroupRoot);
         if (!CanEnforce || Parent is null || Delegated is null)
-            throw new PodShellException("CgroupNotDelegated", FailureKind.NotSupported, Reason, Parent);
+            throw new PodShellException(ErrorIds.CgroupNotDelegated, FailureKind.NotSupported, Reason, Parent);
 
         var chain = new List<string> { Delegated };
         var below = Parent[Delegated.TrimEnd('/').Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -168,7 +168,7 @@ public sealed record CgroupDelegation(bool CanEnforce, string? Parent, string[] 
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("CgroupDelegationFailed", FailureKind.PermissionDenied,
+            throw new PodShellException(ErrorIds.CgroupDelegationFailed, FailureKind.PermissionDenied,
                 $"Cannot create the cgroup {dir} for rootless containers (uid {Uid}): {e.Message}", dir, e);
         }
     }
@@ -177,7 +177,7 @@ public sealed record CgroupDelegation(bool CanEnforce, string? Parent, string[] 
     {
         var current = CgroupFile.ReadRaw(dir, "cgroup.subtree_control");
         if (current is null)
-            throw new PodShellException("CgroupDelegationFailed", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.CgroupDelegationFailed, FailureKind.InvalidState,
                 $"{dir} has no cgroup.subtree_control: it is not a cgroup v2 directory.", dir);
         var enabled = Tokens(current).Select(t => t.TrimStart('+')).ToHashSet(StringComparer.Ordinal);
         var missing = Controllers.Where(c => !enabled.Contains(c)).ToArray();
@@ -191,7 +191,7 @@ public sealed record CgroupDelegation(bool CanEnforce, string? Parent, string[] 
         }
         catch (PodShellException e)
         {
-            throw new PodShellException("CgroupDelegationFailed", FailureKind.PermissionDenied,
+            throw new PodShellException(ErrorIds.CgroupDelegationFailed, FailureKind.PermissionDenied,
                 $"Cannot enable '{value}' in {dir}/cgroup.subtree_control for rootless containers (uid {Uid}): " +
                 $"{e.InnerException?.Message ?? e.Message} A cgroup with processes of its own cannot enable " +
                 "controllers (EBUSY), and only controllers in its cgroup.controllers can be enabled.", dir, e);

@@ -92,12 +92,12 @@ internal static class CgroupFile
         }
         catch (FileNotFoundException e)
         {
-            throw new PodShellException("CgroupControllerMissing", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.CgroupControllerMissing, FailureKind.NotSupported,
                 $"{path} does not exist: the controller is not enabled for this cgroup.", path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("CgroupWriteFailed", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.CgroupWriteFailed, FailureKind.InvalidArgument,
                 $"The kernel refused '{value}' for {name}: {e.Message}", path, e);
         }
     }

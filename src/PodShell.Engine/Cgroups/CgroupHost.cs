@@ -20,7 +20,7 @@ public static class CgroupHost
             return CgroupMode.V2;
         if (magic == FileSystemMagic.Tmpfs)
             return fsMagic(Path.Combine(mountRoot, "unified")) == FileSystemMagic.Cgroup2 ? CgroupMode.Hybrid : CgroupMode.V1;
-        throw new PodShellException("CgroupsNotMounted", FailureKind.NotSupported,
+        throw new PodShellException(ErrorIds.CgroupsNotMounted, FailureKind.NotSupported,
             magic is null
                 ? $"{mountRoot} does not exist: cgroups are not mounted."
                 : $"{mountRoot} is neither cgroup2 nor a tmpfs of v1 hierarchies (statfs magic 0x{magic:x}).",

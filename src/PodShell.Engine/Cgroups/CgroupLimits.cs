@@ -13,11 +13,11 @@ public static class CgroupLimits
     {
         ArgumentNullException.ThrowIfNull(cgroup);
         if (cpus is { } c && (double.IsNaN(c) || c <= 0))
-            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"Cpus must be above 0, not {c}.", c);
+            throw new PodShellException(ErrorIds.InvalidCpus, FailureKind.InvalidArgument, $"Cpus must be above 0, not {c}.", c);
         if (memoryMax is <= 0)
-            throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument, $"Memory must be above 0, not {memoryMax}.", memoryMax);
+            throw new PodShellException(ErrorIds.InvalidMemory, FailureKind.InvalidArgument, $"Memory must be above 0, not {memoryMax}.", memoryMax);
         if (pidsMax is <= 0)
-            throw new PodShellException("InvalidPidsLimit", FailureKind.InvalidArgument, $"PidsLimit must be above 0, not {pidsMax}.", pidsMax);
+            throw new PodShellException(ErrorIds.InvalidPidsLimit, FailureKind.InvalidArgument, $"PidsLimit must be above 0, not {pidsMax}.", pidsMax);
         long period = cgroup.CpuPeriod > 0 ? cgroup.CpuPeriod : DefaultPeriod;
         if (cgroup.Version == 2)
         {
@@ -36,7 +36,7 @@ public static class CgroupLimits
 
     private static string Dir(PodShell.ContainerCgroup cgroup, string controller) =>
         cgroup.Directories.TryGetValue(controller, out var d) ? d
-            : throw new PodShellException("CgroupControllerMissing", FailureKind.NotSupported,
+            : throw new PodShellException(ErrorIds.CgroupControllerMissing, FailureKind.NotSupported,
                 $"The {controller} controller is not available for cgroup {cgroup.Path}.", cgroup.Path);
 
     /// <summary>The kernel's minimum quota is 1 ms (1000 us).</summary>

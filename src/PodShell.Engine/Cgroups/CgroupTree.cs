@@ -31,7 +31,7 @@ internal static class CgroupTree
     }
 
     private static PodShellException Invalid(string? cgroupPath) =>
-        new("InvalidCgroupPath", FailureKind.InvalidArgument,
+        new(ErrorIds.InvalidCgroupPath, FailureKind.InvalidArgument,
             $"'{cgroupPath}' is not a cgroup path below the hierarchy root.", cgroupPath);
 
     /// <summary>Removes <paramref name="directory"/> and its child cgroups, deepest first (a cgroup with
@@ -64,11 +64,11 @@ internal static class CgroupTree
             {
                 var kind = errno is CgroupDirectory.EPERM or CgroupDirectory.EACCES or CgroupDirectory.EROFS
                     ? FailureKind.PermissionDenied : FailureKind.RuntimeFailed;
-                throw new PodShellException("CgroupRemoveFailed", kind,
+                throw new PodShellException(ErrorIds.CgroupRemoveFailed, kind,
                     $"Cannot remove cgroup directory {directory} (errno {errno}).", cgroupPath);
             }
             if (attempt == RemoveAttempts)
-                throw new PodShellException("CgroupBusy", FailureKind.ResourceBusy,
+                throw new PodShellException(ErrorIds.CgroupBusy, FailureKind.ResourceBusy,
                     $"Cgroup directory {directory} still has processes or children.", cgroupPath);
             Thread.Sleep(delay);
             delay *= 2;

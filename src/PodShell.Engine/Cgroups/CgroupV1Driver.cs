@@ -120,7 +120,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
             paths.TryGetValue(controller, out var p) && layout.ByController.TryGetValue(controller, out var m)
                 ? m.DirectoryFor(p) : null);
         if (result.Directories.Count == 0)
-            throw new PodShellException("CgroupNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound,
                 $"The cgroup of process {pid} was not found in any v1 hierarchy.", pid);
         return result;
     }
@@ -133,7 +133,7 @@ public sealed class CgroupV1Driver : ICgroupDriver
         Fill(result, controller =>
             layout.ByController.TryGetValue(controller, out var m) ? CgroupMount.Join(m.MountPoint, path) : null);
         if (result.Directories.Count == 0)
-            throw new PodShellException("CgroupNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound,
                 $"Cgroup {path} was not found in any v1 hierarchy.", path);
         return result;
     }

@@ -32,10 +32,10 @@ public sealed class CgroupV2Driver : ICgroupDriver
     public PodShell.ContainerCgroup Read(int pid)
     {
         var entry = ProcessCgroups.Read(_procRoot, pid).FirstOrDefault(e => e.HierarchyId == 0 && e.Controllers.Count == 0)
-            ?? throw new PodShellException("CgroupNotFound", FailureKind.NotFound,
+            ?? throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound,
                 $"Process {pid} is in no cgroup v2 hierarchy.", pid);
         var relative = Mount().RelativePath(entry.Path)
-            ?? throw new PodShellException("CgroupNotFound", FailureKind.NotFound,
+            ?? throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound,
                 $"The cgroup {entry.Path} of process {pid} is outside the hierarchy mounted at {_mountRoot}.", pid);
         return ReadRelative(relative, pid);
     }
@@ -47,7 +47,7 @@ public sealed class CgroupV2Driver : ICgroupDriver
     {
         var dir = CgroupMount.Join(_mountRoot, relative);
         if (!Directory.Exists(dir))
-            throw new PodShellException("CgroupNotFound", FailureKind.NotFound, $"Cgroup {relative} does not exist ({dir}).", target);
+            throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound, $"Cgroup {relative} does not exist ({dir}).", target);
         var result = new PodShell.ContainerCgroup { Version = 2, Path = relative };
         result.Directories["unified"] = dir;
         foreach (var controller in Controllers)

@@ -15,7 +15,7 @@ internal static class ProcessCgroups
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("CgroupNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.CgroupNotFound, FailureKind.NotFound,
                 $"Process {pid} does not exist or its cgroup cannot be read.", pid, e);
         }
         var entries = new List<Entry>();

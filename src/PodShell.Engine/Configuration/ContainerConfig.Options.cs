@@ -26,7 +26,7 @@ public sealed partial class ContainerConfig
         if (o.ShmSize is { } shm) { ContainerResources.CheckShmSize(shm); resources.ShmSize = shm; }
 
         if (o.Name != null && !NameGenerator.IsValid(o.Name))
-            throw new PodShellException("InvalidContainerName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidContainerName, FailureKind.InvalidArgument,
                 $"'{Shorten(o.Name)}' is not a valid container name: use letters, digits, '_', '.' and '-', starting with a letter or digit, at most {NameGenerator.MaxLength} characters.", o.Name);
         if (o.Hostname != null) HostnameRule.Check(o.Hostname);
         var logSizeMax = K8sFileLog.ResolveSizeMax(o.LogSizeMax);
@@ -36,7 +36,7 @@ public sealed partial class ContainerConfig
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in mounts)
             if (!seen.Add(m.Destination))
-                throw new PodShellException("DuplicateMountDestination", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.DuplicateMountDestination, FailureKind.InvalidArgument,
                     $"Two mounts have the destination '{m.Destination}'. Give each destination once.", m.Destination);
         var tmpfs = (o.Tmpfs ?? []).ToArray();
         foreach (var t in tmpfs) TmpfsRequest.Parse(t);

@@ -24,7 +24,7 @@ public sealed class ContainerResources
     public static void CheckMemory(long memory)
     {
         if (memory < MinMemory)
-            throw new PodShellException("InvalidMemory", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidMemory, FailureKind.InvalidArgument,
                 $"-Memory must be at least 6MB (got {memory} bytes).", memory);
     }
 
@@ -32,15 +32,15 @@ public sealed class ContainerResources
     public static void CheckCpus(double cpus, int hostCpus)
     {
         if (cpus <= 0 || double.IsNaN(cpus) || double.IsInfinity(cpus))
-            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus must be a positive number of CPUs such as 0.5 or 2 (got {cpus}).", cpus);
+            throw new PodShellException(ErrorIds.InvalidCpus, FailureKind.InvalidArgument, $"-Cpus must be a positive number of CPUs such as 0.5 or 2 (got {cpus}).", cpus);
         if (cpus > hostCpus)
-            throw new PodShellException("InvalidCpus", FailureKind.InvalidArgument, $"-Cpus {cpus} is more than the {hostCpus} CPUs this host has.", cpus);
+            throw new PodShellException(ErrorIds.InvalidCpus, FailureKind.InvalidArgument, $"-Cpus {cpus} is more than the {hostCpus} CPUs this host has.", cpus);
     }
 
     public static void CheckShmSize(long shm)
     {
         if (shm <= 0)
-            throw new PodShellException("InvalidShmSize", FailureKind.InvalidArgument, $"-ShmSize must be a positive size such as 64m (got {shm}).", shm);
+            throw new PodShellException(ErrorIds.InvalidShmSize, FailureKind.InvalidArgument, $"-ShmSize must be a positive size such as 64m (got {shm}).", shm);
     }
 
     /// <summary>-PidsLimit: null takes the default, 0 or below lifts the limit (podman --pids-limit -1).</summary>

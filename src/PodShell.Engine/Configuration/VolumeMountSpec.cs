@@ -43,7 +43,7 @@ public sealed record VolumeMountSpec(
         else if (source.StartsWith('.') || source.StartsWith('~'))
             throw Invalid(spec!, $"The host path '{source}' in '{spec}' must be absolute.");
         else if (!VolumeStore.IsValidName(source))
-            throw new PodShellException("InvalidVolumeName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidVolumeName, FailureKind.InvalidArgument,
                 $"'{source}' is neither an absolute host path nor a valid volume name (letters, digits, '_', '.' and '-', starting with a letter or digit).", source);
 
         bool? ro = null;
@@ -75,7 +75,7 @@ public sealed record VolumeMountSpec(
                         flags.Add(f);
                         break;
                     default:
-                        throw new PodShellException("InvalidVolumeOption", FailureKind.InvalidArgument,
+                        throw new PodShellException(ErrorIds.InvalidVolumeOption, FailureKind.InvalidArgument,
                             $"Unknown volume option '{o}' in '{spec}'. Use ro, rw, z, Z, [r]bind, [r]shared, [r]slave, [r]private, nosuid, nodev or noexec.", o);
                 }
             }
@@ -96,5 +96,5 @@ public sealed record VolumeMountSpec(
     private static string CleanPath(string path) => Runtime.Spec.MountDestination.Clean(path);
 
     private static PodShellException Invalid(string spec, string message) =>
-        new("InvalidVolumeSpec", FailureKind.InvalidArgument, message, spec);
+        new(ErrorIds.InvalidVolumeSpec, FailureKind.InvalidArgument, message, spec);
 }

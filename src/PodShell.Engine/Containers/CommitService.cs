@@ -33,15 +33,15 @@ internal sealed class CommitService
         var c = _handles.Get(nameOrId);
         name = ImageReference.Normalize(name);
         if (!ImageReference.IsValid(name))
-            throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidImageName, FailureKind.InvalidArgument,
                 $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
         var (upper, lowers, image) = _files.LayerDirs(c);
         if (image is null)
-            throw new PodShellException("ImageNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.ImageNotFound, FailureKind.NotFound,
                 $"The image of container '{c.Name}' ({c.ImageId[..Math.Min(12, c.ImageId.Length)]}) is no longer in the store.", c.ImageId);
         var configDigest = "sha256:" + image.Id;
         if (!_ctx.Blobs.Has(configDigest))
-            throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
+            throw new PodShellException(ErrorIds.BlobNotFound, FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
         var config = JsonNode.Parse(_ctx.Blobs.ReadAll(configDigest))!.AsObject();
         ImageChanges.Apply(config, changes ?? Array.Empty<string>());
 

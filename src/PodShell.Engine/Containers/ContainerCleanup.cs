@@ -43,7 +43,7 @@ internal sealed class ContainerCleanup
         Try("mount lock file", () => { var l = _locks.MountLockFile(id); if (File.Exists(l)) File.Delete(l); });
         Try("volumes", () => _volumes.Release(id));
         if (errors.Count > 0)
-            throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
+            throw new PodShellException(ErrorIds.CleanupIncomplete, FailureKind.ResourceBusy,
                 $"Container {id[..12]} could not be cleaned up completely: {string.Join("; ", errors)}", id);
     }
 }

@@ -21,10 +21,10 @@ internal sealed class ContainerControl
         using var h = _handles.Open(nameOrId, ct);
         var c = h.Container;
         if (c.State is not (ContainerState.Running or ContainerState.Paused))
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{c.Name}' is {c.State}; only a running container can be signalled.", c);
         if (!_ctx.Runtime.Kill(h.Id, signal))
-            throw new PodShellException("SignalFailed", FailureKind.RuntimeFailed, $"Could not send signal {signal} to container '{c.Name}'.", c);
+            throw new PodShellException(ErrorIds.SignalFailed, FailureKind.RuntimeFailed, $"Could not send signal {signal} to container '{c.Name}'.", c);
         return c;
     }
 
@@ -44,11 +44,11 @@ internal sealed class ContainerControl
         var c = h.Container;
         if (c.State == ContainerState.Paused) return c;
         if (c.State != ContainerState.Running)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{c.Name}' is {c.State}; only a running container can be suspended.", c);
         // The freezer is a cgroup controller: without a cgroup of its own there is nothing to freeze.
         if (!_ctx.Host.OwnsCgroup(c))
-            throw new PodShellException("SuspendNotSupported", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.SuspendNotSupported, FailureKind.NotSupported,
                 $"Container '{c.Name}' has no cgroup of its own, so it cannot be frozen: {_ctx.Host.LimitsEnforcement.Reason}.", c);
         _ctx.Runtime.Pause(h.Id);
         c.State = ContainerState.Paused;
@@ -63,7 +63,7 @@ internal sealed class ContainerControl
         var c = h.Container;
         if (c.State == ContainerState.Running) return c;
         if (c.State != ContainerState.Paused)
-            throw new PodShellException("ContainerNotPaused", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotPaused, FailureKind.InvalidState,
                 $"Container '{c.Name}' is {c.State}, not Paused.", c);
         _ctx.Runtime.Resume(h.Id);
         c.State = ContainerState.Running;

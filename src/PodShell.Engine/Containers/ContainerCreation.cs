@@ -39,7 +39,7 @@ internal sealed class ContainerCreation
         Configuration.ContainerConfig.FromOptions(o, Environment.ProcessorCount);
 
         if (o.Init && BundleWriter.InitBinary() is null)
-            throw new PodShellException("InitNotFound", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.InitNotFound, FailureKind.NotSupported,
                 "-Init needs catatonit on the host (apt-get install catatonit, or build.ps1 Bootstrap).", "catatonit");
         // No limit asked for gets the default one: a runaway writer must not fill the disk (issue 15).
         var logSizeMax = K8sFileLog.ResolveSizeMax(o.LogSizeMax);
@@ -56,7 +56,7 @@ internal sealed class ContainerCreation
         if (o.Command is { Length: > 0 } && o.Entrypoint == null)
             args = image.Config.Entrypoint.Concat(o.Command).ToArray();
         if (args.Length == 0)
-            throw new PodShellException("NoCommand", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.NoCommand, FailureKind.InvalidArgument,
                 $"Image '{image.Name}' has no default command: give one, e.g. New-Container {image.Name} -Command sleep,infinity.", image.Name);
 
         var env = MergeEnvironment(image.Config.Env, o.Environment);
@@ -110,7 +110,7 @@ internal sealed class ContainerCreation
         for (int attempt = 0; ; attempt++)
         {
             try { _ctx.Store.InsertContainer(record, requireImage: true); break; }
-            catch (PodShellException e) when (e.ErrorId == "ContainerNameInUse" && o.Name == null && attempt < 20)
+            catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNameInUse && o.Name == null && attempt < 20)
             {
                 container.Name = NameGenerator.Next() + (attempt > 5 ? "_" + id[..4] : "");
             }
@@ -150,7 +150,7 @@ internal sealed class ContainerCreation
             int i = env.FindIndex(p => p.Key == k);
             if (i >= 0) env[i] = new(k, v); else env.Add(new(k, v));
         }
-        Set("PATH", ContainerEngine.DefaultPath);
+        Set("PATH", Images.ImageRegistrar.DefaultPath);
         Set("container", "podshell");
         foreach (var e in imageEnv)
         {
@@ -188,14 +188,14 @@ internal sealed class ContainerCreation
         }
         else
         {
-            var pathVar = c.Environment.FirstOrDefault(e => e.StartsWith("PATH="))?[5..] ?? ContainerEngine.DefaultPath;
+            var pathVar = c.Environment.FirstOrDefault(e => e.StartsWith("PATH="))?[5..] ?? Images.ImageRegistrar.DefaultPath;
             candidates = pathVar.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + cmd);
         }
         foreach (var cand in candidates)
         {
             if (RootedPath.IsFile(rootfs, cand)) return;
         }
-        throw new PodShellException("CommandNotFound", FailureKind.NotFound,
+        throw new PodShellException(ErrorIds.CommandNotFound, FailureKind.NotFound,
             $"The command '{cmd}' does not exist in image '{c.Image}'.", cmd);
     }
 }

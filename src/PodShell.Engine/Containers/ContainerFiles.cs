@@ -46,10 +46,10 @@ internal sealed class ContainerFiles
             using var root = RootedPath.OpenRoot(merged);
             int errno = RootedPath.TryOpen(root, pathInside, followFinal: true, out var source);
             if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR)
-                throw new PodShellException("PathNotFoundInContainer", FailureKind.NotFound,
+                throw new PodShellException(ErrorIds.PathNotFoundInContainer, FailureKind.NotFound,
                     $"'{pathInside}' does not exist in container '{c.Name}'.", pathInside);
             if (errno == RootedPath.ELOOP)
-                throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.TooManySymlinks, FailureKind.InvalidArgument,
                     $"Too many levels of symbolic links resolving '{pathInside}' in container '{c.Name}'.", pathInside);
             if (errno != 0) throw new IOException($"{pathInside}: {Errno.Describe(errno)}", errno);
             using (source)
@@ -72,10 +72,10 @@ internal sealed class ContainerFiles
     {
         var c = _handles.Get(nameOrId);
         if (c.ReadOnly)
-            throw new PodShellException("ContainerReadOnly", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerReadOnly, FailureKind.InvalidState,
                 $"Container '{c.Name}' has a read-only root filesystem.", c);
         if (FileStatus.TryLStat(hostSource.EndsWith("/.") ? hostSource[..^2] : hostSource) is null)
-            throw new PodShellException("PathNotFound", FailureKind.NotFound, $"'{hostSource}' does not exist.", hostSource);
+            throw new PodShellException(ErrorIds.PathNotFound, FailureKind.NotFound, $"'{hostSource}' does not exist.", hostSource);
         return _rootfs.With(c, merged =>
         {
             bool contents = hostSource.EndsWith("/.", StringComparison.Ordinal);
@@ -96,7 +96,7 @@ internal sealed class ContainerFiles
         int errno = RootedPath.TryOpen(root, pathInside, followFinal: true, out var h);
         if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR) return null;
         if (errno == RootedPath.ELOOP)
-            throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.TooManySymlinks, FailureKind.InvalidArgument,
                 $"Too many levels of symbolic links resolving '{pathInside}' in the container.", pathInside);
         if (errno != 0) throw new IOException($"{pathInside}: {Errno.Describe(errno)}", errno);
         using (h) return DirectoryHandle.StatusOf(h!);
@@ -109,13 +109,13 @@ internal sealed class ContainerFiles
         var st = stat(destination);
         bool destIsDir = st is { IsDirectory: true };
         if (destination.EndsWith('/') && st is not null && !destIsDir)
-            throw new PodShellException("DestinationNotDirectory", FailureKind.InvalidArgument, $"'{shown}' is not a directory.", shown);
+            throw new PodShellException(ErrorIds.DestinationNotDirectory, FailureKind.InvalidArgument, $"'{shown}' is not a directory.", shown);
         if (destIsDir && !contents)
             return destination.TrimEnd('/') + "/" + sourceName;
         var trimmed = destination.TrimEnd('/');
         var parent = trimmed.Contains('/') ? trimmed[..trimmed.LastIndexOf('/')] : ".";
         if (!destIsDir && stat(parent.Length == 0 ? "/" : parent) is not { IsDirectory: true })
-            throw new PodShellException("DestinationParentNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.DestinationParentNotFound, FailureKind.NotFound,
                 $"The directory that would hold '{shown}' does not exist.", shown);
         return trimmed.Length == 0 ? "/" : trimmed;
     }

@@ -21,7 +21,7 @@ internal sealed class ContainerHandles
     }
 
     public static PodShellException NotFound(string idOrName) =>
-        new("ContainerNotFound", FailureKind.NotFound, $"No container with the name or id '{idOrName}' exists.", idOrName);
+        new(ErrorIds.ContainerNotFound, FailureKind.NotFound, $"No container with the name or id '{idOrName}' exists.", idOrName);
 
     /// <summary>The stored record, not reconciled: a full id by key; else an exact name, an exact id, or a unique id
     /// prefix, as podman resolves them. Throws ContainerNotFound or AmbiguousContainerId.</summary>
@@ -36,7 +36,7 @@ internal sealed class ContainerHandles
         {
             var prefix = all.Where(r => r.Container.Id.StartsWith(nameOrId, StringComparison.OrdinalIgnoreCase)).ToList();
             if (prefix.Count > 1)
-                throw new PodShellException("AmbiguousContainerId", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.AmbiguousContainerId, FailureKind.InvalidArgument,
                     $"'{nameOrId}' matches {prefix.Count} containers; give more of the id.", nameOrId);
             hit = prefix.FirstOrDefault();
         }
@@ -86,7 +86,7 @@ internal sealed class ContainerHandles
     {
         var c = Get(nameOrId);
         if (c.State != ContainerState.Running || c.Pid <= 0)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{c.Name}' is {c.State}: {what} exist only while it runs. Start it with Start-Container.", c);
         return c;
     }

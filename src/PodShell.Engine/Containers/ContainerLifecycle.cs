@@ -40,7 +40,7 @@ internal sealed class ContainerLifecycle
         if (current.State == ContainerState.Running) return current;
         var previous = current.State;
         var r = h.TryTransition(new[] { ContainerState.Created, ContainerState.Exited }, ContainerState.Starting)
-            ?? throw new PodShellException("InvalidContainerState", FailureKind.InvalidState,
+            ?? throw new PodShellException(ErrorIds.InvalidContainerState, FailureKind.InvalidState,
                 $"Container '{current.Name}' is {current.State} and cannot be started now.", current);
         var c = r.Container;
         var id = c.Id;
@@ -131,7 +131,7 @@ internal sealed class ContainerLifecycle
         {
             if (r.Container.State == ContainerState.Paused && force) ThawForStop(h);
             if (!force)
-                throw new PodShellException("ContainerRunning", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.ContainerRunning, FailureKind.InvalidState,
                     $"Container '{r.Container.Name}' is running. Stop it first, or use -Force.", r.Container);
             _ctx.Host.KillAll(r, _ctx.Runtime);
             WaitForExitFile(r, TimeSpan.FromSeconds(10), ct);

@@ -23,7 +23,7 @@ internal sealed class ContainerLocks
     public FileLock? TryLock(string id)
     {
         try { return FileLock.Acquire(LockFile(id), TimeSpan.Zero); }
-        catch (PodShellException e) when (e.ErrorId == "LockTimeout") { return null; }
+        catch (PodShellException e) when (e.ErrorId == ErrorIds.LockTimeout) { return null; }
     }
 
     public FileLock LockMount(string id) => FileLock.Acquire(MountLockFile(id), Timeout);

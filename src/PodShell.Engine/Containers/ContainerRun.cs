@@ -12,7 +12,7 @@ public readonly record struct RunOutput(RunStream Stream, string Line);
 
 /// <summary>podman run's orchestration, for any caller (Invoke-Container is one): create and start a container,
 /// then, attached, stream its output as it comes, wait for its exit code, and let go of it. Calls only the
-/// facade's public methods.
+/// facade's public methods: it sits above the facade (cmdlets make it), so it is a caller of the engine, not a part.
 ///
 /// The order matters for -AutoRemove (podman run --rm): the removal is recorded, so whoever sees the exit first
 /// removes the container, also when this process is killed. An attached run holds the container (StartContainer

@@ -16,12 +16,12 @@ internal sealed class ContainerWaiter
         {
             c = _handles.Get(nameOrId);
         }
-        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound" && ContainerReconciler.LastExit.TryGetValue(nameOrId, out var gone))
+        catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNotFound && ContainerReconciler.LastExit.TryGetValue(nameOrId, out var gone))
         {
             return gone.ExitCode ?? -1; // auto-removed the moment it was looked at
         }
         if (c.State == ContainerState.Created)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{c.Name}' has not been started, so there is nothing to wait for.", c);
         return WaitForState(c.Id, new[] { ContainerState.Exited }, timeout, ct).ExitCode ?? -1;
     }
@@ -37,7 +37,7 @@ internal sealed class ContainerWaiter
         {
             first = _handles.Get(nameOrId);
         }
-        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound" && conditions.Contains(ContainerState.Exited)
+        catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNotFound && conditions.Contains(ContainerState.Exited)
                                           && ContainerReconciler.LastExit.TryGetValue(nameOrId, out var gone))
         {
             return gone; // auto-removed between the caller's look and ours
@@ -53,7 +53,7 @@ internal sealed class ContainerWaiter
             }
             if (conditions.Contains(c.State)) return c;
             if (DateTime.UtcNow >= deadline)
-                throw new PodShellException("WaitTimeout", FailureKind.ResourceBusy,
+                throw new PodShellException(ErrorIds.WaitTimeout, FailureKind.ResourceBusy,
                     $"Container '{c.Name}' did not reach {string.Join(" or ", conditions)} within {timeout!.Value.TotalSeconds:0.#} s (it is {c.State}).", c);
             ct.ThrowIfCancellationRequested();
             ct.WaitHandle.WaitOne(50);

@@ -60,7 +60,7 @@ internal sealed class ExecService
         var c = _handles.Get(id);
         var exec = new ExecPaths(_ctx.PathsFor(c.Id).BundleDir, execId);
         if (!Directory.Exists(exec.Dir))
-            throw new PodShellException("ExecNotFound", FailureKind.NotFound, $"Container '{c.Name}' has no exec session '{execId}'.", execId);
+            throw new PodShellException(ErrorIds.ExecNotFound, FailureKind.NotFound, $"Container '{c.Name}' has no exec session '{execId}'.", execId);
         return exec.ReadExitCode();
     }
 
@@ -90,10 +90,10 @@ internal sealed class ExecService
     {
         var c = _handles.Get(id);
         if (c.State != ContainerState.Running)
-            throw new PodShellException("ContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{c.Name}' is {c.State}; start it before running commands in it.", c);
         if (command.Count == 0)
-            throw new PodShellException("NoCommand", FailureKind.InvalidArgument, "No command given.", c);
+            throw new PodShellException(ErrorIds.NoCommand, FailureKind.InvalidArgument, "No command given.", c);
         return c;
     }
 

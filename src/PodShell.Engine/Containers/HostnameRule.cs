@@ -16,7 +16,7 @@ public static class HostnameRule
             : !hostname.Split('.').All(ValidLabel) ? "use letters, digits, '-' and '_', with dots between labels of 1 to 63 characters that do not start or end with '-'"
             : null;
         if (why != null)
-            throw new PodShellException("InvalidHostname", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidHostname, FailureKind.InvalidArgument,
                 $"'{(hostname.Length > 80 ? hostname[..60] + "..." : hostname)}' is not a valid host name: {why}.", hostname);
     }
 

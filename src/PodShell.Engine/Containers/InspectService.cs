@@ -66,7 +66,7 @@ internal sealed class InspectService
             LowerDirs = mount?.LowerDirs ?? ((image == null ? null : Enumerable.Reverse(image.Layers))?.Select(l => _ctx.Layers.Get(l).DiffDir).ToArray() ?? Array.Empty<string>()),
             // fuse-overlayfs (rootless fallback) does not show its dirs in mountinfo, but it is mounted all the same.
             Mounted = mount != null || _ctx.Host.IsFuseMount(merged),
-            Size = DirectorySize(Path.Combine(root, "diff")),
+            Size = IO.DiskUsage.Of(Path.Combine(root, "diff")),
         };
         var list = new List<OverlayLayer> { top };
         if (image != null) list.AddRange(ImageLayers(image).Reverse());
@@ -99,42 +99,6 @@ internal sealed class InspectService
             };
             parent = id;
         }
-    }
-
-    internal static long DirectorySize(string dir)
-    {
-        if (!Directory.Exists(dir)) return 0;
-        // A container's upper dir changes while it runs: walked by descriptor, so a directory swapped for a link to
-        // the host mid-walk is not followed (issue 15).
-        try
-        {
-            using var top = DirectoryHandle.Open(dir);
-            return DirectorySize(top);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
-    }
-
-    private static long DirectorySize(DirectoryHandle dir)
-    {
-        long total = 0;
-        List<string> names;
-        try { names = dir.Names(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
-        foreach (var name in names)
-        {
-            if (dir.StatAt(name) is not { } st) continue;
-            if (st.IsRegularFile) total += st.Size;
-            else if (st.IsDirectory)
-            {
-                try
-                {
-                    using var sub = dir.OpenDirectoryAt(name);
-                    total += DirectorySize(sub);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            }
-        }
-        return total;
     }
 
     /// <summary>The namespaces of any process on the host, read from /proc/&lt;pid&gt;/ns. When the process is the

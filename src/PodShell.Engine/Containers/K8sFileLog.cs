@@ -36,7 +36,7 @@ public static class K8sFileLog
     public static void CheckSizeMax(long bytes)
     {
         if (bytes != long.MaxValue && bytes < MinSizeMax)
-            throw new PodShellException("InvalidLogSizeMax", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidLogSizeMax, FailureKind.InvalidArgument,
                 $"-LogMaxSize must be at least {MinSizeMax} bytes (8KB), or -1 for no limit (got {bytes}).", bytes);
     }
 

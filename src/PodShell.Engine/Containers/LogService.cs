@@ -164,7 +164,7 @@ internal sealed class LogService
             var state = known ?? _handles.Get(id).State;
             return state is ContainerState.Running or ContainerState.Stopping or ContainerState.Starting;
         }
-        catch (PodShellException e) when (e.ErrorId == "ContainerNotFound")
+        catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNotFound)
         {
             return false; // removed while we followed it
         }

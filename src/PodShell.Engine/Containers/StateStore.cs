@@ -79,7 +79,7 @@ public sealed partial class StateStore
             check.CommandText = "SELECT 1 FROM images WHERE id=$img";
             check.Parameters.AddWithValue("$img", r.Container.ImageId);
             if (check.ExecuteScalar() is null)
-                throw new PodShellException("ImageNotFound", FailureKind.NotFound,
+                throw new PodShellException(ErrorIds.ImageNotFound, FailureKind.NotFound,
                     $"Image '{r.Container.Image}' was removed while the container was being created.", r.Container.Image);
         }
         using var cmd = c.CreateCommand();
@@ -92,7 +92,7 @@ public sealed partial class StateStore
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
         {
-            throw new PodShellException("ContainerNameInUse", FailureKind.AlreadyExists,
+            throw new PodShellException(ErrorIds.ContainerNameInUse, FailureKind.AlreadyExists,
                 $"The container name '{r.Container.Name}' is already in use. Choose another name, or remove the existing container.", r.Container.Name, e);
         }
         tx.Commit();

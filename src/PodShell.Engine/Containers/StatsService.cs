@@ -106,7 +106,7 @@ internal sealed class StatsService
     {
         var c = _handles.GetRunning(nameOrId, "its live limits");
         if (!_ctx.Host.OwnsCgroup(c))
-            throw new PodShellException("LimitsNotEnforced", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.LimitsNotEnforced, FailureKind.NotSupported,
                 $"Container '{c.Name}' has no cgroup of its own, so its limits cannot be changed: {_ctx.Host.LimitsEnforcement.Reason}.", c);
         using var h = _handles.Open(c.Id);
         var cg = _ctx.Cgroups.Read(c.Pid);

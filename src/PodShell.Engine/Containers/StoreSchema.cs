@@ -101,7 +101,7 @@ internal static class StoreSchema
     }
 
     private static PodShellException TooNew(SqliteConnection c, int found) =>
-        new("StoreSchemaTooNew", FailureKind.NotSupported,
+        new(ErrorIds.StoreSchemaTooNew, FailureKind.NotSupported,
             $"The store {c.DataSource} has schema version {found}, written by a newer PodShell; this one knows versions up to {Version}. Use the newer PodShell, or give this one a graph root of its own (PODSHELL_GRAPHROOT).",
             c.DataSource);
 }

@@ -25,7 +25,7 @@ internal static class TreeCopy
             if (st.IsDirectory)
             {
                 if (existing is { IsDirectory: false })
-                    throw new PodShellException("DestinationNotDirectory", FailureKind.InvalidArgument,
+                    throw new PodShellException(ErrorIds.DestinationNotDirectory, FailureKind.InvalidArgument,
                         $"Cannot copy directory '{source}' over the file '{target}'.", target);
                 bool created = existing is null;
                 if (created) parent.MakeDirectoryAt(name!, 0x1C0);
@@ -40,7 +40,7 @@ internal static class TreeCopy
                 return;
             }
             if (name is null || existing is { IsDirectory: true })
-                throw new PodShellException("DestinationIsDirectory", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.DestinationIsDirectory, FailureKind.InvalidArgument,
                     $"Cannot copy file '{source}' over the directory '{target}'.", target);
             if (st.IsSymlink)
             {
@@ -71,7 +71,7 @@ internal static class TreeCopy
         {
             var existing = FileStatus.TryLStat(dest);
             if (existing is { IsDirectory: false })
-                throw new PodShellException("DestinationNotDirectory", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.DestinationNotDirectory, FailureKind.InvalidArgument,
                     $"Cannot copy a directory over the file '{dest}'.", dest);
             if (existing is null)
             {
@@ -91,7 +91,7 @@ internal static class TreeCopy
             return;
         }
         if (FileStatus.TryLStat(dest) is { IsDirectory: true })
-            throw new PodShellException("DestinationIsDirectory", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.DestinationIsDirectory, FailureKind.InvalidArgument,
                 $"Cannot copy a file over the directory '{dest}'.", dest);
         if (st.IsSymlink)
         {
@@ -136,7 +136,7 @@ internal static class TreeCopy
             // symlinks in parent included, all inside the root.
             path = target.StartsWith('/') ? target : parentPath.TrimEnd('/') + "/" + target;
         }
-        throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+        throw new PodShellException(ErrorIds.TooManySymlinks, FailureKind.InvalidArgument,
             $"Too many levels of symbolic links resolving '{pathInside}' in the container.", pathInside);
     }
 
@@ -144,17 +144,17 @@ internal static class TreeCopy
     {
         int errno = RootedPath.TryOpen(root, path, followFinal: true, out var h);
         if (errno == RootedPath.ELOOP)
-            throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.TooManySymlinks, FailureKind.InvalidArgument,
                 $"Too many levels of symbolic links resolving '{shown}' in the container.", shown);
         if (errno is RootedPath.ENOENT or RootedPath.ENOTDIR)
-            throw new PodShellException("DestinationParentNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.DestinationParentNotFound, FailureKind.NotFound,
                 $"The directory that would hold '{shown}' does not exist.", shown);
         if (errno != 0) throw DirectoryHandle.Error("openat2", path, errno);
         var dir = DirectoryHandle.Adopt(h!);
         if (!dir.Status().IsDirectory)
         {
             dir.Dispose();
-            throw new PodShellException("DestinationParentNotFound", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.DestinationParentNotFound, FailureKind.NotFound,
                 $"The directory that would hold '{shown}' does not exist.", shown);
         }
         return dir;

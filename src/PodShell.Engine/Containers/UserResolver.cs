@@ -29,7 +29,7 @@ public static class UserResolver
         else
         {
             var entry = passwd.FirstOrDefault(e => e.Length > 3 && e[0] == userPart)
-                ?? throw new PodShellException("UserNotFound", FailureKind.NotFound,
+                ?? throw new PodShellException(ErrorIds.UserNotFound, FailureKind.NotFound,
                     $"User '{userPart}' is not in the container's /etc/passwd; give a numeric uid instead.", spec);
             uid = uint.Parse(entry[2]);
             gid = uint.Parse(entry[3]);
@@ -40,7 +40,7 @@ public static class UserResolver
             if (!uint.TryParse(groupPart, out gid))
             {
                 var g = groups.FirstOrDefault(e => e.Length > 2 && e[0] == groupPart)
-                    ?? throw new PodShellException("GroupNotFound", FailureKind.NotFound,
+                    ?? throw new PodShellException(ErrorIds.GroupNotFound, FailureKind.NotFound,
                         $"Group '{groupPart}' is not in the container's /etc/group; give a numeric gid instead.", spec);
                 gid = uint.Parse(g[2]);
             }

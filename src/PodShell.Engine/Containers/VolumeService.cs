@@ -59,7 +59,7 @@ internal sealed class VolumeService
             {
                 ct.ThrowIfCancellationRequested();
                 try { _containers.Remove(id, true, ct); }
-                catch (PodShellException e) when (e.ErrorId == "ContainerNotFound") { }
+                catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNotFound) { }
             }
         }
         // Checked again under the store's write lock: a container may have started using it meanwhile.
@@ -78,11 +78,11 @@ internal sealed class VolumeService
         foreach (var p in parsed)
         {
             if (!seen.Add(p.Destination))
-                throw new PodShellException("DuplicateMountDestination", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.DuplicateMountDestination, FailureKind.InvalidArgument,
                     $"Two mounts have the destination '{p.Destination}'. Give each destination once.", p.Destination);
             // Followed to the end (stat, not lstat): a dangling symlink is no source, and File.Exists says yes to it.
             if (p.IsBind && Linux.FileStatus.TryStat(p.Source) is null)
-                throw new PodShellException("BindSourceNotFound", FailureKind.NotFound,
+                throw new PodShellException(ErrorIds.BindSourceNotFound, FailureKind.NotFound,
                     Linux.FileStatus.TryLStat(p.Source) is { IsSymlink: true }
                         ? $"The host path '{p.Source}' of the bind mount '{p.Spec}' is a symbolic link to '{new FileInfo(p.Source).LinkTarget}', which does not exist."
                         : $"The host path '{p.Source}' of the bind mount '{p.Spec}' does not exist. Create it first (podman refuses the same way).", p.Source);
@@ -101,5 +101,5 @@ internal sealed class VolumeService
     }
 
     private static PodShellException VolumeNotFound(string name) =>
-        new("VolumeNotFound", FailureKind.NotFound, $"No volume named '{name}' exists. List them with Get-ContainerVolume.", name);
+        new(ErrorIds.VolumeNotFound, FailureKind.NotFound, $"No volume named '{name}' exists. List them with Get-ContainerVolume.", name);
 }

@@ -36,7 +36,7 @@ public sealed partial class VolumeStore
         using var c = _state.Open();
         using var tx = c.BeginTransaction();
         if (Exists(c, tx, name))
-            throw new PodShellException("VolumeAlreadyExists", FailureKind.AlreadyExists,
+            throw new PodShellException(ErrorIds.VolumeAlreadyExists, FailureKind.AlreadyExists,
                 $"A volume named '{name}' already exists. Choose another name, or use the existing one.", name);
         Insert(c, tx, name, labels, createdBy: null);
         tx.Commit();
@@ -75,7 +75,7 @@ public sealed partial class VolumeStore
             if (!Exists(c, tx, name))
             {
                 if (!createMissing)
-                    throw new PodShellException("VolumeNotFound", FailureKind.NotFound,
+                    throw new PodShellException(ErrorIds.VolumeNotFound, FailureKind.NotFound,
                         $"No volume named '{name}' exists. Create it with New-ContainerVolume.", name);
                 Insert(c, tx, name, null, containerId);
             }
@@ -144,7 +144,7 @@ public sealed partial class VolumeStore
         using (var tx = c.BeginTransaction())
         {
             if (!Exists(c, tx, name))
-                throw new PodShellException("VolumeNotFound", FailureKind.NotFound, $"No volume named '{name}' exists.", name);
+                throw new PodShellException(ErrorIds.VolumeNotFound, FailureKind.NotFound, $"No volume named '{name}' exists.", name);
             var users = Users(c, tx, name);
             if (users.Count > 0)
                 throw InUse(name, ContainerNames(c, tx, users));
@@ -163,7 +163,7 @@ public sealed partial class VolumeStore
     }
 
     internal static PodShellException InUse(string name, IReadOnlyCollection<string> containerNames) =>
-        new("VolumeInUse", FailureKind.InvalidState,
+        new(ErrorIds.VolumeInUse, FailureKind.InvalidState,
             $"Volume '{name}' is used by {containerNames.Count} container(s) ({string.Join(", ", containerNames)}). Remove them first, or use -Force to remove them too.", name);
 
     /// <summary>Apparent size of the files in a directory; symbolic links are not followed.</summary>
@@ -193,7 +193,7 @@ public sealed partial class VolumeStore
     private static void CheckName(string name)
     {
         if (!IsValidName(name))
-            throw new PodShellException("InvalidVolumeName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidVolumeName, FailureKind.InvalidArgument,
                 $"'{name}' is not a valid volume name: use letters, digits, '_', '.' and '-', starting with a letter or digit.", name);
     }
 
@@ -248,7 +248,7 @@ public sealed partial class VolumeStore
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("CleanupIncomplete", FailureKind.ResourceBusy,
+            throw new PodShellException(ErrorIds.CleanupIncomplete, FailureKind.ResourceBusy,
                 $"The volume's data at '{dir}' could not be deleted completely: {e.Message}", dir, e);
         }
     }

@@ -30,16 +30,7 @@ internal sealed class EngineContext
     {
         Options = options;
         Directory.CreateDirectory(options.GraphRoot);
-        if (options.Rootless)
-        {
-            // The run root may be in /tmp (no XDG_RUNTIME_DIR): it must be ours and private.
-            Rootless.RootlessPaths.EnsurePrivate(options.RunRoot, ProcStat.EffectiveUid);
-            UserNamespace = new Rootless.UserNamespace(options.RunRoot, ProcStat.EffectiveUid, ProcStat.EffectiveGid, Environment.UserName);
-        }
-        else
-        {
-            Directory.CreateDirectory(options.RunRoot);
-        }
+        UserNamespace = Hosting.HostMode.PrepareRunRoot(options);
         Store = new StateStore(Path.Combine(options.GraphRoot, "podshell.db"));
         Layers = new LayerStore(Path.Combine(options.GraphRoot, "overlay"), UserNamespace);
         CgroupMode = CgroupHost.Detect();

@@ -13,6 +13,20 @@ internal static class HostMode
             ? new RootlessHostMode(userNamespace ?? throw new ArgumentException("A rootless engine needs its user namespace.", nameof(userNamespace)), cgroupMode)
             : new RootHostMode(options, cgroupMode);
 
+    /// <summary>Makes the run root ready and, for an ordinary user, the user namespace its containers live in (made
+    /// lazily on first use; null for root).</summary>
+    public static Rootless.UserNamespace? PrepareRunRoot(EngineOptions options)
+    {
+        if (!options.Rootless)
+        {
+            Directory.CreateDirectory(options.RunRoot);
+            return null;
+        }
+        // The run root may be in /tmp (no XDG_RUNTIME_DIR): it must be ours and private.
+        Rootless.RootlessPaths.EnsurePrivate(options.RunRoot, Linux.ProcStat.EffectiveUid);
+        return new Rootless.UserNamespace(options.RunRoot, Linux.ProcStat.EffectiveUid, Linux.ProcStat.EffectiveGid, Environment.UserName);
+    }
+
     /// <summary>The processes of a container with a cgroup of its own: those of that cgroup.</summary>
     public static IReadOnlyList<int> PidsOfCgroup(Container c, ICgroupDriver cgroups)
     {

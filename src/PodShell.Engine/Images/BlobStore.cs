@@ -25,7 +25,7 @@ public sealed class BlobStore
     public string PathOf(string digest)
     {
         if (!IsValidDigest(digest))
-            throw new PodShellException("InvalidDigest", FailureKind.InvalidArgument, $"'{digest}' is not a sha256 digest.", digest);
+            throw new PodShellException(ErrorIds.InvalidDigest, FailureKind.InvalidArgument, $"'{digest}' is not a sha256 digest.", digest);
         return Path.Combine(Root, "sha256", digest[7..]);
     }
 
@@ -36,7 +36,7 @@ public sealed class BlobStore
     public Stream Open(string digest)
     {
         var p = PathOf(digest);
-        if (!File.Exists(p)) throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"Blob {digest} is not in the store.", digest);
+        if (!File.Exists(p)) throw new PodShellException(ErrorIds.BlobNotFound, FailureKind.NotFound, $"Blob {digest} is not in the store.", digest);
         return new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
     }
 
@@ -53,7 +53,7 @@ public sealed class BlobStore
     public string Put(Stream content, string? expectedDigest = null, CancellationToken ct = default)
     {
         if (expectedDigest != null && !IsValidDigest(expectedDigest))
-            throw new PodShellException("InvalidDigest", FailureKind.InvalidArgument, $"'{expectedDigest}' is not a sha256 digest.", expectedDigest);
+            throw new PodShellException(ErrorIds.InvalidDigest, FailureKind.InvalidArgument, $"'{expectedDigest}' is not a sha256 digest.", expectedDigest);
         var tmp = Path.Combine(Root, "tmp", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -73,7 +73,7 @@ public sealed class BlobStore
                 digest = "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             }
             if (expectedDigest != null && digest != expectedDigest)
-                throw new PodShellException("DigestMismatch", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.DigestMismatch, FailureKind.InvalidArgument,
                     $"Content digest {digest} does not match the expected {expectedDigest}; the blob was refused.", expectedDigest);
             File.Move(tmp, PathOf(digest), overwrite: true);
             return digest;

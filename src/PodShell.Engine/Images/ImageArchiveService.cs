@@ -41,27 +41,27 @@ internal sealed class ImageArchiveService
         if (format == ImageArchiveFormat.RootFilesystem)
         {
             if (string.IsNullOrEmpty(name))
-                throw new PodShellException("NameRequired", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.NameRequired, FailureKind.InvalidArgument,
                     $"'{path}' is a root filesystem, not an image archive: give the new image a name with -Name.", path);
             var image = _registrar.ImportRootfs(path, name, rootfsConfig,
                 (read, total) => progress?.Invoke(new ArchiveProgress("Importing root filesystem", path, 1, 1, read, total)), ct);
             return new[] { image };
         }
         if (rootfsConfig != null)
-            throw new PodShellException("ConfigNotApplicable", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.ConfigNotApplicable, FailureKind.InvalidArgument,
                 $"'{path}' is an image archive ({format}); its images carry their own config, so a command cannot be set.", path);
         if (name != null)
         {
             name = ImageReference.Normalize(name);
             if (!ImageReference.IsValid(name))
-                throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.InvalidImageName, FailureKind.InvalidArgument,
                     $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
         }
 
         using var source = ArchiveSource.Open(path, ScratchDir, ct);
         var images = format == ImageArchiveFormat.DockerArchive ? DockerArchiveReader.Read(source) : OciLayoutReader.Read(source);
         if (name != null && images.Count != 1)
-            throw new PodShellException("NameAmbiguous", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.NameAmbiguous, FailureKind.InvalidArgument,
                 $"'{path}' holds {images.Count} images; -Name can only name a single-image archive.", path);
 
         var newBlobs = new List<string>();
@@ -123,7 +123,7 @@ internal sealed class ImageArchiveService
                     LayerCompressionKind.None => OciMediaTypes.Layer,
                     LayerCompressionKind.Gzip => OciMediaTypes.LayerGzip,
                     LayerCompressionKind.Zstd => OciMediaTypes.LayerZstd,
-                    _ => throw new PodShellException("UnsupportedCompression", FailureKind.NotSupported,
+                    _ => throw new PodShellException(ErrorIds.UnsupportedCompression, FailureKind.NotSupported,
                         $"Layer '{l.Path}' is {kind.ToString().ToLowerInvariant()}-compressed; gzip, zstd and plain tars are supported.", l.Path),
                 };
                 digest = PutNew(replay, kind == LayerCompressionKind.None ? img.DiffIds[i] : null, newBlobs, ct);
@@ -165,7 +165,7 @@ internal sealed class ImageArchiveService
         Action<ArchiveProgress>? progress, CancellationToken ct)
     {
         if (format == ImageArchiveFormat.RootFilesystem)
-            throw new PodShellException("InvalidArchiveFormat", FailureKind.InvalidArgument, "Export writes image archives, not root filesystems.", format);
+            throw new PodShellException(ErrorIds.InvalidArchiveFormat, FailureKind.InvalidArgument, "Export writes image archives, not root filesystems.", format);
         var set = images.GroupBy(i => i.Id).Select(g => GetExportImage(g.First(), progress, ct)).ToList();
         new ImageArchiveWriter(_ctx.Blobs, progress).Write(set, path, format, ct);
     }
@@ -191,7 +191,7 @@ internal sealed class ImageArchiveService
             .ToList();
         foreach (var d in layers.Select(l => l.Digest).Append(configDigest))
             if (!_ctx.Blobs.Has(d))
-                throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"Blob {d} of image '{image.Name}' is not in the blob store.", d);
+                throw new PodShellException(ErrorIds.BlobNotFound, FailureKind.NotFound, $"Blob {d} of image '{image.Name}' is not in the blob store.", d);
         var diffIds = OciImageConfig.Parse(_ctx.Blobs.ReadAll(configDigest)).DiffIds;
         return new ExportImage(manifestDigest, mediaType, configDigest, layers, diffIds, image.Names);
     }
@@ -204,7 +204,7 @@ internal sealed class ImageArchiveService
 
         var configDigest = "sha256:" + image.Id;
         if (!_ctx.Blobs.Has(configDigest))
-            throw new PodShellException("BlobNotFound", FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
+            throw new PodShellException(ErrorIds.BlobNotFound, FailureKind.NotFound, $"The config of image '{image.Name}' is not in the blob store.", configDigest);
         var config = _ctx.Blobs.ReadAll(configDigest);
         var layers = new List<LayerBlob>();
         for (int i = 0; i < image.Layers.Length; i++)

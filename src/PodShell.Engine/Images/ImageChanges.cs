@@ -102,5 +102,5 @@ public static class ImageChanges
     }
 
     private static PodShellException Invalid(string change, string why) =>
-        new("InvalidChange", FailureKind.InvalidArgument, $"Cannot apply change '{change}': {why}", change);
+        new(ErrorIds.InvalidChange, FailureKind.InvalidArgument, $"Cannot apply change '{change}': {why}", change);
 }

@@ -27,7 +27,7 @@ internal sealed class ImageRegistrar
     {
         name = ImageReference.Normalize(name);
         if (!ImageReference.IsValid(name))
-            throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidImageName, FailureKind.InvalidArgument,
                 $"'{name}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", name);
         _sweeper.SweepIfChanged();
         LayerInfo layer;
@@ -43,7 +43,7 @@ internal sealed class ImageRegistrar
         }
         else
         {
-            throw new PodShellException("ImportSourceNotFound", FailureKind.NotFound, $"No file or directory at '{path}'.", path);
+            throw new PodShellException(ErrorIds.ImportSourceNotFound, FailureKind.NotFound, $"No file or directory at '{path}'.", path);
         }
         _ctx.Store.PutLayer(layer.Id, layer.DiffId, null, layer.Size);
 
@@ -98,11 +98,11 @@ internal sealed class ImageRegistrar
     {
         var config = OciImageConfig.Parse(configJson);
         if (config.DiffIds.Length != layers.Count)
-            throw new PodShellException("InvalidImageConfig", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidImageConfig, FailureKind.InvalidArgument,
                 $"The manifest lists {layers.Count} layer(s) but the config has {config.DiffIds.Length} diff_id(s).", null);
         foreach (var n in names)
             if (!ImageReference.IsValid(n))
-                throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument, $"'{n}' is not a valid image name.", n);
+                throw new PodShellException(ErrorIds.InvalidImageName, FailureKind.InvalidArgument, $"'{n}' is not a valid image name.", n);
 
         _sweeper.SweepIfChanged();
         var layerIds = new List<string>();
@@ -126,7 +126,7 @@ internal sealed class ImageRegistrar
                     // The blob's digest matched the manifest, but what it unpacks to is not what the
                     // config promises: refuse the image, and drop the layer we just made from it.
                     TryDeleteUnusedLayer(info.Id);
-                    throw new PodShellException("DiffIdMismatch", FailureKind.InvalidArgument,
+                    throw new PodShellException(ErrorIds.DiffIdMismatch, FailureKind.InvalidArgument,
                         $"Layer {i + 1} ({layers[i].Digest}) unpacks to {info.DiffId}, but the image config says {config.DiffIds[i]}; the image was refused.", layers[i].Digest);
                 }
             }
@@ -165,9 +165,7 @@ internal sealed class ImageRegistrar
     }
 
     /// <summary>OCI chain id: the diff id for a base layer, else sha256("&lt;parent chain&gt; &lt;diff id&gt;").</summary>
-    public static string ChainId(string? parentChainId, string diffId) =>
-        parentChainId is null ? diffId[7..]
-            : BlobStore.Digest(Encoding.ASCII.GetBytes($"sha256:{parentChainId} {diffId}"))[7..];
+    public static string ChainId(string? parentChainId, string diffId) => Layers.LayerId.Chain(parentChainId, diffId);
 
     private ContainerImage Read(string id) => _ctx.Store.ListImages().First(i => i.Id == id);
 
@@ -181,7 +179,7 @@ internal sealed class ImageRegistrar
                 using var s = _ctx.Blobs.Open(blob.Digest);
                 return _ctx.Layers.ApplyTar(s, parent, ct);
             }
-            catch (PodShellException e) when (e.ErrorId == "LayerBusy" && DateTime.UtcNow < deadline)
+            catch (PodShellException e) when (e.ErrorId == ErrorIds.LayerBusy && DateTime.UtcNow < deadline)
             {
                 // Another pwsh is unpacking the same layer right now: wait for it rather than fail.
                 ct.WaitHandle.WaitOne(200);

@@ -42,8 +42,8 @@ internal sealed class ImageService
             var hits = images.Where(i => i.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
             if (hits.Count == 1) return (hits[0], null);
         }
-        throw new PodShellException("ImageNotFound", FailureKind.NotFound,
-            $"No image named '{nameOrId}' in the local store. Import one with Import-ContainerImage, or list them with Get-ContainerImage.", nameOrId);
+        throw new PodShellException(ErrorIds.ImageNotFound, FailureKind.NotFound,
+            $"No image named '{nameOrId}' in the local store. Pull it with Request-ContainerImage (or Import-ContainerImage a file), or list them with Get-ContainerImage.", nameOrId);
     }
 
     /// <summary>Add a name to an image (podman tag). The name moves if another image had it.</summary>
@@ -52,7 +52,7 @@ internal sealed class ImageService
         var image = Resolve(nameOrId);
         var name = ImageReference.Normalize(newName);
         if (!ImageReference.IsValid(name))
-            throw new PodShellException("InvalidImageName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidImageName, FailureKind.InvalidArgument,
                 $"'{newName}' is not a valid image name: use lower-case letters, digits and . _ / - with an optional :tag.", newName);
         _ctx.Store.AddImageName(name, image.Id);
         return Resolve(image.Id);
@@ -71,7 +71,7 @@ internal sealed class ImageService
             return (image, false);
         }
         if (matchedName == null && image.Names.Length > 1 && !force)
-            throw new PodShellException("ImageHasMultipleNames", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ImageHasMultipleNames, FailureKind.InvalidState,
                 $"Image {image.Id[..12]} has {image.Names.Length} names ({string.Join(", ", image.Names)}). Remove them one by one, or use -Force.", image);
         RemoveCompletely(image, force, ct);
         return (image, true);
@@ -85,12 +85,12 @@ internal sealed class ImageService
         // created holds its container lock, so the container removal waits for the create to finish.
         var users = _ctx.Store.DeleteImageTakingUsers(image.Id, force);
         if (users.Count > 0 && !force)
-            throw new PodShellException("ImageInUse", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.ImageInUse, FailureKind.InvalidState,
                 $"Image '{image.Name}' is used by {users.Count} container(s) ({string.Join(", ", users.Select(u => u.Container.Name))}). Remove them first, or use -Force to remove them too.", image);
         foreach (var r in users)
         {
             try { _removeUser(r.Container.Id, ct); }
-            catch (PodShellException e) when (e.ErrorId == "ContainerNotFound") { /* its create failed, or another process removed it */ }
+            catch (PodShellException e) when (e.ErrorId == ErrorIds.ContainerNotFound) { /* its create failed, or another process removed it */ }
         }
         _gc.Collect();
     }

@@ -61,7 +61,7 @@ public sealed class OciImageConfig
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             // InvalidOperationException: strings that are not valid UTF-8 (found by the fuzz test).
-            throw new PodShellException("InvalidImageConfig", FailureKind.InvalidArgument, $"The image config is not valid: {e.Message}", null, e);
+            throw new PodShellException(ErrorIds.InvalidImageConfig, FailureKind.InvalidArgument, $"The image config is not valid: {e.Message}", null, e);
         }
     }
 }

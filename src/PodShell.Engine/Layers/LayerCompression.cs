@@ -36,7 +36,7 @@ public static class LayerCompression
             LayerCompressionKind.None => replay,
             LayerCompressionKind.Gzip => new GZipStream(replay, CompressionMode.Decompress),
             LayerCompressionKind.Zstd => new TruncationCheckingStream(new ZstdSharp.DecompressionStream(replay), "zstd"),
-            _ => throw new PodShellException("UnsupportedCompression", FailureKind.NotSupported,
+            _ => throw new PodShellException(ErrorIds.UnsupportedCompression, FailureKind.NotSupported,
                 $"Layer compression '{kind.ToString().ToLowerInvariant()}' is not supported (gzip, zstd and uncompressed tars are).", kind.ToString().ToLowerInvariant()),
         };
     }

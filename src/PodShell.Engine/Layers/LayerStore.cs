@@ -21,9 +21,6 @@ public sealed class LayerStore
     private const string IncompleteMarker = "incomplete";
     private const string DiffDigestFile = "diff-digest";
     private const string DiffSizeFile = "diff-size";
-    // containers/storage drivers/overlay: 26 chars lets 128 "l/<link>:" lowers fit in a page.
-    private const int LinkLength = 26;
-    private const string Base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
     private readonly IUserNamespaceFiles _userns;
 
@@ -100,20 +97,20 @@ public sealed class LayerStore
         {
             // Damage can surface anywhere in the stream (found by the fuzz test: a corrupt gzip
             // header after the last tar entry), not only while entries are read.
-            throw new PodShellException("InvalidLayerTar", FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {e.Message}", null, e);
+            throw new PodShellException(ErrorIds.InvalidLayerTar, FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {e.Message}", null, e);
         }
         var (diffId, size) = unpacked;
         if (scratchFile is not null) File.Delete(scratchFile);
 
         string diffHex = diffId["sha256:".Length..];
-        string id = parent is null ? diffHex : ChainId(parent.Id, diffId);
+        string id = parent is null ? diffHex : LayerId.Chain(parent.Id, diffId);
         if (Exists(id))
         {
             DeleteTree(staging);
             return Get(id);
         }
 
-        string link = NewLink();
+        string link = LayerLinks.New(LinkDir);
         File.WriteAllText(staging + "/link", link);
         if (parent is null)
         {
@@ -141,10 +138,10 @@ public sealed class LayerStore
     /// the given layers' l/ links uppermost first.</summary>
     public LayerInfo CreateContainerLayer(string id, IReadOnlyList<string> lowerLayerIdsTopFirst)
     {
-        CheckId(id);
+        LayerId.Check(id);
         ArgumentNullException.ThrowIfNull(lowerLayerIdsTopFirst);
         if (FileStatus.TryLStat(Root + "/" + id) is not null)
-            throw new PodShellException("LayerExists", FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
+            throw new PodShellException(ErrorIds.LayerExists, FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
         var lowers = lowerLayerIdsTopFirst.Select(Get).ToList();
 
         string staging = CreateStaging();
@@ -155,14 +152,14 @@ public sealed class LayerStore
                 Directory.CreateDirectory(staging + "/" + sub);
                 FileOwnership.Chmod(staging + "/" + sub, 0x1ED);
             }
-            string link = NewLink();
+            string link = LayerLinks.New(LinkDir);
             File.WriteAllText(staging + "/link", link);
             if (lowers.Count > 0)
                 File.WriteAllText(staging + "/lower", string.Join(':', lowers.Select(l => LinkDirName + "/" + l.Link)));
             else
                 Directory.CreateDirectory(staging + "/empty");
             if (!Publish(staging, id, link))
-                throw new PodShellException("LayerExists", FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
+                throw new PodShellException(ErrorIds.LayerExists, FailureKind.AlreadyExists, $"Layer '{id}' already exists.", id);
             return Get(id);
         }
         catch
@@ -175,7 +172,7 @@ public sealed class LayerStore
     /// <summary>True when a complete layer (not one still being applied or left by a crash) exists.</summary>
     public bool Exists(string id)
     {
-        if (!IsValidId(id)) return false;
+        if (!LayerId.IsValid(id)) return false;
         string dir = Root + "/" + id;
         return FileStatus.TryLStat(dir) is { IsDirectory: true }
             && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is null
@@ -184,14 +181,14 @@ public sealed class LayerStore
     }
 
     /// <summary>True when nothing at all is at &lt;root&gt;/&lt;id&gt; (false for an id that is not a layer id).</summary>
-    public bool DirectoryMissing(string id) => IsValidId(id) && FileStatus.TryLStat(Root + "/" + id) is null;
+    public bool DirectoryMissing(string id) => LayerId.IsValid(id) && FileStatus.TryLStat(Root + "/" + id) is null;
 
     public LayerInfo Get(string id)
     {
         if (!Exists(id))
-            throw new PodShellException("LayerNotFound", FailureKind.NotFound, $"Layer '{id}' not found in '{Root}'.", id);
+            throw new PodShellException(ErrorIds.LayerNotFound, FailureKind.NotFound, $"Layer '{id}' not found in '{Root}'.", id);
         string dir = Root + "/" + id;
-        string link = ReadLink(dir) ?? "";
+        string link = LayerLinks.Read(dir) ?? "";
         string diffId = File.Exists(dir + "/" + DiffDigestFile) ? File.ReadAllText(dir + "/" + DiffDigestFile).Trim() : "";
         long size = File.Exists(dir + "/" + DiffSizeFile)
             && long.TryParse(File.ReadAllText(dir + "/" + DiffSizeFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 0;
@@ -208,7 +205,7 @@ public sealed class LayerStore
     /// a directory <c>RemoveIncomplete</c> finishes, never a half layer that looks whole.</summary>
     public void Delete(string id)
     {
-        CheckId(id);
+        LayerId.Check(id);
         string dir = Root + "/" + id;
         var st = FileStatus.TryLStat(dir);
         if (st is null) return;
@@ -229,16 +226,16 @@ public sealed class LayerStore
     /// is no such directory. Refuses (LayerInUse) while anything is mounted inside it.</summary>
     public bool MarkRemoving(string id)
     {
-        CheckId(id);
+        LayerId.Check(id);
         string dir = Root + "/" + id;
         if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return false;
         if (HasMountsUnder(dir))
-            throw new PodShellException("LayerInUse", FailureKind.ResourceBusy,
+            throw new PodShellException(ErrorIds.LayerInUse, FailureKind.ResourceBusy,
                 $"Layer '{id}' has a mount inside it (unmount '{dir}/merged' first).", id);
         // The store's mtime first: a sweep that gates on it (ContainerEngine.SweepStoreIfChanged) must see that
         // something changed even though the marker is written one level down.
         TouchRoot();
-        File.WriteAllText(dir + "/" + IncompleteMarker, OwnerLine());
+        File.WriteAllText(dir + "/" + IncompleteMarker, StagingOwner.Line());
         return true;
     }
 
@@ -269,7 +266,7 @@ public sealed class LayerStore
             bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
             string marker = dir + "/" + IncompleteMarker;
             if ((FileStatus.TryLStat(marker) is null && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow - UnmarkedGrace)
-                || OwnerAlive(marker) || HasMountsUnder(dir))
+                || StagingOwner.IsAlive(marker) || HasMountsUnder(dir))
             {
                 pending++;
                 continue;
@@ -300,34 +297,19 @@ public sealed class LayerStore
             string name = entry.Name;
             string dir = Root + "/" + name;
             bool staging = name.StartsWith(StagingPrefix, StringComparison.Ordinal);
-            if (!staging && !(IsValidId(name) && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is not null)) continue;
+            if (!staging && !(LayerId.IsValid(name) && FileStatus.TryLStat(dir + "/" + IncompleteMarker) is not null)) continue;
             if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) continue;
             list.Add(dir);
         }
         return list;
     }
 
-    /// <summary>OCI image-spec config.md: ChainID(L0|..|Ln) = SHA256(ChainID(L0|..|Ln-1) + " " + DiffID(Ln)),
-    /// both as "sha256:" digests.</summary>
-    internal static string ChainId(string parentChainIdHex, string diffId)
-    {
-        string input = "sha256:" + parentChainIdHex + " " + diffId;
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(input))).ToLowerInvariant();
-    }
-
     private string CreateStaging()
     {
         string staging = Root + "/" + StagingPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
         Directory.CreateDirectory(staging);
-        File.WriteAllText(staging + "/" + IncompleteMarker, OwnerLine());
+        File.WriteAllText(staging + "/" + IncompleteMarker, StagingOwner.Line());
         return staging;
-    }
-
-    private static string OwnerLine()
-    {
-        int pid = ProcessIdentity.CurrentPid;
-        ulong start = ProcessIdentity.StartTime(pid) ?? 0;
-        return $"{pid} {start}\n";
     }
 
     /// <summary>Renames the staging dir to &lt;root&gt;/&lt;id&gt;, creates l/&lt;link&gt;, then clears the marker.
@@ -349,8 +331,8 @@ public sealed class LayerStore
                     DeleteTree(staging);
                     return false;
                 }
-                if (attempt > 0 || OwnerAlive(final + "/" + IncompleteMarker) || HasMountsUnder(final))
-                    throw new PodShellException("LayerBusy", FailureKind.ResourceBusy,
+                if (attempt > 0 || StagingOwner.IsAlive(final + "/" + IncompleteMarker) || HasMountsUnder(final))
+                    throw new PodShellException(ErrorIds.LayerBusy, FailureKind.ResourceBusy,
                         $"Layer '{id}' is being created by another process.", id);
                 RemoveLayerDir(final);
             }
@@ -370,7 +352,7 @@ public sealed class LayerStore
 
     private void RemoveLayerDir(string dir)
     {
-        if (ReadLink(dir) is { } link && FileStatus.TryLStat(LinkDir + "/" + link) is { IsSymlink: true })
+        if (LayerLinks.Read(dir) is { } link && FileStatus.TryLStat(LinkDir + "/" + link) is { IsSymlink: true })
             File.Delete(LinkDir + "/" + link);
         RemoveMarkedTree(dir);
     }
@@ -391,52 +373,6 @@ public sealed class LayerStore
         RawFiles.RemoveTree(dir); // now only the marker, which goes with the directory itself
     }
 
-    private static string? ReadLink(string layerDir)
-    {
-        string file = layerDir + "/link";
-        if (FileStatus.TryLStat(file) is not { IsRegularFile: true }) return null;
-        string link = File.ReadAllText(file).Trim();
-        return link.Length == LinkLength && link.All(c => Base32Alphabet.Contains(c)) ? link : null;
-    }
-
-    private string NewLink()
-    {
-        while (true)
-        {
-            string link = Base32(RandomNumberGenerator.GetBytes(17))[..LinkLength];
-            if (FileStatus.TryLStat(LinkDir + "/" + link) is null) return link;
-        }
-    }
-
-    private static string Base32(byte[] data)
-    {
-        var sb = new StringBuilder();
-        int buffer = 0, bits = 0;
-        foreach (byte b in data)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                sb.Append(Base32Alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-        return sb.ToString();
-    }
-
-    private static bool OwnerAlive(string markerPath)
-    {
-        string text;
-        try { text = File.ReadAllText(markerPath); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
-        string[] parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-            && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong start)
-            && ProcessIdentity.IsAlive(pid, start);
-    }
-
     private bool HasMountsUnder(string dir)
     {
         string prefix = dir + "/";
@@ -450,16 +386,5 @@ public sealed class LayerStore
     {
         if (FileStatus.TryLStat(dir) is not { IsDirectory: true }) return;
         _userns.RemoveTree(dir);
-    }
-
-    private static bool IsValidId(string? id)
-        => !string.IsNullOrEmpty(id) && id.Length <= 128 && id != LinkDirName && id[0] != '.'
-           && id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.');
-
-    private static void CheckId(string id)
-    {
-        if (!IsValidId(id))
-            throw new PodShellException("InvalidLayerId", FailureKind.InvalidArgument,
-                $"'{id}' is not a valid layer id (letters, digits, '_', '-', '.'; not starting with '.').", id);
     }
 }

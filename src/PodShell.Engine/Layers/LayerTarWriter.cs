@@ -12,7 +12,7 @@ internal static class LayerTarWriter
         owners ??= OwnerMap.Identity;
         string root = Path.GetFullPath(directory).TrimEnd('/');
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
-            throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{directory}' is not a directory.", directory);
+            throw new PodShellException(ErrorIds.DirectoryNotFound, FailureKind.NotFound, $"'{directory}' is not a directory.", directory);
         var seenInodes = new Dictionary<(uint, uint, ulong), string>();
         using var writer = new TarRecordWriter(output);
         WriteChildren(writer, root, "", seenInodes, owners, ct);

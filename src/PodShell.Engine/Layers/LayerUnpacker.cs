@@ -49,7 +49,7 @@ internal sealed class LayerUnpacker
         {
             ct.ThrowIfCancellationRequested();
             if (tar.BytesRead - size > MaxTrailingBytes)
-                throw new PodShellException("LayerPaddingTooLarge", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.LayerPaddingTooLarge, FailureKind.InvalidArgument,
                     $"The layer tar ends after {size} bytes but its stream goes on past {size + MaxTrailingBytes} bytes; at most " +
                     $"{MaxTrailingBytes / 1024} KiB may follow the end of the archive (a decompression bomb or a damaged layer).", null);
         }
@@ -73,7 +73,7 @@ internal sealed class LayerUnpacker
             try { Apply(entry); }
             catch (IOException e)
             {
-                throw new PodShellException("LayerExtractFailed", FailureKind.RuntimeFailed,
+                throw new PodShellException(ErrorIds.LayerExtractFailed, FailureKind.RuntimeFailed,
                     $"Extracting layer entry '{entry.Name}' failed: {e.Message}", entry.Name, e);
             }
         }
@@ -350,5 +350,5 @@ internal sealed class LayerUnpacker
     }
 
     private static PodShellException Invalid(string entryName, string why)
-        => new("InvalidLayerEntry", FailureKind.InvalidArgument, $"Invalid layer tar entry '{entryName}': {why}.", entryName);
+        => new(ErrorIds.InvalidLayerEntry, FailureKind.InvalidArgument, $"Invalid layer tar entry '{entryName}': {why}.", entryName);
 }

@@ -41,7 +41,7 @@ public static class RootPath
             if (status is { IsSymlink: true })
             {
                 if (++symlinks > MaxSymlinks)
-                    throw new PodShellException("TooManySymlinks", FailureKind.InvalidArgument,
+                    throw new PodShellException(ErrorIds.TooManySymlinks, FailureKind.InvalidArgument,
                         $"Too many levels of symbolic links resolving '{pathInside}' under '{root}'.", pathInside);
                 // Read as bytes: a target holding a byte that is not UTF-8 must resolve to that very name.
                 string target = RawFiles.ReadLink(candidate) ?? "";

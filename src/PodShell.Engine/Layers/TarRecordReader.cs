@@ -261,7 +261,7 @@ internal sealed class TarRecordReader
     }
 
     internal static PodShellException Invalid(string why)
-        => new("InvalidLayerTar", FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {why}.", null);
+        => new(ErrorIds.InvalidLayerTar, FailureKind.InvalidArgument, $"The layer is not a valid tar stream: {why}.", null);
 
     /// <summary>The current member's data; reading past it returns 0.</summary>
     private sealed class MemberStream : IO.ReadOnlyStream

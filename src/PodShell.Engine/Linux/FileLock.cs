@@ -24,7 +24,7 @@ public sealed unsafe class FileLock : IDisposable
         fixed (byte* p = IO.FileName.ToNative(path))
             fd = LibC.open(p, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0)
-            throw new PodShellException("LockFailed", FailureKind.PermissionDenied, $"Cannot open lock file {path}: {Errno.Describe(Errno.Last)}", path);
+            throw new PodShellException(ErrorIds.LockFailed, FailureKind.PermissionDenied, $"Cannot open lock file {path}: {Errno.Describe(Errno.Last)}", path);
         var deadline = DateTime.UtcNow + timeout;
         while (flock(fd, LOCK_EX | LOCK_NB) != 0)
         {
@@ -32,7 +32,7 @@ public sealed unsafe class FileLock : IDisposable
             {
                 LibC.close(fd);
                 ct.ThrowIfCancellationRequested();
-                throw new PodShellException("LockTimeout", FailureKind.ResourceBusy, $"Timed out waiting for the lock {path}; another PodShell process is working on the same object.", path);
+                throw new PodShellException(ErrorIds.LockTimeout, FailureKind.ResourceBusy, $"Timed out waiting for the lock {path}; another PodShell process is working on the same object.", path);
             }
             Thread.Sleep(10);
         }

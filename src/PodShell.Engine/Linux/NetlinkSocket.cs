@@ -74,7 +74,7 @@ public sealed unsafe class NetlinkSocket : IDisposable
         }) { IsBackground = true, Name = "netns" };
         t.Start();
         t.Join();
-        if (error != null) throw error is PodShellException ? error : new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"In {netnsPath}: {error.Message}", netnsPath);
+        if (error != null) throw error is PodShellException ? error : new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"In {netnsPath}: {error.Message}", netnsPath);
         return result;
     }
 
@@ -206,7 +206,7 @@ public sealed unsafe class NetlinkSocket : IDisposable
     private static int Align(int n) => (n + 3) & ~3;
 
     internal static PodShellException Failure(string what, int errno, string detail) =>
-        new("NetworkSetupFailed", FailureKind.RuntimeFailed, $"{what}: {Errno.Describe(errno)}{(detail.Length > 0 ? " (" + detail + ")" : "")}", what);
+        new(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"{what}: {Errno.Describe(errno)}{(detail.Length > 0 ? " (" + detail + ")" : "")}", what);
 
     public void Dispose()
     {

@@ -65,7 +65,7 @@ internal static unsafe class PosixSpawn
             var envp = ToArray(env);
             int rc = posix_spawn(out int pid, path, fa, attr, argv, envp);
             if (rc != 0)
-                throw new PodShellException("SpawnFailed", FailureKind.RuntimeFailed, $"Could not start {path}: {Errno.Describe(rc)}", path);
+                throw new PodShellException(ErrorIds.SpawnFailed, FailureKind.RuntimeFailed, $"Could not start {path}: {Errno.Describe(rc)}", path);
             return pid;
         }
         finally

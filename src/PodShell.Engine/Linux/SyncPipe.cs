@@ -14,7 +14,7 @@ internal sealed unsafe class SyncPipe : IDisposable
     {
         int* fds = stackalloc int[2];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
-            throw new PodShellException("PipeFailed", FailureKind.RuntimeFailed, "pipe2 failed: " + Errno.Describe(Errno.Last));
+            throw new PodShellException(ErrorIds.PipeFailed, FailureKind.RuntimeFailed, "pipe2 failed: " + Errno.Describe(Errno.Last));
         ReadFd = fds[0];
         WriteFd = fds[1];
     }

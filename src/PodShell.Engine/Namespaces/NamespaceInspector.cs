@@ -83,5 +83,5 @@ public static class NamespaceInspector
     }
 
     private static PodShellException NotFound(int pid) =>
-        new("ProcessNotFound", FailureKind.NotFound, $"Process {pid} does not exist.", pid);
+        new(ErrorIds.ProcessNotFound, FailureKind.NotFound, $"Process {pid} does not exist.", pid);
 }

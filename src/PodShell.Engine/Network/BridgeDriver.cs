@@ -59,7 +59,7 @@ public sealed class BridgeDriver : INetworkDriver
         var list = new List<BridgeAttachment>();
         foreach (var (name, net) in o["networks"] as JsonObject ?? new JsonObject())
         {
-            var info = o["network_info"]?[name] ?? throw new PodShellException("NetworkSetupFailed", FailureKind.InvalidArgument, $"The network options lack network_info for '{name}'.", name);
+            var info = o["network_info"]?[name] ?? throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.InvalidArgument, $"The network options lack network_info for '{name}'.", name);
             var subnet = info["subnets"]![0]!;
             list.Add(new BridgeAttachment(id, name, info["network_interface"]!.GetValue<string>(),
                 subnet["subnet"]!.GetValue<string>(), subnet["gateway"]!.GetValue<string>(),
@@ -115,7 +115,7 @@ public sealed class BridgeDriver : INetworkDriver
                 foreach (var a in attachments)
                 {
                     var link = Netlink.GetLink(ns, a.Interface)
-                        ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"{a.Interface} did not appear in {netnsPath}.", netnsPath);
+                        ?? throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"{a.Interface} did not appear in {netnsPath}.", netnsPath);
                     var net = IPNetwork.Parse(a.Subnet);
                     Netlink.AddAddress(ns, link.Index, IPAddress.Parse(a.Ip), net.PrefixLength);
                     // Before the link goes up: arp_notify makes "up" announce the address, so neighbours
@@ -218,10 +218,10 @@ public sealed class BridgeDriver : INetworkDriver
         if (link == null)
         {
             Netlink.CreateBridge(host, a.Bridge, RandomMac());
-            link = Netlink.GetLink(host, a.Bridge) ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Bridge {a.Bridge} did not appear.", a.Bridge);
+            link = Netlink.GetLink(host, a.Bridge) ?? throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"Bridge {a.Bridge} did not appear.", a.Bridge);
         }
         else if (link.Kind != "bridge")
-            throw new PodShellException("NetworkSetupFailed", FailureKind.InvalidState, $"Interface {a.Bridge} exists but is a {(link.Kind.Length > 0 ? link.Kind : "plain")} interface, not a bridge.", a.Bridge);
+            throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.InvalidState, $"Interface {a.Bridge} exists but is a {(link.Kind.Length > 0 ? link.Kind : "plain")} interface, not a bridge.", a.Bridge);
         Netlink.AddAddress(host, link.Index, IPAddress.Parse(a.Gateway), IPNetwork.Parse(a.Subnet).PrefixLength);
         // netavark: an internal network routes nothing.
         if (a.Internal) Sysctl($"/proc/sys/net/ipv4/conf/{a.Bridge}/forwarding", "0");
@@ -248,7 +248,7 @@ public sealed class BridgeDriver : INetworkDriver
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Could not set {path} to {value}: {e.Message}", path);
+            throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"Could not set {path} to {value}: {e.Message}", path);
         }
     }
 

@@ -179,7 +179,7 @@ public static class BridgeFirewall
     {
         // Found first, so a host without iptables gets IptablesNotFound naming the package (and an ordinary
         // PATH without /usr/sbin still finds it).
-        var psi = new ProcessStartInfo(Runtime.HostProgram.Require(file, "iptables", "IptablesNotFound", "the bridge network's firewall"))
+        var psi = new ProcessStartInfo(Runtime.HostProgram.Require(file, "iptables", ErrorIds.IptablesNotFound, "the bridge network's firewall"))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -191,7 +191,7 @@ public static class BridgeFirewall
         try { p = Process.Start(psi) ?? throw new InvalidOperationException(); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Could not start {file}: {e.Message}. Install iptables.", file);
+            throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"Could not start {file}: {e.Message}. Install iptables.", file);
         }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -211,11 +211,11 @@ public static class BridgeFirewall
                 {
                     try { p.Kill(); } catch (InvalidOperationException) { }
                     p.WaitForExit();
-                    throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"{file} did not finish within a minute.", file);
+                    throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"{file} did not finish within a minute.", file);
                 }
                 p.WaitForExit();
                 if (p.ExitCode != 0)
-                    throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"{file} failed: {stderr.Result.Trim()}", file);
+                    throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"{file} failed: {stderr.Result.Trim()}", file);
                 return stdout.Result;
             }
         }

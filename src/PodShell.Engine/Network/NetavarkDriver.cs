@@ -39,11 +39,11 @@ public sealed class NetavarkDriver : INetworkDriver
     /// the network's rules). Without this, a missing one is netavark's "exec: ...: not found" in NetworkSetupFailed.</summary>
     private void RequirePrograms(string verb)
     {
-        if (!File.Exists(Binary)) throw Runtime.HostProgram.NotFound(Binary, "netavark", "NetavarkNotFound", NeededFor);
+        if (!File.Exists(Binary)) throw Runtime.HostProgram.NotFound(Binary, "netavark", ErrorIds.NetavarkNotFound, NeededFor);
         if (verb != "setup") return; // a teardown stops aardvark-dns and removes rules only if they exist
-        if (!File.Exists(Aardvark)) throw Runtime.HostProgram.NotFound(Aardvark, "aardvark-dns", "AardvarkDnsNotFound", NeededFor);
+        if (!File.Exists(Aardvark)) throw Runtime.HostProgram.NotFound(Aardvark, "aardvark-dns", ErrorIds.AardvarkDnsNotFound, NeededFor);
         if (Runtime.HostProgram.Find("iptables", SearchPath()) is null)
-            throw Runtime.HostProgram.NotFound("iptables", "iptables", "IptablesNotFound", NeededFor);
+            throw Runtime.HostProgram.NotFound("iptables", "iptables", ErrorIds.IptablesNotFound, NeededFor);
     }
 
     private IEnumerable<string> SearchPath() => ProgramDirectories ?? Runtime.HostProgram.SearchPath();
@@ -169,14 +169,14 @@ public sealed class NetavarkDriver : INetworkDriver
         psi.Environment["ERR"] = tmp + ".err";
         try
         {
-            using var p = Process.Start(psi) ?? throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"Could not start {Binary}", Binary);
+            using var p = Process.Start(psi) ?? throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"Could not start {Binary}", Binary);
             p.StandardInput.Write(json);
             p.StandardInput.Close();
             if (!p.WaitForExit(TimeSpan.FromMinutes(1)))
             {
                 try { p.Kill(); } catch (InvalidOperationException) { }
                 p.WaitForExit();
-                throw new PodShellException("NetworkSetupFailed", FailureKind.RuntimeFailed, $"netavark {verb} did not finish within a minute.", netnsPath);
+                throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.RuntimeFailed, $"netavark {verb} did not finish within a minute.", netnsPath);
             }
             var stdout = File.Exists(tmp + ".out") ? File.ReadAllText(tmp + ".out") : "";
             var stderr = File.Exists(tmp + ".err") ? File.ReadAllText(tmp + ".err") : "";
@@ -184,7 +184,7 @@ public sealed class NetavarkDriver : INetworkDriver
             {
                 string msg = stderr.Trim();
                 try { if (JsonNode.Parse(stdout)?["error"]?.GetValue<string>() is { } e) msg = e; } catch (JsonException) { }
-                throw new PodShellException(verb == "setup" ? "NetworkSetupFailed" : "NetworkTeardownFailed", FailureKind.RuntimeFailed,
+                throw new PodShellException(verb == "setup" ? ErrorIds.NetworkSetupFailed : ErrorIds.NetworkTeardownFailed, FailureKind.RuntimeFailed,
                     $"netavark {verb} failed: {msg}", netnsPath);
             }
             return stdout;

@@ -22,14 +22,14 @@ public static class NetnsFile
             NetlinkSocket.RunInNew(() =>
             {
                 int errno = MountSyscalls.Mount("/proc/thread-self/ns/net", path, "", MS_BIND, null);
-                if (errno != 0) throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bind-mount the network namespace onto {path}: {MountSyscalls.ErrorText(errno)}", path);
+                if (errno != 0) throw new PodShellException(ErrorIds.NetnsFailed, FailureKind.RuntimeFailed, $"Could not bind-mount the network namespace onto {path}: {MountSyscalls.ErrorText(errno)}", path);
                 return 0;
             });
         }
         catch (PodShellException e)
         {
             try { File.Delete(path); } catch (IOException) { }
-            throw e.ErrorId == "NetnsFailed" ? e : new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {path}: {e.Message}", path);
+            throw e.ErrorId == ErrorIds.NetnsFailed ? e : new PodShellException(ErrorIds.NetnsFailed, FailureKind.RuntimeFailed, $"Could not create the network namespace {path}: {e.Message}", path);
         }
     }
 
@@ -48,7 +48,7 @@ public static class NetnsFile
         }
         catch (PodShellException e)
         {
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {e.Message}", path);
+            throw new PodShellException(ErrorIds.NetnsFailed, FailureKind.RuntimeFailed, $"Could not bring up lo in {path}: {e.Message}", path);
         }
     }
 
@@ -61,7 +61,7 @@ public static class NetnsFile
             if (MountSyscalls.Unmount(path, MountSyscalls.MNT_DETACH) is var errno and not 0)
             {
                 if (errno is MountSyscalls.EINVAL or MountSyscalls.ENOENT) break;
-                throw new PodShellException("NetnsFailed", FailureKind.ResourceBusy, $"Could not unmount {path}: {MountSyscalls.ErrorText(errno)}", path);
+                throw new PodShellException(ErrorIds.NetnsFailed, FailureKind.ResourceBusy, $"Could not unmount {path}: {MountSyscalls.ErrorText(errno)}", path);
             }
         }
         File.Delete(path);

@@ -14,13 +14,13 @@ public sealed record NetworkMode(NetworkModeKind Kind, string Value)
         {
             var name = t["container:".Length..];
             if (name.Length == 0)
-                throw new PodShellException("InvalidNetworkMode", FailureKind.InvalidArgument, "'container:' needs the name or id of a container, e.g. container:web.", t);
+                throw new PodShellException(ErrorIds.InvalidNetworkMode, FailureKind.InvalidArgument, "'container:' needs the name or id of a container, e.g. container:web.", t);
             return new(NetworkModeKind.Container, name);
         }
         if (!networksAllowed)
         {
             if (t == "private") return new(NetworkModeKind.Private, "");
-            throw new PodShellException("InvalidNamespaceMode", FailureKind.InvalidArgument, $"'{t}' is not valid here: use host, private or container:<name>.", t);
+            throw new PodShellException(ErrorIds.InvalidNamespaceMode, FailureKind.InvalidArgument, $"'{t}' is not valid here: use host, private or container:<name>.", t);
         }
         if (t == "none") return new(NetworkModeKind.None, "");
         if (t is "bridge" or "default") return new(NetworkModeKind.Bridge, DefaultNetworkName);

@@ -38,7 +38,7 @@ internal sealed partial class NetworkService
     private void RequireBridgeNetworks(string network)
     {
         if (!_drivers.BridgeNetworks)
-            throw new PodShellException("NetworkNotSupportedRootless", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.NetworkNotSupportedRootless, FailureKind.NotSupported,
                 $"Bridge networks need root; a rootless container has its user-mode network ({UserModeDriver.NetworkName}), none or host.", network);
     }
 
@@ -47,7 +47,7 @@ internal sealed partial class NetworkService
     private static void RequireBridgeMode(Container c, string verb)
     {
         if (c.Network is "none" or "host" || c.Network.StartsWith("container:"))
-            throw new PodShellException("NetworkModeNotConnectable", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.NetworkModeNotConnectable, FailureKind.InvalidState,
                 $"Container '{c.Name}' uses -Network {(c.Network.StartsWith("container:") ? "container:<id>" : c.Network)}: only a container on bridge networks can be {verb}.", c);
     }
 
@@ -55,7 +55,7 @@ internal sealed partial class NetworkService
     {
         var mode = NetworkMode.Parse(network);
         if (mode.Kind != NetworkModeKind.Bridge)
-            throw new PodShellException("NetworkModeNotConnectable", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.NetworkModeNotConnectable, FailureKind.InvalidArgument,
                 $"'{network}' is a network mode, not a network: a container can only be connected to bridge networks.", network);
         return Named(mode.Value);
     }
@@ -71,13 +71,13 @@ internal sealed partial class NetworkService
         if (!string.IsNullOrWhiteSpace(ipAddress))
         {
             if (!IPAddress.TryParse(ipAddress.Trim(), out want))
-                throw new PodShellException("InvalidIPAddress", FailureKind.InvalidArgument, $"'{ipAddress}' is not an IPv4 address.", ipAddress);
+                throw new PodShellException(ErrorIds.InvalidIPAddress, FailureKind.InvalidArgument, $"'{ipAddress}' is not an IPv4 address.", ipAddress);
             NetworkStore.CheckHostAddress(n, want);
         }
         var extra = (aliases ?? Array.Empty<string>()).Select(a => a.Trim()).Where(a => a.Length > 0).ToArray();
         foreach (var a in extra)
             if (!NameGenerator.IsValid(a))
-                throw new PodShellException("InvalidNetworkAlias", FailureKind.InvalidArgument, $"'{a}' is not a valid alias: use letters, digits, '_', '.' and '-'.", a);
+                throw new PodShellException(ErrorIds.InvalidNetworkAlias, FailureKind.InvalidArgument, $"'{a}' is not a valid alias: use letters, digits, '_', '.' and '-'.", a);
 
         using var handle = _containers.Open(container, ct);
         var r = handle.Record;
@@ -85,7 +85,7 @@ internal sealed partial class NetworkService
         var id = c.Id;
         RequireBridgeMode(c, "connected");
         if (c.Networks.Contains(n.Name))
-            throw new PodShellException("NetworkAlreadyConnected", FailureKind.AlreadyExists, $"Container '{c.Name}' is already connected to network '{n.Name}'.", c);
+            throw new PodShellException(ErrorIds.NetworkAlreadyConnected, FailureKind.AlreadyExists, $"Container '{c.Name}' is already connected to network '{n.Name}'.", c);
         var paths = _ctx.PathsFor(id);
         var options = ReadAttachOptions(paths);
         var attach = new NetworkAttachOptions(want?.ToString() ?? "", extra);
@@ -95,13 +95,13 @@ internal sealed partial class NetworkService
             case ContainerState.Created or ContainerState.Exited:
                 // Refuse an address another container holds now rather than at the next start.
                 if (want != null && Networks.Addresses().Any(a => a.Network == n.Name && a.Ip == want.ToString() && a.ContainerId != id))
-                    throw new PodShellException("IPAddressInUse", FailureKind.ResourceBusy, $"{want} on network '{n.Name}' is already held by another container.", want.ToString());
+                    throw new PodShellException(ErrorIds.IPAddressInUse, FailureKind.ResourceBusy, $"{want} on network '{n.Name}' is already held by another container.", want.ToString());
                 break;
             case ContainerState.Running or ContainerState.Paused:
                 ConnectLive(c, paths, n, attach);
                 break;
             default:
-                throw new PodShellException("InvalidContainerState", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.InvalidContainerState, FailureKind.InvalidState,
                     $"Container '{c.Name}' is {c.State}; connect it once it is running, created or exited.", c);
         }
         if (want != null || extra.Length > 0) { options[n.Name] = attach; WriteAttachOptions(paths, options); }
@@ -115,7 +115,7 @@ internal sealed partial class NetworkService
     {
         var netns = NetnsPathFor(c.Id);
         if (!NetnsFile.Exists(netns))
-            throw new PodShellException("NetworkSetupFailed", FailureKind.InvalidState, $"Container '{c.Name}' has no network namespace file ({netns}).", c);
+            throw new PodShellException(ErrorIds.NetworkSetupFailed, FailureKind.InvalidState, $"Container '{c.Name}' has no network namespace file ({netns}).", c);
         var stateFile = NetworkStateFile(paths);
         var before = File.Exists(stateFile) ? File.ReadAllText(stateFile) : null;
         var full = before != null ? JsonNode.Parse(before)!.AsObject() : new JsonObject();
@@ -160,7 +160,7 @@ internal sealed partial class NetworkService
         RequireBridgeNetworks(network);
         var mode = NetworkMode.Parse(network);
         if (mode.Kind != NetworkModeKind.Bridge)
-            throw new PodShellException("NetworkModeNotConnectable", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.NetworkModeNotConnectable, FailureKind.InvalidArgument,
                 $"'{network}' is a network mode, not a network: a container can only be disconnected from bridge networks.", network);
         var name = mode.Value;
         using var handle = _containers.Open(container, ct);
@@ -171,7 +171,7 @@ internal sealed partial class NetworkService
         {
             if (name != NetworkMode.DefaultNetworkName && Networks.Get(name) is null) throw NetworkNotFound(name);
             RequireBridgeMode(c, "disconnected");
-            throw new PodShellException("NetworkNotConnected", FailureKind.InvalidState, $"Container '{c.Name}' is not connected to network '{name}'.", c);
+            throw new PodShellException(ErrorIds.NetworkNotConnected, FailureKind.InvalidState, $"Container '{c.Name}' is not connected to network '{name}'.", c);
         }
         var paths = _ctx.PathsFor(id);
         switch (c.State)
@@ -183,7 +183,7 @@ internal sealed partial class NetworkService
                 DisconnectLive(c, paths, name, force);
                 break;
             default:
-                throw new PodShellException("InvalidContainerState", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.InvalidContainerState, FailureKind.InvalidState,
                     $"Container '{c.Name}' is {c.State}; disconnect it once it is running, created or exited.", c);
         }
         var options = ReadAttachOptions(paths);

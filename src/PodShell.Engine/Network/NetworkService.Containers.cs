@@ -29,10 +29,10 @@ internal sealed partial class NetworkService
         var mode = NetworkMode.Parse(text);
         var ports = (o.Publish ?? []).Select(PortMapping.Parse).ToList();
         if (mode.Kind is NetworkModeKind.Bridge && !_drivers.BridgeNetworks)
-            throw new PodShellException("NetworkNotSupportedRootless", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.NetworkNotSupportedRootless, FailureKind.NotSupported,
                 $"-Network '{text}': bridge networks need root. A rootless container can use {UserModeDriver.NetworkName} (the default), none, host or container:<name>.", text);
         if (ports.Count > 0 && mode.Kind is not NetworkModeKind.Bridge)
-            throw new PodShellException("PublishNeedsNetwork", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.PublishNeedsNetwork, FailureKind.InvalidArgument,
                 $"-Publish needs {(_drivers.BridgeNetworks ? "a bridge network" : "a network of the container's own")}; -Network {mode} has no ports of its own to publish.", mode.ToString());
         switch (mode.Kind)
         {
@@ -84,9 +84,9 @@ internal sealed partial class NetworkService
         var r = _ctx.Store.GetContainer(targetId);
         var t = r is null ? null : _containers.Reconcile(r)?.Container;
         if (t is null)
-            throw new PodShellException("ContainerNotFound", FailureKind.NotFound, $"The container {targetId[..12]} whose {type} namespace this one shares no longer exists.", targetId);
+            throw new PodShellException(ErrorIds.ContainerNotFound, FailureKind.NotFound, $"The container {targetId[..12]} whose {type} namespace this one shares no longer exists.", targetId);
         if (t.State is not (ContainerState.Running or ContainerState.Paused) || t.Pid <= 0)
-            throw new PodShellException("SharedContainerNotRunning", FailureKind.InvalidState,
+            throw new PodShellException(ErrorIds.SharedContainerNotRunning, FailureKind.InvalidState,
                 $"Container '{t.Name}' must be running: this container joins its {type} namespace.", t);
         if (type == "net" && t.Network.StartsWith("container:")) return SharedNamespacePath(t.Network, type);
         return $"/proc/{t.Pid}/ns/{type}";
@@ -155,7 +155,7 @@ internal sealed partial class NetworkService
                 try { s.Bind(new IPEndPoint(ip, p.HostPort + i)); }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
                 {
-                    throw new PodShellException("PortInUse", FailureKind.ResourceBusy,
+                    throw new PodShellException(ErrorIds.PortInUse, FailureKind.ResourceBusy,
                         $"Host port {p.HostPort + i}/{p.Protocol} on {(p.HostIp.Length > 0 ? p.HostIp : "0.0.0.0")} is already in use.", p.ToString());
                 }
             }

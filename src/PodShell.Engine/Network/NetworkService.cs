@@ -46,7 +46,7 @@ internal sealed partial class NetworkService
     public ContainerNetwork CreateNetwork(string name, string? subnet = null, string? gateway = null, bool @internal = false, bool dns = true)
     {
         if (!NameGenerator.IsValid(name) || name is "none" or "host" or "bridge" or "default" or "private" || name.StartsWith("container:"))
-            throw new PodShellException("InvalidNetworkName", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidNetworkName, FailureKind.InvalidArgument,
                 $"'{name}' is not a valid network name: use letters, digits, '_', '.' and '-' (none, host, bridge, default and private are reserved).", name);
         if (name == NetworkMode.DefaultNetworkName)
             return DefaultNetwork();
@@ -55,7 +55,7 @@ internal sealed partial class NetworkService
         if (subnet != null)
         {
             if (!IPNetwork.TryParse(subnet, out net) || net.BaseAddress.AddressFamily != AddressFamily.InterNetwork || net.PrefixLength > 30)
-                throw new PodShellException("InvalidSubnet", FailureKind.InvalidArgument, $"'{subnet}' is not an IPv4 subnet in CIDR form with room for hosts, such as 10.89.5.0/24.", subnet);
+                throw new PodShellException(ErrorIds.InvalidSubnet, FailureKind.InvalidArgument, $"'{subnet}' is not an IPv4 subnet in CIDR form with room for hosts, such as 10.89.5.0/24.", subnet);
         }
         else
         {
@@ -63,7 +63,7 @@ internal sealed partial class NetworkService
             net = Enumerable.Range(0, 256).Select(i => IPNetwork.Parse($"10.89.{i}.0/24"))
                 .Where(n => !existing.Any(e => NetworkStore.Overlaps(IPNetwork.Parse(e.Subnet), n)))
                 .Cast<IPNetwork?>().FirstOrDefault()
-                ?? throw new PodShellException("SubnetInUse", FailureKind.ResourceBusy, "No free /24 is left in 10.89.0.0/16; give -Subnet.", name);
+                ?? throw new PodShellException(ErrorIds.SubnetInUse, FailureKind.ResourceBusy, "No free /24 is left in 10.89.0.0/16; give -Subnet.", name);
         }
         var gw = ResolveGateway(net, gateway);
         var bridge = Enumerable.Range(1, 4096).Select(i => "podshell" + i)
@@ -86,7 +86,7 @@ internal sealed partial class NetworkService
     {
         if (gateway == null) return NetworkStore.FromUInt(NetworkStore.ToUInt(net.BaseAddress) + 1).ToString();
         if (!IPAddress.TryParse(gateway, out var g) || !net.Contains(g) || g.Equals(net.BaseAddress))
-            throw new PodShellException("InvalidGateway", FailureKind.InvalidArgument, $"Gateway '{gateway}' is not a host address in {net}.", gateway);
+            throw new PodShellException(ErrorIds.InvalidGateway, FailureKind.InvalidArgument, $"Gateway '{gateway}' is not a host address in {net}.", gateway);
         return g.ToString();
     }
 
@@ -95,7 +95,7 @@ internal sealed partial class NetworkService
     {
         if (Networks.Get(NetworkMode.DefaultNetworkName) is { } n) return n;
         if (!IPNetwork.TryParse(DefaultSubnet, out var net) || net.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
-            throw new PodShellException("InvalidSubnet", FailureKind.InvalidArgument, $"PODSHELL_DEFAULT_SUBNET '{DefaultSubnet}' is not an IPv4 subnet.", DefaultSubnet);
+            throw new PodShellException(ErrorIds.InvalidSubnet, FailureKind.InvalidArgument, $"PODSHELL_DEFAULT_SUBNET '{DefaultSubnet}' is not an IPv4 subnet.", DefaultSubnet);
         return Networks.Insert(new ContainerNetwork
         {
             Name = NetworkMode.DefaultNetworkName,
@@ -127,7 +127,7 @@ internal sealed partial class NetworkService
         if (n.Containers.Length > 0)
         {
             if (!force)
-                throw new PodShellException("NetworkInUse", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.NetworkInUse, FailureKind.InvalidState,
                     $"Network '{name}' is used by {string.Join(", ", n.Containers)}. Remove them first, or use -Force.", n);
             foreach (var c in _ctx.Store.ListContainers().Where(r => r.Container.Networks.Contains(name)).ToList())
                 _containers.Remove(c.Container.Id, true, ct);
@@ -140,5 +140,5 @@ internal sealed partial class NetworkService
         name == NetworkMode.DefaultNetworkName ? DefaultNetwork() : Networks.Get(name) ?? throw NetworkNotFound(name);
 
     private static PodShellException NetworkNotFound(string name) =>
-        new("NetworkNotFound", FailureKind.NotFound, $"No network named '{name}' exists. Create it with New-ContainerNetwork.", name);
+        new(ErrorIds.NetworkNotFound, FailureKind.NotFound, $"No network named '{name}' exists. Create it with New-ContainerNetwork.", name);
 }

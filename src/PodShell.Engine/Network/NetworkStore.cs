@@ -46,13 +46,13 @@ public sealed class NetworkStore
             if (q.ExecuteScalar() is string existing)
             {
                 if (existingOk) return JsonSerializer.Deserialize<ContainerNetwork>(existing)!;
-                throw new PodShellException("NetworkNameInUse", FailureKind.AlreadyExists, $"A network named '{n.Name}' already exists.", n.Name);
+                throw new PodShellException(ErrorIds.NetworkNameInUse, FailureKind.AlreadyExists, $"A network named '{n.Name}' already exists.", n.Name);
             }
             q.CommandText = "SELECT subnet, name FROM networks";
             using (var rd = q.ExecuteReader())
                 while (rd.Read())
                     if (Overlaps(IPNetwork.Parse(rd.GetString(0)), IPNetwork.Parse(n.Subnet)))
-                        throw new PodShellException("SubnetInUse", FailureKind.AlreadyExists,
+                        throw new PodShellException(ErrorIds.SubnetInUse, FailureKind.AlreadyExists,
                             $"Subnet {n.Subnet} overlaps {rd.GetString(0)} of network '{rd.GetString(1)}'.", n.Subnet);
         }
         using var cmd = c.CreateCommand();
@@ -66,7 +66,7 @@ public sealed class NetworkStore
         try { cmd.ExecuteNonQuery(); }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {
-            throw new PodShellException("NetworkInterfaceInUse", FailureKind.AlreadyExists, $"Bridge '{n.NetworkInterface}' is already used by another network.", n.NetworkInterface);
+            throw new PodShellException(ErrorIds.NetworkInterfaceInUse, FailureKind.AlreadyExists, $"Bridge '{n.NetworkInterface}' is already used by another network.", n.NetworkInterface);
         }
         tx.Commit();
         return n;
@@ -93,7 +93,7 @@ public sealed class NetworkStore
     {
         var net = IPNetwork.Parse(n.Subnet);
         if (net.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
-            throw new PodShellException("InvalidSubnet", FailureKind.NotSupported, "Only IPv4 subnets are supported.", n.Subnet);
+            throw new PodShellException(ErrorIds.InvalidSubnet, FailureKind.NotSupported, "Only IPv4 subnets are supported.", n.Subnet);
         using var c = _store.Open();
         using var tx = c.BeginTransaction(deferred: false);
         using var cmd = c.CreateCommand();
@@ -113,7 +113,7 @@ public sealed class NetworkStore
         {
             CheckHostAddress(n, requested);
             if (used.Contains(requested.ToString()))
-                throw new PodShellException("IPAddressInUse", FailureKind.ResourceBusy,
+                throw new PodShellException(ErrorIds.IPAddressInUse, FailureKind.ResourceBusy,
                     $"{requested} on network '{n.Name}' is already held by another container.", requested.ToString());
             cmd.CommandText = "INSERT INTO network_addresses (network, ip, container_id) VALUES ($n, $ip, $c)";
             cmd.Parameters.AddWithValue("$ip", requested.ToString());
@@ -134,7 +134,7 @@ public sealed class NetworkStore
             tx.Commit();
             return ip;
         }
-        throw new PodShellException("NetworkFull", FailureKind.ResourceBusy, $"Network '{n.Name}' ({n.Subnet}) has no free address left.", n.Name);
+        throw new PodShellException(ErrorIds.NetworkFull, FailureKind.ResourceBusy, $"Network '{n.Name}' ({n.Subnet}) has no free address left.", n.Name);
     }
 
     /// <summary>Refuses an address outside the network's subnet, its network or broadcast address, or the gateway.</summary>
@@ -145,7 +145,7 @@ public sealed class NetworkStore
         uint first = ToUInt(net.BaseAddress);
         uint last = first + (net.PrefixLength == 0 ? uint.MaxValue : (1u << (32 - net.PrefixLength)) - 1);
         if (ip.AddressFamily != AddressFamily.InterNetwork || !net.Contains(ip) || v == first || v == last || ip.ToString() == n.Gateway)
-            throw new PodShellException("InvalidIPAddress", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidIPAddress, FailureKind.InvalidArgument,
                 $"'{ip}' is not a free host address of network '{n.Name}' ({n.Subnet}, gateway {n.Gateway}).", ip.ToString());
     }
 

@@ -15,7 +15,7 @@ public sealed record PortMapping(
 {
     public static PortMapping Parse(string spec)
     {
-        PodShellException Bad(string why) => new("InvalidPublish", FailureKind.InvalidArgument,
+        PodShellException Bad(string why) => new(ErrorIds.InvalidPublish, FailureKind.InvalidArgument,
             $"-Publish '{spec}' is not valid: {why}. Use [hostIp:]hostPort:containerPort[/tcp|udp], e.g. 127.0.0.1:8080:80 or 9000-9002:9000-9002/udp.", spec);
         var s = spec.Trim();
         var proto = "tcp";

@@ -44,18 +44,18 @@ public static class Slirp4netns
         ArgumentNullException.ThrowIfNull(ports);
         var forwards = HostForwards(ports);
         if (!File.Exists(netnsPath))
-            throw new PodShellException("NetnsNotFound", FailureKind.NotFound, $"The network namespace file {netnsPath} does not exist.", netnsPath);
+            throw new PodShellException(ErrorIds.NetnsNotFound, FailureKind.NotFound, $"The network namespace file {netnsPath} does not exist.", netnsPath);
         stateDir = Path.GetFullPath(stateDir);
         Directory.CreateDirectory(stateDir);
         var socket = Path.Combine(stateDir, SocketFileName);
         if (Encoding.UTF8.GetByteCount(socket) > MaxSocketPath)
-            throw new PodShellException("StatePathTooLong", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.StatePathTooLong, FailureKind.InvalidArgument,
                 $"The slirp4netns API socket path {socket} is longer than a Unix socket address allows ({MaxSocketPath} bytes).", socket);
 
         if (Load(stateDir) is { } existing)
         {
             if (existing.IsRunning)
-                throw new PodShellException("Slirp4netnsRunning", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.Slirp4netnsRunning, FailureKind.InvalidState,
                     $"slirp4netns (pid {existing.Pid}) is already running for {stateDir}.", stateDir);
             Stop(stateDir);
         }
@@ -166,7 +166,7 @@ public static class Slirp4netns
         {
             var host = p.HostIp.Length == 0 ? "0.0.0.0" : p.HostIp;
             if (!IPAddress.TryParse(host, out var ip) || ip.AddressFamily != AddressFamily.InterNetwork)
-                throw new PodShellException("PublishNotSupported", FailureKind.NotSupported,
+                throw new PodShellException(ErrorIds.PublishNotSupported, FailureKind.NotSupported,
                     $"-Publish {p}: the user-mode network (slirp4netns) forwards IPv4 host addresses only.", p.ToString());
             for (int i = 0; i < p.Range; i++)
                 list.Add(new HostForward(p.Protocol, host, p.HostPort + i, p.ContainerPort + i));
@@ -186,9 +186,9 @@ public static class Slirp4netns
         // The API only says "slirp_add_hostfwd failed"; a bind of our own tells a busy port from the rest.
         var target = $"{fwd.HostAddr}:{fwd.HostPort}/{fwd.Proto}";
         if (BindError(fwd) is SocketError.AddressAlreadyInUse)
-            throw new PodShellException("PortInUse", FailureKind.ResourceBusy,
+            throw new PodShellException(ErrorIds.PortInUse, FailureKind.ResourceBusy,
                 $"Cannot publish {target}: the host port is already in use.", target);
-        throw new PodShellException("PublishFailed", FailureKind.RuntimeFailed,
+        throw new PodShellException(ErrorIds.PublishFailed, FailureKind.RuntimeFailed,
             $"Cannot publish {target}: slirp4netns said {error.ToJsonString()}.", target);
     }
 
@@ -233,7 +233,7 @@ public static class Slirp4netns
         string log = "";
         try { log = File.ReadAllText(Path.Combine(s.StateDir, LogFileName)).Trim(); }
         catch (IOException) { }
-        return new PodShellException("Slirp4netnsFailed", FailureKind.RuntimeFailed,
+        return new PodShellException(ErrorIds.Slirp4netnsFailed, FailureKind.RuntimeFailed,
             $"slirp4netns for {s.NetnsPath} {what}" + (log.Length > 0 ? ": " + log : "."), s.NetnsPath);
     }
 
@@ -275,7 +275,7 @@ public static class Slirp4netns
     private static string FindProgram(string name)
     {
         if (name.Contains('/')) return name;
-        return Runtime.HostProgram.Find(name) ?? throw new PodShellException("Slirp4netnsNotFound", FailureKind.NotSupported,
+        return Runtime.HostProgram.Find(name) ?? throw new PodShellException(ErrorIds.Slirp4netnsNotFound, FailureKind.NotSupported,
             $"{name} was not found in PATH; install it (Debian: apt-get install slirp4netns) for a rootless user-mode network.", name);
     }
 

@@ -39,7 +39,7 @@ internal sealed class UserModeDriver : INetworkDriver
         if (!File.Exists(netns)) File.WriteAllBytes(netns, Array.Empty<byte>());
         var r = _userNamespace.Run("unshare", new[] { "--net=" + netns, "true" });
         if (r.ExitCode != 0)
-            throw new PodShellException("NetnsFailed", FailureKind.RuntimeFailed, $"Could not create the network namespace {netns}: {r.Stderr.Trim()}", netns);
+            throw new PodShellException(ErrorIds.NetnsFailed, FailureKind.RuntimeFailed, $"Could not create the network namespace {netns}: {r.Stderr.Trim()}", netns);
         CheckTunAccess();
         Slirp4netns.Stop(StateDir(a.ContainerId));
         Slirp4netns.Start(netns, a.Ports, StateDir(a.ContainerId), _userNamespace.CommandPrefix());
@@ -70,7 +70,7 @@ internal sealed class UserModeDriver : INetworkDriver
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new PodShellException("UserModeNetworkUnavailable", FailureKind.PermissionDenied,
+            throw new PodShellException(ErrorIds.UserModeNetworkUnavailable, FailureKind.PermissionDenied,
                 $"The rootless network ({NetworkName}) needs {tun}, which this user cannot open ({e.Message}). " +
                 "Ask the administrator to make it mode 0666 (the usual default), or use -Network none or -Network host.", tun);
         }

@@ -30,7 +30,7 @@ public static class OverlayMount
                 MountSyscalls.ENOENT or MountSyscalls.ENOTDIR or MountSyscalls.EINVAL => FailureKind.InvalidArgument,
                 _ => FailureKind.RuntimeFailed,
             };
-            throw new PodShellException("OverlayMountFailed", kind,
+            throw new PodShellException(ErrorIds.OverlayMountFailed, kind,
                 $"mount overlay on '{target}' failed: {MountSyscalls.ErrorText(errno)} (errno {errno}); options: {data}", target);
         }
     }
@@ -41,14 +41,14 @@ public static class OverlayMount
     {
         ArgumentNullException.ThrowIfNull(lowerDirs);
         if (lowerDirs.Count == 0)
-            throw new PodShellException("OverlayMountFailed", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.OverlayMountFailed, FailureKind.InvalidArgument,
                 "An overlay mount needs at least one lower directory.", target);
         foreach (string dir in lowerDirs.Append(upperDir).Append(workDir))
         {
             // ',' separates mount options and ':' separates lower dirs; the kernel has escapes for neither
             // in the legacy mount(2) data string.
             if (string.IsNullOrEmpty(dir) || dir.IndexOfAny([',', ':']) >= 0)
-                throw new PodShellException("OverlayMountFailed", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.OverlayMountFailed, FailureKind.InvalidArgument,
                     $"Overlay directory '{dir}' is empty or contains ',' or ':'.", target);
         }
 
@@ -57,7 +57,7 @@ public static class OverlayMount
         {
             // The fix is what containers/storage does: mount from a helper process whose cwd is the overlay root,
             // with relative l/ paths, or the new mount API (fsconfig "lowerdir+", kernel >= 6.8), one dir per call.
-            throw new PodShellException("TooManyLayers", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.TooManyLayers, FailureKind.NotSupported,
                 $"The overlay mount options for {lowerDirs.Count} lower layers exceed {MaxMountData} bytes.", target);
         }
         return data;
@@ -128,6 +128,6 @@ public static class OverlayMount
     }
 
     private static PodShellException UnmountFailed(string target, int errno)
-        => new("OverlayUnmountFailed", errno == MountSyscalls.EBUSY ? FailureKind.ResourceBusy : FailureKind.RuntimeFailed,
+        => new(ErrorIds.OverlayUnmountFailed, errno == MountSyscalls.EBUSY ? FailureKind.ResourceBusy : FailureKind.RuntimeFailed,
             $"umount '{target}' failed: {MountSyscalls.ErrorText(errno)} (errno {errno})", target);
 }

@@ -44,6 +44,6 @@ public static class RootlessPaths
     }
 
     private static PodShellException Unsafe(string dir, string why) =>
-        new("RunRootNotSafe", FailureKind.PermissionDenied,
+        new(ErrorIds.RunRootNotSafe, FailureKind.PermissionDenied,
             $"The run root '{dir}' cannot be used: {why}. Set XDG_RUNTIME_DIR (or PODSHELL_RUNROOT) to a directory of your own.", dir);
 }

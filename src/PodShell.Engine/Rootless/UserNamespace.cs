@@ -37,7 +37,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
         var u = SubordinateIds.Find(SubordinateIds.UidFile, UserName, Uid);
         var g = SubordinateIds.Find(SubordinateIds.GidFile, UserName, Gid);
         if (u is null || g is null)
-            throw new PodShellException("SubordinateIdsMissing", FailureKind.PermissionDenied,
+            throw new PodShellException(ErrorIds.SubordinateIdsMissing, FailureKind.PermissionDenied,
                 $"Rootless containers need subordinate ids for '{UserName ?? Uid.ToString(CultureInfo.InvariantCulture)}' in {(u is null ? SubordinateIds.UidFile : SubordinateIds.GidFile)} " +
                 $"(e.g. 'sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {UserName ?? "<user>"}').", UserName ?? (object)Uid);
         return (u, g);
@@ -60,7 +60,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
                     return _pid;
                 }
                 (_pid, _start) = StartPause();
-                ContainerEngine.AtomicWrite(PidFile, $"{_pid} {_start}\n");
+                IO.AtomicFile.Write(PidFile, $"{_pid} {_start}\n");
                 return _pid;
             }
         }
@@ -113,7 +113,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
         var pause = OciRuntime.FindExecutable("catatonit") is { } cat ? new[] { cat, "-P" } : new[] { Tool("sleep", "coreutils"), "infinity" };
         var args = new List<string> { "--user", "--mount", "--propagation", "private", "--" };
         args.AddRange(pause);
-        int pid = PosixSpawn.Spawn(unshare, args, new[] { "PATH=" + ContainerEngine.DefaultPath }, Array.Empty<(int, int)>(), newSession: true);
+        int pid = PosixSpawn.Spawn(unshare, args, new[] { "PATH=" + Images.ImageRegistrar.DefaultPath }, Array.Empty<(int, int)>(), newSession: true);
         try
         {
             // The maps can only be written once unshare(2) has run in the child: until then its user namespace is ours.
@@ -144,11 +144,11 @@ public sealed class UserNamespace : IUserNamespaceFiles
     }
 
     private static string Tool(string name, string package) =>
-        OciRuntime.FindExecutable(name) ?? throw new PodShellException("RootlessToolNotFound", FailureKind.NotSupported,
+        OciRuntime.FindExecutable(name) ?? throw new PodShellException(ErrorIds.RootlessToolNotFound, FailureKind.NotSupported,
             $"Rootless containers need '{name}' (apt-get install {package}).", name);
 
     private static PodShellException Failed(string why) =>
-        new("UserNamespaceFailed", FailureKind.RuntimeFailed, "Could not set up the rootless user namespace: " + why, "pause");
+        new(ErrorIds.UserNamespaceFailed, FailureKind.RuntimeFailed, "Could not set up the rootless user namespace: " + why, "pause");
 
     // ---- running programs inside ---------------------------------------------------------------
 
@@ -196,11 +196,11 @@ public sealed class UserNamespace : IUserNamespaceFiles
         }
         var fo = OciRuntime.FindExecutable("fuse-overlayfs");
         if (fo is null)
-            throw new PodShellException("OverlayMountFailed", FailureKind.NotSupported,
+            throw new PodShellException(ErrorIds.OverlayMountFailed, FailureKind.NotSupported,
                 $"The kernel refused a rootless overlay mount ({error}) and fuse-overlayfs is not installed (apt-get install fuse-overlayfs).", target);
         var f = Run(fo, new[] { "-o", data, target });
         if (f.ExitCode != 0)
-            throw new PodShellException("OverlayMountFailed", FailureKind.RuntimeFailed,
+            throw new PodShellException(ErrorIds.OverlayMountFailed, FailureKind.RuntimeFailed,
                 $"mount overlay on '{target}' failed: {(error.Length > 0 ? error + "; " : "")}fuse-overlayfs: {f.Stderr.Trim()}", target);
     }
 
@@ -264,7 +264,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
         var (uids, gids) = Ranges();
         // As Podman: an owner the namespace cannot map would silently become root inside; refuse instead.
         if (entries.FirstOrDefault(e => e.Uid > uids.Count || e.Gid > gids.Count) is { Path: not null } beyond)
-            throw new PodShellException("InsufficientSubordinateIds", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InsufficientSubordinateIds, FailureKind.InvalidArgument,
                 $"The image has a file owned by {beyond.Uid}:{beyond.Gid}, beyond the user's {uids.Count} subordinate uids and {gids.Count} gids " +
                 $"in {SubordinateIds.UidFile} and {SubordinateIds.GidFile}. Give the user a larger range.", beyond.Path);
         var dir = Path.Combine(_runRoot, "tmp", Guid.NewGuid().ToString("N"));
@@ -287,7 +287,7 @@ public sealed class UserNamespace : IUserNamespaceFiles
             }
             var r = Run("sh", new[] { "-c", script.ToString() }, TimeSpan.FromMinutes(10));
             if (r.ExitCode != 0)
-                throw new PodShellException("LayerOwnershipFailed", FailureKind.RuntimeFailed,
+                throw new PodShellException(ErrorIds.LayerOwnershipFailed, FailureKind.RuntimeFailed,
                     $"Setting file owners inside the user namespace failed: {r.Stderr.Trim()}", entries[0].Path);
         }
         finally
@@ -313,6 +313,6 @@ public sealed class UserNamespace : IUserNamespaceFiles
         catch (Exception e) when (e is UnauthorizedAccessException or IOException) { }
         var r = Run("rm", new[] { "-rf", "--", path });
         if (r.ExitCode != 0 || FileStatus.TryLStat(path) is not null)
-            throw new PodShellException("RemoveFailed", FailureKind.PermissionDenied, $"Could not remove '{path}': {r.Stderr.Trim()}", path);
+            throw new PodShellException(ErrorIds.RemoveFailed, FailureKind.PermissionDenied, $"Could not remove '{path}': {r.Stderr.Trim()}", path);
     }
 }

@@ -27,7 +27,7 @@ public sealed class ConmonMonitor
     public static ConmonMonitor Find()
     {
         var p = OciRuntime.FindExecutable("conmon")
-            ?? throw new PodShellException("ConmonNotFound", FailureKind.NotSupported,
+            ?? throw new PodShellException(ErrorIds.ConmonNotFound, FailureKind.NotSupported,
                 "conmon was not found. Install it (apt-get install conmon) or run build.ps1 Bootstrap.", "conmon");
         return new ConmonMonitor(p);
     }
@@ -86,7 +86,7 @@ public sealed class ConmonMonitor
         // The first conmon process exits as soon as it has forked the real monitor.
         int rc = PosixSpawn.Wait(pid);
         if (rc > 0)
-            throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, $"conmon exited with code {rc} before creating the container.", id);
+            throw new PodShellException(ErrorIds.ConmonFailed, FailureKind.RuntimeFailed, $"conmon exited with code {rc} before creating the container.", id);
 
         string? line;
         try
@@ -95,10 +95,10 @@ public sealed class ConmonMonitor
         }
         catch (TimeoutException)
         {
-            throw new PodShellException("ConmonTimeout", FailureKind.RuntimeFailed, "conmon did not report the container pid within 60 s.", id);
+            throw new PodShellException(ErrorIds.ConmonTimeout, FailureKind.RuntimeFailed, "conmon did not report the container pid within 60 s.", id);
         }
         if (line is null)
-            throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, "conmon exited without reporting the container: " + ReadRuntimeLog(paths), id);
+            throw new PodShellException(ErrorIds.ConmonFailed, FailureKind.RuntimeFailed, "conmon exited without reporting the container: " + ReadRuntimeLog(paths), id);
 
         using var doc = JsonDocument.Parse(line);
         int data = doc.RootElement.GetProperty("data").GetInt32();
@@ -106,7 +106,7 @@ public sealed class ConmonMonitor
         {
             var msg = doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
             if (string.IsNullOrWhiteSpace(msg)) msg = ReadRuntimeLog(paths);
-            throw new PodShellException("RuntimeCreateFailed", FailureKind.RuntimeFailed, $"{runtime.Name} create failed: {OciRuntime.Clean(msg ?? "")}", id);
+            throw new PodShellException(ErrorIds.RuntimeCreateFailed, FailureKind.RuntimeFailed, $"{runtime.Name} create failed: {OciRuntime.Clean(msg ?? "")}", id);
         }
         int conmonPid = 0;
         try { conmonPid = int.Parse(File.ReadAllText(paths.ConmonPidFile).Trim()); } catch (IOException) { } catch (FormatException) { }
@@ -200,13 +200,13 @@ public sealed class ConmonMonitor
             start.Signal();
             int rc = PosixSpawn.Wait(pid);
             if (rc > 0)
-                throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, $"conmon exited with code {rc} before starting the exec process.", containerId);
+                throw new PodShellException(ErrorIds.ConmonFailed, FailureKind.RuntimeFailed, $"conmon exited with code {rc} before starting the exec process.", containerId);
 
             if (attachPipe != null)
             {
                 var ready = ReadMessage(attachPipe, "attach", containerId, exec, ct);
                 if (ready < 0)
-                    throw new PodShellException("ExecAttachFailed", FailureKind.RuntimeFailed, "conmon could not set up the attach socket.", containerId);
+                    throw new PodShellException(ErrorIds.ExecAttachFailed, FailureKind.RuntimeFailed, "conmon could not set up the attach socket.", containerId);
                 onAttachReady!();
                 start.Signal();
             }
@@ -232,16 +232,16 @@ public sealed class ConmonMonitor
         }
         catch (TimeoutException)
         {
-            throw new PodShellException("ConmonTimeout", FailureKind.RuntimeFailed, $"conmon did not answer ({what}) within 60 s.", containerId);
+            throw new PodShellException(ErrorIds.ConmonTimeout, FailureKind.RuntimeFailed, $"conmon did not answer ({what}) within 60 s.", containerId);
         }
         if (line is null)
-            throw new PodShellException("ConmonFailed", FailureKind.RuntimeFailed, $"conmon exited during {what} setup.", containerId);
+            throw new PodShellException(ErrorIds.ConmonFailed, FailureKind.RuntimeFailed, $"conmon exited during {what} setup.", containerId);
         using var doc = JsonDocument.Parse(line);
         int data = doc.RootElement.GetProperty("data").GetInt32();
         if (data < 0 || (what == "exec" && data == 0))
         {
             var msg = doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
-            throw new PodShellException("ExecFailed", FailureKind.RuntimeFailed,
+            throw new PodShellException(ErrorIds.ExecFailed, FailureKind.RuntimeFailed,
                 $"The runtime could not start the process: {OciRuntime.Clean(msg ?? "(no message)")}", containerId);
         }
         return data;

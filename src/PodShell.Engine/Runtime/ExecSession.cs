@@ -199,7 +199,7 @@ internal static class ExecProcessSpec
         if (!string.IsNullOrEmpty(workingDirectory))
         {
             if (!workingDirectory.StartsWith('/'))
-                throw new PodShellException("InvalidWorkingDirectory", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.InvalidWorkingDirectory, FailureKind.InvalidArgument,
                     $"The working directory '{workingDirectory}' must be an absolute path.", workingDirectory);
             process["cwd"] = workingDirectory;
         }

@@ -18,14 +18,24 @@ public static class HostProgram
     /// <see cref="StandardDirectories"/>, when null); an absolute path is taken as is if it exists.</summary>
     public static string? Find(string name, IEnumerable<string>? directories = null)
     {
-        if (name.Contains('/')) return File.Exists(name) ? name : null;
+        if (name.Contains('/')) return IsProgramFile(name) ? name : null;
         directories ??= SearchPath();
         foreach (var d in directories)
         {
             var p = Path.Combine(d, name);
-            if (File.Exists(p)) return p;
+            if (IsProgramFile(p)) return p;
         }
         return null;
+    }
+
+    /// <summary>A file, or a link that ends at one. Debian's /usr/bin/runc is a link to ../sbin/runc: with that gone, the
+    /// link must not count as found, or the start fails with a bare "No such file" instead of RuntimeNotFound.</summary>
+    internal static bool IsProgramFile(string path)
+    {
+        var fi = new FileInfo(path);
+        if (fi.LinkTarget is null) return fi.Exists;
+        try { return fi.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true }; }
+        catch (IOException) { return false; } // a loop of links
     }
 
     /// <summary>PATH, then <see cref="StandardDirectories"/>.</summary>

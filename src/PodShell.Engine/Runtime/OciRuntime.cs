@@ -34,7 +34,7 @@ public sealed class OciRuntime
             var path = FindExecutable(c);
             if (path != null) return new OciRuntime(System.IO.Path.GetFileName(c), path, stateRoot);
         }
-        throw new PodShellException("RuntimeNotFound", FailureKind.NotSupported,
+        throw new PodShellException(ErrorIds.RuntimeNotFound, FailureKind.NotSupported,
             $"No OCI runtime found (looked for {string.Join(", ", candidates)}). Install the Debian package {(candidates[^1] == "crun" ? "crun" : "runc")} (apt-get install {(candidates[^1] == "crun" ? "crun" : "runc")}) or run build.ps1 Bootstrap.", string.Join(",", candidates));
     }
 
@@ -62,14 +62,14 @@ public sealed class OciRuntime
             {
                 case Linux.ExecFifo.Outcome.Started: return;
                 case Linux.ExecFifo.Outcome.InitDead:
-                    throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: the container's init process died before it could start the command.", id);
+                    throw new PodShellException(ErrorIds.RuntimeStartFailed, FailureKind.RuntimeFailed, $"{Name} start failed: the container's init process died before it could start the command.", id);
                 case Linux.ExecFifo.Outcome.TimedOut:
-                    throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: the container's init did not start the command within a minute.", id);
+                    throw new PodShellException(ErrorIds.RuntimeStartFailed, FailureKind.RuntimeFailed, $"{Name} start failed: the container's init did not start the command within a minute.", id);
             }
         }
         var r = Run("start", id);
         if (r.ExitCode != 0)
-            throw new PodShellException("RuntimeStartFailed", FailureKind.RuntimeFailed, $"{Name} start failed: {Clean(r.Stderr)}", id);
+            throw new PodShellException(ErrorIds.RuntimeStartFailed, FailureKind.RuntimeFailed, $"{Name} start failed: {Clean(r.Stderr)}", id);
     }
 
     /// <summary>Send a signal to the container's init (or every process with all). False when the
@@ -91,14 +91,14 @@ public sealed class OciRuntime
     {
         var r = Run("pause", id);
         if (r.ExitCode != 0)
-            throw new PodShellException("RuntimePauseFailed", FailureKind.RuntimeFailed, $"{Name} pause failed: {Clean(r.Stderr)}", id);
+            throw new PodShellException(ErrorIds.RuntimePauseFailed, FailureKind.RuntimeFailed, $"{Name} pause failed: {Clean(r.Stderr)}", id);
     }
 
     public void Resume(string id)
     {
         var r = Run("resume", id);
         if (r.ExitCode != 0)
-            throw new PodShellException("RuntimeResumeFailed", FailureKind.RuntimeFailed, $"{Name} resume failed: {Clean(r.Stderr)}", id);
+            throw new PodShellException(ErrorIds.RuntimeResumeFailed, FailureKind.RuntimeFailed, $"{Name} resume failed: {Clean(r.Stderr)}", id);
     }
 
     /// <summary>Idempotent delete: a container the runtime does not know is already deleted.</summary>
@@ -106,7 +106,7 @@ public sealed class OciRuntime
     {
         var r = force ? Run("delete", "--force", id) : Run("delete", id);
         if (r.ExitCode != 0 && !r.Stderr.Contains("does not exist") && !r.Stderr.Contains("not exist"))
-            throw new PodShellException("RuntimeDeleteFailed", FailureKind.RuntimeFailed, $"{Name} delete failed: {Clean(r.Stderr)}", id);
+            throw new PodShellException(ErrorIds.RuntimeDeleteFailed, FailureKind.RuntimeFailed, $"{Name} delete failed: {Clean(r.Stderr)}", id);
     }
 
     /// <summary>The runtime's view ("created", "running", "stopped"), or null when it has no such container.</summary>

@@ -18,7 +18,7 @@ internal static class ProcessRunner
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new PodShellException("SpawnFailed", FailureKind.RuntimeFailed, $"Could not start {file}", file);
+        using var p = Process.Start(psi) ?? throw new PodShellException(ErrorIds.SpawnFailed, FailureKind.RuntimeFailed, $"Could not start {file}", file);
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -31,7 +31,7 @@ internal static class ProcessRunner
                 try { p.Kill(); } catch (InvalidOperationException) { }
                 p.WaitForExit();
                 ct.ThrowIfCancellationRequested();
-                throw new PodShellException("RuntimeTimeout", FailureKind.RuntimeFailed, $"{file} {string.Join(' ', psi.ArgumentList)} did not finish within {limit.TotalSeconds:0} s", file);
+                throw new PodShellException(ErrorIds.RuntimeTimeout, FailureKind.RuntimeFailed, $"{file} {string.Join(' ', psi.ArgumentList)} did not finish within {limit.TotalSeconds:0} s", file);
             }
         }
         p.WaitForExit();

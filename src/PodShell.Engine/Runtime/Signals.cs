@@ -33,6 +33,6 @@ public static class Signals
             if (off.Length == 0) return SigRtMax;
             if (off[0] == '-' && int.TryParse(off[1..], out var k) && SigRtMax - k >= SigRtMin) return SigRtMax - k;
         }
-        throw new PodShellException("InvalidSignal", FailureKind.InvalidArgument, $"'{text}' is not a signal name or number (e.g. SIGTERM, TERM, 15).", text);
+        throw new PodShellException(ErrorIds.InvalidSignal, FailureKind.InvalidArgument, $"'{text}' is not a signal name or number (e.g. SIGTERM, TERM, 15).", text);
     }
 }

@@ -1,3 +1,4 @@
+using PodShell.Engine;
 using System.Management.Automation;
 
 namespace PodShell;
@@ -37,7 +38,7 @@ public sealed class CopyContainerItemCommand : PodShellCmdlet
         if ((srcC is null) == (dstC is null))
         {
             WriteError(new ErrorRecord(new PSArgumentException("Exactly one of -Path and -Destination must be '<container>:<path>'."),
-                "InvalidCopyPaths", ErrorCategory.InvalidArgument, Path));
+                ErrorIds.InvalidCopyPaths, ErrorCategory.InvalidArgument, Path));
             return;
         }
         if (srcC is not null)

@@ -41,7 +41,7 @@ public sealed class EnterContainerCommand : PodShellCmdlet
         Try(() =>
         {
             if (!ConsoleRelay.IsTerminal(ConsoleRelay.StdinFd))
-                throw new PodShellException("NotATerminal", FailureKind.InvalidState,
+                throw new PodShellException(ErrorIds.NotATerminal, FailureKind.InvalidState,
                     "Enter-Container needs an interactive terminal; use Invoke-ContainerCommand in scripts.", Container);
             var command = Command.Length > 0 ? Command : new[] { "sh" };
             var env = Environment?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? "");

@@ -36,13 +36,13 @@ public sealed class InvokeContainerCommand : ContainerCreationCmdlet
             foreach (var o in run.Output(CancellationToken))
             {
                 // stderr as a native command's: in the error stream, but never terminating (NativeStderr).
-                if (o.Stream == RunStream.Stderr) NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), "ContainerStderr", ErrorCategory.FromStdErr, name));
+                if (o.Stream == RunStream.Stderr) NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), ErrorIds.ContainerStderr, ErrorCategory.FromStdErr, name));
                 else WriteObject(o.Line);
             }
             int code = run.Wait(CancellationToken);
             SessionState.PSVariable.Set("global:LASTEXITCODE", code);
             if (code != 0)
-                throw new PodShellException("ContainerFailed", FailureKind.RuntimeFailed,
+                throw new PodShellException(ErrorIds.ContainerFailed, FailureKind.RuntimeFailed,
                     $"Container '{name}' exited with code {code}.", name);
         });
     }

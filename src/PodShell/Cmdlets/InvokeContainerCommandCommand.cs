@@ -87,7 +87,7 @@ public sealed class InvokeContainerCommandCommand : PodShellCmdlet
             if (Detach)
             {
                 if (stdin != null)
-                    throw new PodShellException("DetachWithInput", FailureKind.InvalidArgument,
+                    throw new PodShellException(ErrorIds.DetachWithInput, FailureKind.InvalidArgument,
                         "A detached command has no standard input; do not pipe strings to Invoke-ContainerCommand -Detach.", container);
                 WriteObject(Engine.ExecDetached(container, Command, Env, WorkingDirectory, User, CancellationToken));
                 return;
@@ -96,14 +96,14 @@ public sealed class InvokeContainerCommandCommand : PodShellCmdlet
             foreach (var o in session.ReadOutput(CancellationToken))
             {
                 if (o.IsError)
-                    NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), "ContainerCommandStderr", ErrorCategory.FromStdErr, container));
+                    NativeStderr.Write(this, new ErrorRecord(new RemoteException(o.Line), ErrorIds.ContainerCommandStderr, ErrorCategory.FromStdErr, container));
                 else
                     WriteObject(o.Line);
             }
             int code = session.ExitCode ?? -1;
             SessionState.PSVariable.Set("global:LASTEXITCODE", code);
             if (code != 0)
-                throw new PodShellException("ContainerCommandFailed", FailureKind.RuntimeFailed,
+                throw new PodShellException(ErrorIds.ContainerCommandFailed, FailureKind.RuntimeFailed,
                     $"'{string.Join(' ', Command)}' exited with code {code} in container '{container}'.", container);
         });
     }

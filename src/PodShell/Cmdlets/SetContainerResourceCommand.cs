@@ -33,7 +33,7 @@ public sealed class SetContainerResourceCommand : ContainerTargetCmdlet
         base.BeginProcessing();
         if (Memory is null && !MyInvocation.BoundParameters.ContainsKey(nameof(Cpus)) && !MyInvocation.BoundParameters.ContainsKey(nameof(PidsLimit)))
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give at least one of -Memory, -Cpus or -PidsLimit."),
-                "NoResourceGiven", ErrorCategory.InvalidArgument, null));
+                ErrorIds.NoResourceGiven, ErrorCategory.InvalidArgument, null));
     }
 
     protected override void ProcessRecord()

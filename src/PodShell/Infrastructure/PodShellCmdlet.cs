@@ -87,12 +87,12 @@ public abstract class PodShellCmdlet : PSCmdlet
         }
         catch (UnauthorizedAccessException e)
         {
-            WriteError(new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, null));
+            WriteError(new ErrorRecord(e, ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, null));
             return false;
         }
         catch (IOException e)
         {
-            WriteError(new ErrorRecord(e, "FileSystemError", ErrorCategory.WriteError, null));
+            WriteError(new ErrorRecord(e, ErrorIds.FileSystemError, ErrorCategory.WriteError, null));
             return false;
         }
     }

@@ -68,17 +68,61 @@ public sealed partial class ErrorCatalogTests
         return ids;
     }
 
+    /// <summary>The ids declared in ErrorIds.cs, the one place they live (issue 16).</summary>
+    internal static HashSet<string> DeclaredIds(string root) =>
+        Regex.Matches(File.ReadAllText(Path.Combine(root, "src", "PodShell.Engine", "Model", "ErrorIds.cs")),
+                @"public const string (\w+) = nameof\((\w+)\);")
+            .Where(m => m.Groups[1].Value == m.Groups[2].Value)
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+    [Fact]
+    public void No_ErrorId_is_spelt_as_a_bare_string()
+    {
+        var literal = RaisedIds(RepoRoot());
+        Assert.True(literal.Count == 0, $"{literal.Count} ErrorIds are bare strings; use ErrorIds.<Id>:\n" +
+            string.Join("\n", literal.Select(kv => $"{kv.Key} ({kv.Value})")));
+    }
+
+    [Fact]
+    public void ErrorIds_declares_the_known_ids_each_by_its_own_name()
+    {
+        var ids = DeclaredIds(RepoRoot());
+        Assert.Contains("ContainerNotFound", ids);
+        Assert.Contains("NetworkTeardownFailed", ids);
+        Assert.Contains("ContainerStderr", ids);
+        Assert.Equal("ContainerNotFound", ErrorIds.ContainerNotFound);
+        Assert.True(ids.Count > 150, $"only {ids.Count} ids declared");
+    }
+
+    /// <summary>The literal scan still recognises every way an id was once raised, so a bare string sneaking back
+    /// in is caught (checked on known text, not on the tree, which has none left).</summary>
     [Fact]
     public void The_scan_finds_ids_raised_in_each_known_way()
     {
-        var ids = RaisedIds(RepoRoot());
+        var dir = Directory.CreateTempSubdirectory("errcat-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "src"));
+            File.WriteAllText(Path.Combine(dir.FullName, "src", "Sample.cs"), """
+                class S {
+                    void A() => throw new PodShellException("ContainerNotFound", FailureKind.NotFound, "m");
+                    void B(bool x) => throw new PodShellException(x ? "NetworkSetupFailed" : "NetworkTeardownFailed", FailureKind.RuntimeFailed, "m");
+                    PodShellException C() => new("OverlayUnmountFailed", FailureKind.RuntimeFailed, "m");
+                    void D() => WriteError(new ErrorRecord(e, "ContainerStderr", ErrorCategory.FromStdErr, null));
+                    static PodShellException Invalid(string id, string m) => new(id, FailureKind.InvalidArgument, m);
+                    void E() => throw Invalid("InvalidNetworkMode", "m");
+                }
+                """);
+            var ids = RaisedIds(dir.FullName);
         // One known site per rule: a scan that silently lost a rule would pass the catalog test vacuously.
         Assert.Contains("ContainerNotFound", ids.Keys);      // PodShellException("Id"
         Assert.Contains("NetworkTeardownFailed", ids.Keys);  // ternary
         Assert.Contains("OverlayUnmountFailed", ids.Keys);   // new("Id", kind expression
         Assert.Contains("ContainerStderr", ids.Keys);        // ErrorRecord in a cmdlet
         Assert.Contains("InvalidNetworkMode", ids.Keys);     // Invalid("Id", ...) helper
-        Assert.True(ids.Count > 150, $"only {ids.Count} ids found");
+        Assert.Contains("NetworkSetupFailed", ids.Keys);
+        }
+        finally { dir.Delete(true); }
     }
 
     [Fact]
@@ -88,8 +132,7 @@ public sealed partial class ErrorCatalogTests
         var listed = CatalogRow().Matches(File.ReadAllText(Path.Combine(root, "docs", "errors.md")))
             .SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .ToHashSet(StringComparer.Ordinal);
-        var missing = RaisedIds(root).Where(kv => !listed.Contains(kv.Key))
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} ({kv.Value})").ToList();
+        var missing = DeclaredIds(root).Where(id => !listed.Contains(id)).OrderBy(id => id, StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} ErrorIds are raised but not in docs/errors.md:\n" + string.Join("\n", missing));
     }
 }

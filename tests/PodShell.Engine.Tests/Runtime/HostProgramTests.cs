@@ -36,6 +36,21 @@ public sealed class HostProgramTests : IDisposable
     }
 
     [Fact]
+    public void Find_SkipsALinkToNothing_AndTakesALinkToAProgram()
+    {
+        // Debian's /usr/bin/runc -> ../sbin/runc: with the target gone the link is not the program.
+        string bin = Dir("bin"), sbin = Dir("sbin");
+        File.CreateSymbolicLink(Path.Combine(bin, "runc"), "../sbin/runc");
+        Assert.Null(HostProgram.Find("runc", new[] { bin }));
+        Assert.Null(HostProgram.Find(Path.Combine(bin, "runc")));
+        var real = Program(sbin, "runc");
+        Assert.Equal(Path.Combine(bin, "runc"), HostProgram.Find("runc", new[] { bin }));
+        File.Delete(real);
+        Assert.Equal(sbin, Path.GetDirectoryName(Program(sbin, "runc")));
+        Assert.Null(HostProgram.Find("runc", new[] { Dir("empty") }));
+    }
+
+    [Fact]
     public void Require_Absent_IsNotInstalledNamingThePackageAndWhatNeedsIt()
     {
         var e = Assert.Throws<PodShellException>(() =>

@@ -44,7 +44,7 @@ public abstract class ArchiveSource : IDisposable
     {
         if (Directory.Exists(path)) return new DirectoryArchiveSource(path);
         if (File.Exists(path)) return TarArchiveSource.OpenFile(path, scratchDir, ct);
-        throw new PodShellException("ImportSourceNotFound", FailureKind.NotFound, $"No file or directory at '{path}'.", path);
+        throw new PodShellException(ErrorIds.ImportSourceNotFound, FailureKind.NotFound, $"No file or directory at '{path}'.", path);
     }
 
     /// <summary>Lexically cleaned, '/'-separated, relative; null when it climbs above the root.</summary>
@@ -73,7 +73,7 @@ public abstract class ArchiveSource : IDisposable
     }
 
     internal static PodShellException Invalid(string why, object? target, Exception? inner = null)
-        => new("InvalidArchive", FailureKind.InvalidArgument, $"The image archive is not valid: {why}.", target, inner);
+        => new(ErrorIds.InvalidArchive, FailureKind.InvalidArgument, $"The image archive is not valid: {why}.", target, inner);
 }
 
 /// <summary>An unpacked archive: an OCI layout directory. Symlinks inside it are followed with chroot

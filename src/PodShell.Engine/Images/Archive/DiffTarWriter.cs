@@ -17,7 +17,7 @@ public static class DiffTarWriter
         owners ??= Layers.OwnerMap.Identity;
         string root = Path.GetFullPath(diffDir).TrimEnd('/');
         if (FileStatus.TryLStat(root) is not { IsDirectory: true })
-            throw new PodShellException("DirectoryNotFound", FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
+            throw new PodShellException(ErrorIds.DirectoryNotFound, FailureKind.NotFound, $"'{diffDir}' is not a directory.", diffDir);
         var seen = new Dictionary<(uint, uint, ulong), string>();
         // The tree may be a running container's (export, commit): it is walked by descriptor, each name opened
         // relative to its directory with O_NOFOLLOW, so a directory swapped for a symlink mid-walk is written as

@@ -13,7 +13,7 @@ public static class ImageArchiveDetector
         if (Directory.Exists(path))
             return File.Exists(Path.Combine(path, "oci-layout")) ? ImageArchiveFormat.OciDirectory : ImageArchiveFormat.RootFilesystem;
         if (!File.Exists(path))
-            throw new PodShellException("ImportSourceNotFound", FailureKind.NotFound, $"No file or directory at '{path}'.", path);
+            throw new PodShellException(ErrorIds.ImportSourceNotFound, FailureKind.NotFound, $"No file or directory at '{path}'.", path);
 
         bool manifestJson = false;
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -35,7 +35,7 @@ public static class ImageArchiveDetector
             // Neither an archive nor a root filesystem can be imported from a cut or corrupt tar; say so
             // here, since the members that tell the format apart may be the ones missing.
             if (!manifestJson)
-                throw new PodShellException("InvalidArchive", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.InvalidArchive, FailureKind.InvalidArgument,
                     $"'{path}' is not a whole tar file (truncated or corrupt: {e.Message}).", path, e);
         }
         return manifestJson ? ImageArchiveFormat.DockerArchive : ImageArchiveFormat.RootFilesystem;

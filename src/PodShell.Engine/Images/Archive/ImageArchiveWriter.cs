@@ -30,7 +30,7 @@ public sealed class ImageArchiveWriter
 
     public void Write(IReadOnlyList<ExportImage> images, string destination, ImageArchiveFormat format, CancellationToken ct = default)
     {
-        if (images.Count == 0) throw new PodShellException("NoImage", FailureKind.InvalidArgument, "There is no image to export.", null);
+        if (images.Count == 0) throw new PodShellException(ErrorIds.NoImage, FailureKind.InvalidArgument, "There is no image to export.", null);
         destination = Path.GetFullPath(destination).TrimEnd('/');
         var tmp = destination + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -39,10 +39,10 @@ public sealed class ImageArchiveWriter
             {
                 case ImageArchiveFormat.OciDirectory:
                     if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
-                        throw new PodShellException("DestinationNotEmpty", FailureKind.AlreadyExists,
+                        throw new PodShellException(ErrorIds.DestinationNotEmpty, FailureKind.AlreadyExists,
                             $"The directory '{destination}' exists and is not empty; choose a new or empty directory.", destination);
                     if (File.Exists(destination))
-                        throw new PodShellException("DestinationNotEmpty", FailureKind.AlreadyExists, $"'{destination}' is a file, not a directory.", destination);
+                        throw new PodShellException(ErrorIds.DestinationNotEmpty, FailureKind.AlreadyExists, $"'{destination}' is a file, not a directory.", destination);
                     Directory.CreateDirectory(tmp);
                     WriteOciLayout(images, new DirectorySink(tmp), ct);
                     if (Directory.Exists(destination)) Directory.Delete(destination);
@@ -50,7 +50,7 @@ public sealed class ImageArchiveWriter
                     break;
                 case ImageArchiveFormat.OciArchive or ImageArchiveFormat.DockerArchive:
                     if (Directory.Exists(destination))
-                        throw new PodShellException("DestinationNotEmpty", FailureKind.AlreadyExists, $"'{destination}' is a directory; an archive is a file.", destination);
+                        throw new PodShellException(ErrorIds.DestinationNotEmpty, FailureKind.AlreadyExists, $"'{destination}' is a directory; an archive is a file.", destination);
                     using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                     using (var sink = new TarSink(fs))
                     {
@@ -60,7 +60,7 @@ public sealed class ImageArchiveWriter
                     File.Move(tmp, destination, overwrite: true);
                     break;
                 default:
-                    throw new PodShellException("InvalidArchiveFormat", FailureKind.InvalidArgument, $"Cannot export as '{format}'.", format);
+                    throw new PodShellException(ErrorIds.InvalidArchiveFormat, FailureKind.InvalidArgument, $"Cannot export as '{format}'.", format);
             }
         }
         finally
@@ -140,7 +140,7 @@ public sealed class ImageArchiveWriter
                     {
                         actual = CopyHashing(plain, fs, ct);
                         if (actual != diffId)
-                            throw new PodShellException("DiffIdMismatch", FailureKind.InvalidState,
+                            throw new PodShellException(ErrorIds.DiffIdMismatch, FailureKind.InvalidState,
                                 $"Layer {layer.Digest} decompresses to {actual}, not the diff_id {diffId} its config records.", layer.Digest);
                         fs.Position = 0;
                         sink.AddFile(member, fs, fs.Length, ct);

@@ -45,7 +45,7 @@ public static class OciLayoutReader
         var bytes = source.ReadJson("blobs/sha256/" + digest[7..]);
         var actual = BlobStore.Digest(bytes);
         if (actual != digest)
-            throw new PodShellException("DigestMismatch", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.DigestMismatch, FailureKind.InvalidArgument,
                 $"The blob {digest} in the archive has the digest {actual}; the archive was refused.", digest);
         return bytes;
     }
@@ -68,7 +68,7 @@ public static class OciLayoutReader
             if (ArchiveJson.OptionalString(p, "os") == "linux" && ArchiveJson.OptionalString(p, "architecture") == "amd64")
                 return ResolveManifest(source, m, depth + 1);
         }
-        throw new PodShellException("NoMatchingPlatform", FailureKind.NotSupported,
+        throw new PodShellException(ErrorIds.NoMatchingPlatform, FailureKind.NotSupported,
             $"The image index {digest} has no linux/amd64 image.", digest);
     }
 
@@ -87,7 +87,7 @@ public static class OciLayoutReader
             var digest = ArchiveJson.Digest(l, what + " layer");
             var mediaType = ArchiveJson.String(l, "mediaType", what + " layer");
             if (!OciMediaTypes.IsLayer(mediaType))
-                throw new PodShellException("UnsupportedLayerType", FailureKind.NotSupported,
+                throw new PodShellException(ErrorIds.UnsupportedLayerType, FailureKind.NotSupported,
                     $"Layer {digest} has the media type '{mediaType}', which PodShell cannot unpack.", mediaType);
             layers.Add(new ArchiveLayer("blobs/sha256/" + digest[7..], digest, mediaType));
         }

@@ -47,16 +47,16 @@ public sealed class ImageManifest
         }
         catch (JsonException e)
         {
-            throw new PodShellException("InvalidManifest", FailureKind.InvalidArgument, $"The manifest is not valid: {e.Message}.", null, e);
+            throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.InvalidArgument, $"The manifest is not valid: {e.Message}.", null, e);
         }
         catch (InvalidOperationException e)
         {
-            throw new PodShellException("InvalidManifest", FailureKind.InvalidArgument, $"The manifest is not valid: {e.Message}.", null, e);
+            throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.InvalidArgument, $"The manifest is not valid: {e.Message}.", null, e);
         }
     }
 
     private static PodShellException Unsupported(string what) =>
-        new("InvalidManifest", FailureKind.NotSupported, $"The manifest is not supported: {what}.", what);
+        new(ErrorIds.InvalidManifest, FailureKind.NotSupported, $"The manifest is not supported: {what}.", what);
 
     private static Descriptor ReadDescriptor(JsonElement e)
     {
@@ -84,7 +84,7 @@ public sealed class ImageManifest
                   ?? candidates.FirstOrDefault(m => m.Platform is null);
         if (hit is not null) return hit;
         var available = string.Join(", ", Manifests.Select(m => m.Platform?.ToString() ?? "(no platform)").Distinct());
-        throw new PodShellException("NoMatchingPlatform", FailureKind.NotFound,
+        throw new PodShellException(ErrorIds.NoMatchingPlatform, FailureKind.NotFound,
             $"No image found in the image index for platform {wanted}; it has: {(available.Length > 0 ? available : "nothing")}.", wanted.ToString());
     }
 }

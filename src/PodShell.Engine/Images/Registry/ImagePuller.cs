@@ -35,7 +35,7 @@ internal sealed class ImagePuller
             }
             // An unqualified name goes on to the next search registry only when this one lacks the image
             // or cannot be reached; a verification or auth failure is an answer, not a miss.
-            catch (PodShellException e) when (candidates.Count > 1 && e.ErrorId is "ImageNotFoundInRegistry" or "RegistryUnreachable")
+            catch (PodShellException e) when (candidates.Count > 1 && e.ErrorId is ErrorIds.ImageNotFoundInRegistry or ErrorIds.RegistryUnreachable)
             {
                 last = e;
             }
@@ -58,7 +58,7 @@ internal sealed class ImagePuller
             manifestDigest = VerifyManifest(bytes, chosen.Digest, r.ToString());
             manifest = ImageManifest.Parse(bytes, mediaType ?? chosen.MediaType);
             if (manifest.IsIndex)
-                throw new PodShellException("InvalidManifest", FailureKind.NotSupported, $"The index entry {chosen.Digest} is itself an index.", chosen.Digest);
+                throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.NotSupported, $"The index entry {chosen.Digest} is itself an index.", chosen.Digest);
         }
 
         int count = manifest.Layers.Count + 1;
@@ -70,7 +70,7 @@ internal sealed class ImagePuller
         var configBytes = _ctx.Blobs.ReadAll(config.Digest);
         var diffIds = OciImageConfig.Parse(configBytes).DiffIds;
         if (diffIds.Length != manifest.Layers.Count)
-            throw new PodShellException("InvalidManifest", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.InvalidArgument,
                 $"The manifest lists {manifest.Layers.Count} layer(s) but its config has {diffIds.Length} diff_id(s).", r.ToString());
 
         var blobs = new List<LayerBlob>();
@@ -80,7 +80,7 @@ internal sealed class ImagePuller
             _ct.ThrowIfCancellationRequested();
             var l = manifest.Layers[i];
             if (l.MediaType.Contains("foreign") || l.MediaType.Contains("nondistributable"))
-                throw new PodShellException("InvalidManifest", FailureKind.NotSupported,
+                throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.NotSupported,
                     $"Layer {l.Digest} has the non-distributable media type '{l.MediaType}', which PodShell does not fetch.", l.Digest);
             chain = ImageRegistrar.ChainId(chain, diffIds[i]);
             if (_ctx.Layers.Exists(chain) || _ctx.Blobs.Has(l.Digest))
@@ -110,7 +110,7 @@ internal sealed class ImagePuller
     {
         var actual = BlobStore.Digest(bytes);
         if (expected is not null && BlobStore.IsValidDigest(expected) && actual != expected)
-            throw new PodShellException("DigestMismatch", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.DigestMismatch, FailureKind.InvalidArgument,
                 $"The manifest of {what} hashes to {actual}, not the expected {expected}; it was refused.", what);
         return actual;
     }

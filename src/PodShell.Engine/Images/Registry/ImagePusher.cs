@@ -29,7 +29,7 @@ internal sealed class ImagePusher
     {
         var r = RegistryReference.Parse(destination, RegistryReference.SearchRegistries()[0]);
         if (r.Digest is not null)
-            throw new PodShellException("InvalidImageReference", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidImageReference, FailureKind.InvalidArgument,
                 $"'{destination}' names a digest; push to a tag (registry/repository:tag).", destination);
 
         bool created = false;
@@ -45,7 +45,7 @@ internal sealed class ImagePusher
         }
         var manifest = ImageManifest.Parse(manifestBytes);
         if (manifest.IsIndex)
-            throw new PodShellException("InvalidManifest", FailureKind.NotSupported, "Pushing an image index is not supported.", image);
+            throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.NotSupported, "Pushing an image index is not supported.", image);
 
         using var client = RegistryClient.For(r, _o.Credentials, _o.AllowInsecure);
         Report(TransferPhase.Manifest, 0, 0, "", 0, 0, $"Pushing to {r}");
@@ -63,7 +63,7 @@ internal sealed class ImagePusher
                 continue;
             }
             if (!_ctx.Blobs.Has(b.Digest))
-                throw new PodShellException("LayerBlobMissing", FailureKind.NotFound,
+                throw new PodShellException(ErrorIds.LayerBlobMissing, FailureKind.NotFound,
                     $"The blob {b.Digest} ({what}) of image '{image.Name}' is not in the local blob store (its layer was already present when the image was pulled) and the registry does not have it. Pull the image again from its source, or push it to a registry that has that blob.", b.Digest);
             var size = _ctx.Blobs.Size(b.Digest);
             Report(TransferPhase.Transferring, i, blobs.Count, b.Digest, 0, size, $"Uploading {what}");
@@ -86,7 +86,7 @@ internal sealed class ImagePusher
     {
         var configDigest = "sha256:" + image.Id;
         if (!_ctx.Blobs.Has(configDigest))
-            throw new PodShellException("ImageConfigMissing", FailureKind.NotFound,
+            throw new PodShellException(ErrorIds.ImageConfigMissing, FailureKind.NotFound,
                 $"The config blob of image '{image.Name}' ({configDigest}) is not in the blob store.", image);
         var config = JsonNode.Parse(_ctx.Blobs.ReadAll(configDigest))!.AsObject();
 

@@ -23,7 +23,7 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
     {
         var parts = (text ?? "").Trim().ToLowerInvariant().Split('/');
         if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || !p.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
-            throw new PodShellException("InvalidPlatform", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidPlatform, FailureKind.InvalidArgument,
                 $"'{text}' is not a platform: use os/architecture[/variant], such as linux/amd64 or linux/arm64/v8.", text);
         return new Platform(parts[0], parts[1], parts.Length == 3 ? parts[2] : null);
     }

@@ -72,14 +72,14 @@ public sealed class RegistryClient : IDisposable
                 if (resp.StatusCode == HttpStatusCode.Unauthorized)
                     Learn(resp);
                 else if (!resp.IsSuccessStatusCode)
-                    throw new PodShellException("RegistryUnreachable", FailureKind.RuntimeFailed,
+                    throw new PodShellException(ErrorIds.RegistryUnreachable, FailureKind.RuntimeFailed,
                         $"{b} does not answer as an OCI registry: GET /v2/ returned {(int)resp.StatusCode} {resp.ReasonPhrase}.", _host);
             }
             _base = b;
             return;
         }
         var hint = _plainHttpAllowed ? "" : " If it serves plain HTTP, use -AllowInsecure.";
-        throw new PodShellException("RegistryUnreachable", FailureKind.RuntimeFailed,
+        throw new PodShellException(ErrorIds.RegistryUnreachable, FailureKind.RuntimeFailed,
             $"Cannot reach the registry {_host}: {httpsFailure?.GetBaseException().Message}.{hint}", _host, httpsFailure);
     }
 
@@ -132,7 +132,7 @@ public sealed class RegistryClient : IDisposable
         }
         catch (Exception e) when (e is IOException or HttpRequestException && e is not PodShellException)
         {
-            throw new PodShellException("RegistryUnreachable", FailureKind.RuntimeFailed,
+            throw new PodShellException(ErrorIds.RegistryUnreachable, FailureKind.RuntimeFailed,
                 $"The connection to {_host} broke while reading blob {digest}: {e.Message}", digest, e);
         }
     }
@@ -155,7 +155,7 @@ public sealed class RegistryClient : IDisposable
                { Content = new ByteArrayContent(Array.Empty<byte>()) }, PushScope(repository), ct))
         {
             Check(start, repository, "upload");
-            var loc = start.Headers.Location ?? throw new PodShellException("RegistryRequestFailed", FailureKind.RuntimeFailed,
+            var loc = start.Headers.Location ?? throw new PodShellException(ErrorIds.RegistryRequestFailed, FailureKind.RuntimeFailed,
                 $"{_host} started an upload without a Location header.", repository);
             location = loc.IsAbsoluteUri ? loc : new Uri(_base!, loc);
         }
@@ -238,7 +238,7 @@ public sealed class RegistryClient : IDisposable
         }
         catch (Exception e) when (IsTransportFailure(e, ct))
         {
-            throw new PodShellException("RegistryUnreachable", FailureKind.RuntimeFailed,
+            throw new PodShellException(ErrorIds.RegistryUnreachable, FailureKind.RuntimeFailed,
                 $"Cannot reach the registry {_host}: {e.GetBaseException().Message}.", _host, e);
         }
     }
@@ -263,7 +263,7 @@ public sealed class RegistryClient : IDisposable
         try { resp = _http.Send(req, HttpCompletionOption.ResponseHeadersRead, ct); }
         catch (Exception e) when (IsTransportFailure(e, ct))
         {
-            throw new PodShellException("RegistryUnreachable", FailureKind.RuntimeFailed,
+            throw new PodShellException(ErrorIds.RegistryUnreachable, FailureKind.RuntimeFailed,
                 $"Cannot reach the token server {uri.Authority}: {e.GetBaseException().Message}.", uri.ToString(), e);
         }
         using (resp)
@@ -283,7 +283,7 @@ public sealed class RegistryClient : IDisposable
     }
 
     private PodShellException AuthFailed(string? why) =>
-        new("RegistryAuthenticationFailed", FailureKind.PermissionDenied,
+        new(ErrorIds.RegistryAuthenticationFailed, FailureKind.PermissionDenied,
             $"The registry {_host} refused the credentials{(why is null ? (_credentials is null ? " (none were given: use -Credential)" : "") : ": " + why)}.", _host);
 
     private void Check(HttpResponseMessage resp, string what, string kind)
@@ -302,11 +302,11 @@ public sealed class RegistryClient : IDisposable
         var suffix = detail.Length > 0 ? $" ({detail})" : "";
         throw resp.StatusCode switch
         {
-            HttpStatusCode.NotFound => new PodShellException("ImageNotFoundInRegistry", FailureKind.NotFound,
+            HttpStatusCode.NotFound => new PodShellException(ErrorIds.ImageNotFoundInRegistry, FailureKind.NotFound,
                 $"The registry {_host} has no {kind} {what}{suffix}.", what),
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new PodShellException("RegistryAuthenticationFailed", FailureKind.PermissionDenied,
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new PodShellException(ErrorIds.RegistryAuthenticationFailed, FailureKind.PermissionDenied,
                 $"The registry {_host} denied access to {what}: {(int)resp.StatusCode} {resp.ReasonPhrase}{suffix}.", what),
-            _ => new PodShellException("RegistryRequestFailed", FailureKind.RuntimeFailed,
+            _ => new PodShellException(ErrorIds.RegistryRequestFailed, FailureKind.RuntimeFailed,
                 $"The registry {_host} answered {(int)resp.StatusCode} {resp.ReasonPhrase} for {kind} {what}{suffix}.", what),
         };
     }
@@ -322,7 +322,7 @@ public sealed class RegistryClient : IDisposable
             ct.ThrowIfCancellationRequested();
             ms.Write(buf, 0, n);
             if (ms.Length > limit)
-                throw new PodShellException("InvalidManifest", FailureKind.InvalidArgument, $"The registry sent more than {limit} bytes where a small JSON document was expected.", null);
+                throw new PodShellException(ErrorIds.InvalidManifest, FailureKind.InvalidArgument, $"The registry sent more than {limit} bytes where a small JSON document was expected.", null);
         }
         return ms.ToArray();
     }

@@ -138,5 +138,5 @@ public sealed partial class RegistryReference
     }
 
     private static PodShellException Invalid(string reference, string why) =>
-        new("InvalidImageReference", FailureKind.InvalidArgument, $"'{reference}' is not a valid image reference: {why}.", reference);
+        new(ErrorIds.InvalidImageReference, FailureKind.InvalidArgument, $"'{reference}' is not a valid image reference: {why}.", reference);
 }

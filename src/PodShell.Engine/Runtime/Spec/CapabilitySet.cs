@@ -25,7 +25,7 @@ public static class CapabilitySet
         var full = upper.StartsWith("CAP_", StringComparison.Ordinal) ? upper : "CAP_" + upper;
         if (Array.IndexOf(All, full) < 0)
         {
-            throw new PodShellException("InvalidCapability", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidCapability, FailureKind.InvalidArgument,
                 $"'{name}' is not a Linux capability. Use a name such as NET_RAW or CAP_SYS_ADMIN, or ALL.", name);
         }
         return full;
@@ -62,7 +62,7 @@ public static class CapabilitySet
         {
             if (Array.IndexOf(available, a) < 0)
             {
-                throw new PodShellException("CapabilityUnavailable", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.CapabilityUnavailable, FailureKind.InvalidArgument,
                     $"Capability {a} cannot be added: the calling process does not hold it in its bounding set, so no container it starts can have it.", a);
             }
         }

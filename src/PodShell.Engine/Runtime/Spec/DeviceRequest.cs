@@ -38,5 +38,5 @@ public sealed record DeviceRequest(string HostPath, string ContainerPath, string
         s.Length is > 0 and <= 3 && s.All(c => c is 'r' or 'w' or 'm') && s.Distinct().Count() == s.Length;
 
     private static PodShellException Invalid(string text, string why) =>
-        new("InvalidDevice", FailureKind.InvalidArgument, $"'{text}' is not a valid device: {why}.", text);
+        new(ErrorIds.InvalidDevice, FailureKind.InvalidArgument, $"'{text}' is not a valid device: {why}.", text);
 }

@@ -19,7 +19,7 @@ public static class EnvironmentFile
             var key = eq < 0 ? trimmed.TrimEnd() : trimmed[..eq];
             if (key.Length == 0 || key.Any(char.IsWhiteSpace))
             {
-                throw new PodShellException("InvalidEnvironmentFile", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.InvalidEnvironmentFile, FailureKind.InvalidArgument,
                     $"{source}, line {lineNumber}: '{line}' is not KEY=VALUE (the name is empty or contains white space).", source);
             }
             if (eq < 0)
@@ -46,11 +46,11 @@ public static class EnvironmentFile
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new PodShellException("EnvironmentFileNotFound", FailureKind.NotFound, $"The environment file '{path}' does not exist.", path, e);
+                throw new PodShellException(ErrorIds.EnvironmentFileNotFound, FailureKind.NotFound, $"The environment file '{path}' does not exist.", path, e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new PodShellException("InvalidEnvironmentFile", FailureKind.InvalidArgument, $"The environment file '{path}' cannot be read: {e.Message}", path, e);
+                throw new PodShellException(ErrorIds.InvalidEnvironmentFile, FailureKind.InvalidArgument, $"The environment file '{path}' cannot be read: {e.Message}", path, e);
             }
             foreach (var (k, v) in Parse(text, path, callerValue)) merged[k] = v;
         }

@@ -27,7 +27,7 @@ public static class MountDestination
                 why = "the runtime mounts procfs there and refuses any other mount on or inside /proc (a bind mount may cover only " + string.Join(", ", ProcFilesAllowed.Order(StringComparer.Ordinal)) + ")";
         }
         if (why != null)
-            throw new PodShellException("MountDestinationNotAllowed", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.MountDestinationNotAllowed, FailureKind.InvalidArgument,
                 $"A mount cannot have the destination '{d}': {why}.", target);
     }
 

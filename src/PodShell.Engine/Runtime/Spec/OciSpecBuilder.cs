@@ -127,16 +127,16 @@ public static class OciSpecBuilder
     {
         if (spec.Args is null || spec.Args.Length == 0 || string.IsNullOrEmpty(spec.Args[0]))
         {
-            throw Invalid("InvalidContainerSpec", $"Container '{Describe(spec)}' has no command to run (process args are empty).", spec);
+            throw Invalid(ErrorIds.InvalidContainerSpec, $"Container '{Describe(spec)}' has no command to run (process args are empty).", spec);
         }
         if (!Path.IsPathRooted(spec.RootfsPath))
         {
-            throw Invalid("InvalidContainerSpec", $"Container '{Describe(spec)}' root file system path '{spec.RootfsPath}' must be absolute.", spec);
+            throw Invalid(ErrorIds.InvalidContainerSpec, $"Container '{Describe(spec)}' root file system path '{spec.RootfsPath}' must be absolute.", spec);
         }
         if (!spec.Cwd.StartsWith('/'))
         {
             // The OCI spec requires an absolute cwd; runc rejects a relative one only at create time.
-            throw Invalid("InvalidContainerSpec", $"Container '{Describe(spec)}' working directory '{spec.Cwd}' must be absolute.", spec);
+            throw Invalid(ErrorIds.InvalidContainerSpec, $"Container '{Describe(spec)}' working directory '{spec.Cwd}' must be absolute.", spec);
         }
         foreach (var (what, file) in new[]
                  {
@@ -147,7 +147,7 @@ public static class OciSpecBuilder
         {
             if (file is not null && !Path.IsPathRooted(file))
             {
-                throw Invalid("InvalidContainerSpec", $"Container '{Describe(spec)}' {what} '{file}' must be an absolute path.", spec);
+                throw Invalid(ErrorIds.InvalidContainerSpec, $"Container '{Describe(spec)}' {what} '{file}' must be an absolute path.", spec);
             }
         }
         // The same check (and ErrorId) New-Container makes: one minimum, in ContainerResources.
@@ -157,7 +157,7 @@ public static class OciSpecBuilder
         }
         if (spec.Cpus is { } cpus && (!double.IsFinite(cpus) || cpus < MinCpus || cpus * CpuPeriod >= long.MaxValue))
         {
-            throw Invalid("InvalidCpus", $"CPU limit {cpus.ToString(CultureInfo.InvariantCulture)} for container '{Describe(spec)}' is out of range; it must be at least {MinCpus.ToString(CultureInfo.InvariantCulture)}.", spec.Cpus);
+            throw Invalid(ErrorIds.InvalidCpus, $"CPU limit {cpus.ToString(CultureInfo.InvariantCulture)} for container '{Describe(spec)}' is out of range; it must be at least {MinCpus.ToString(CultureInfo.InvariantCulture)}.", spec.Cpus);
         }
 
         foreach (var ulimit in spec.Ulimits)
@@ -166,14 +166,14 @@ public static class OciSpecBuilder
         }
         if (spec.ShmSize is <= 0)
         {
-            throw Invalid("InvalidShmSize", $"Shared memory size {spec.ShmSize} for container '{Describe(spec)}' must be positive.", spec.ShmSize);
+            throw Invalid(ErrorIds.InvalidShmSize, $"Shared memory size {spec.ShmSize} for container '{Describe(spec)}' must be positive.", spec.ShmSize);
         }
         foreach (var device in spec.Devices)
         {
             if (!device.Path.StartsWith("/dev/", StringComparison.Ordinal) || device.Type is not ('c' or 'b')
                 || device.Access.Length == 0 || device.Access.Any(ch => ch is not ('r' or 'w' or 'm')))
             {
-                throw Invalid("InvalidDevice", $"Device '{device.Path}' for container '{Describe(spec)}' is not valid: it must be a character or block device under /dev with access from 'rwm'.", device.Path);
+                throw Invalid(ErrorIds.InvalidDevice, $"Device '{device.Path}' for container '{Describe(spec)}' is not valid: it must be a character or block device under /dev with access from 'rwm'.", device.Path);
             }
         }
 
@@ -184,7 +184,7 @@ public static class OciSpecBuilder
         {
             return new SpecNetwork(NetworkKind.Path, mode[3..]);
         }
-        throw Invalid("InvalidNetworkMode",
+        throw Invalid(ErrorIds.InvalidNetworkMode,
             $"Network mode '{mode}' for container '{Describe(spec)}' is not valid. Use 'none', 'host' or 'ns:<absolute path of a network namespace file>'.", mode);
     }
 

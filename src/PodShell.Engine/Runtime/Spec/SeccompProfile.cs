@@ -262,7 +262,7 @@ public sealed class SeccompProfile
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
-            throw new PodShellException("InvalidSeccompProfile", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidSeccompProfile, FailureKind.InvalidArgument,
                 $"The seccomp profile is not valid: {ex.Message}", null, ex);
         }
     }

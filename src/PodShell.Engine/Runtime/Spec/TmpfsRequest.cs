@@ -22,7 +22,7 @@ public static class TmpfsRequest
         var given = colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (!destination.StartsWith('/') || destination.TrimEnd('/').Length == 0 || destination.Split('/').Contains(".."))
         {
-            throw new PodShellException("InvalidTmpfs", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.InvalidTmpfs, FailureKind.InvalidArgument,
                 $"'{text}' is not a valid tmpfs mount: expected an absolute destination other than / (without '..'), then optionally ':' and comma-separated options such as size=64m,mode=1777.", text);
         }
         MountDestination.Check(destination, isBind: false, text);
@@ -30,7 +30,7 @@ public static class TmpfsRequest
         {
             if (option.StartsWith("size=", StringComparison.Ordinal) && !IsTmpfsSize(option[5..]))
             {
-                throw new PodShellException("InvalidTmpfs", FailureKind.InvalidArgument,
+                throw new PodShellException(ErrorIds.InvalidTmpfs, FailureKind.InvalidArgument,
                     $"'{text}': '{option}' is not a tmpfs size; use bytes, a k/m/g suffix (size=64m) or a percentage of RAM (size=10%).", text);
             }
         }

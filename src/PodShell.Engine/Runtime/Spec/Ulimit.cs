@@ -59,7 +59,7 @@ public sealed record Ulimit(string Name, ulong Soft, ulong Hard)
         if (host.HasCapSysResource) return;
         if (host.HardLimits.TryGetValue(Name, out var hostHard) && Hard > hostHard)
         {
-            throw new PodShellException("UlimitAboveHostLimit", FailureKind.InvalidArgument,
+            throw new PodShellException(ErrorIds.UlimitAboveHostLimit, FailureKind.InvalidArgument,
                 $"Ulimit {this}: the hard limit {Format(Hard)} is above this host's hard limit for {Name} ({Format(hostHard)}), and raising it needs CAP_SYS_RESOURCE, which the calling process does not have. Use at most {Name}={Format(Math.Min(Soft, hostHard))}:{Format(hostHard)}.",
                 ToString());
         }
@@ -77,5 +77,5 @@ public sealed record Ulimit(string Name, ulong Soft, ulong Hard)
     }
 
     private static PodShellException Invalid(string text, string message) =>
-        new("InvalidUlimit", FailureKind.InvalidArgument, message, text);
+        new(ErrorIds.InvalidUlimit, FailureKind.InvalidArgument, message, text);
 }
