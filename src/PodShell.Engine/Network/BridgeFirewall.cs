@@ -135,11 +135,12 @@ public static class BridgeFirewall
         foreach (var j in jumps.Where(j => j.Table == "filter")) filter.Append(j.Rule).Append('\n');
         nat.Append($"-A {NatChain} -m mark --mark {Mark} -m comment --comment \"podshell portfw masq mark\" -j MASQUERADE\n");
 
-        foreach (var net in attachments.Where(a => !a.Internal).GroupBy(a => a.Network))
+        // By name and subnet: the chains are the host's, shared by every store on it, and two stores (two test runs, root
+        // and a second graph root) may each have a network of the same name on different subnets; both need rules.
+        foreach (var net in attachments.Where(a => !a.Internal).GroupBy(a => (a.Network, a.Subnet)))
         {
-            var first = net.First();
-            var s = first.Subnet;
-            var comment = $"-m comment --comment \"podshell network {net.Key}\"";
+            var s = net.Key.Subnet;
+            var comment = $"-m comment --comment \"podshell network {net.Key.Network}\"";
             // Traffic inside the subnet keeps its addresses; everything else leaves with the host's.
             nat.Append($"-A {NatChain} -s {s} -d {s} {comment} -j RETURN\n");
             nat.Append($"-A {NatChain} -s {s} ! -d 224.0.0.0/4 {comment} -j MASQUERADE\n");

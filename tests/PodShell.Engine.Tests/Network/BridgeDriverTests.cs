@@ -246,6 +246,21 @@ public sealed class BridgeDriverTests : IDisposable
         Assert.Null(BridgeDriver.Split(NetavarkDriver.Options("c", "c", [], new[] { (dns, "1.2.3.4", Array.Empty<string>(), "eth0") })).Native);
     }
 
+    [Fact]
+    public void Render_GivesEachSubnetItsRules_WhenTwoStoresHaveANetworkOfTheSameName()
+    {
+        // The chains are the host's: a second store (another graph root) with its own "podshell" network on another
+        // subnet must not lose its rules to the first one's (seen: a leftover 10.88 attachment hid a test run's subnet).
+        var one = new BridgeAttachment(new string('a', 64), "podshell", "podshell0", "10.88.0.0/16", "10.88.0.1", false,
+            "10.88.0.2", "eth0", "vetha", Array.Empty<PortMapping>());
+        var two = new BridgeAttachment(new string('b', 64), "podshell", "pst1", "10.231.187.0/24", "10.231.187.1", false,
+            "10.231.187.2", "eth0", "vethb", Array.Empty<PortMapping>());
+        var text = BridgeFirewall.Render(new[] { one, two }, Array.Empty<(string, string)>());
+        Assert.Contains("-s 10.88.0.0/16 -m comment --comment \"podshell network podshell\" -j ACCEPT", text);
+        Assert.Contains("-s 10.231.187.0/24 -m comment --comment \"podshell network podshell\" -j ACCEPT", text);
+        Assert.Contains("-s 10.231.187.0/24 ! -d 224.0.0.0/4", text);
+    }
+
     [MachineFact(Needs.Root)]
     public void Render_WritesRangesAndHostAddresses_AndNothingForInternalNetworks()
     {
