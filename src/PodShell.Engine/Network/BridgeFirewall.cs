@@ -40,11 +40,7 @@ public static class BridgeFirewall
     {
         Directory.CreateDirectory(StateDir);
         foreach (var a in attachments)
-        {
-            var tmp = EntryFile(a) + ".tmp";
-            File.WriteAllText(tmp, JsonSerializer.Serialize(a));
-            File.Move(tmp, EntryFile(a), overwrite: true);
-        }
+            IO.AtomicFile.Write(EntryFile(a), JsonSerializer.Serialize(a));
     }
 
     /// <summary>Drops the attachments from the list (missing ones are fine). The caller holds the host lock.</summary>

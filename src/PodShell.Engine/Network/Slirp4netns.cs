@@ -268,8 +268,7 @@ public static class Slirp4netns
             ["ports"] = new JsonArray(s.Ports.Select(p => (JsonNode?)JsonValue.Create(p.ToString())).ToArray()),
         };
         var path = Path.Combine(s.StateDir, StateFileName);
-        File.WriteAllText(path + ".tmp", node.ToJsonString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        IO.AtomicFile.Write(path, node.ToJsonString());
     }
 
     private static string FindProgram(string name)
